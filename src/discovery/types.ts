@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { ScanConfig } from '../config.js';
+import type { Observation, ProtocolName } from '../model.js';
+import type { ObservationInput } from '../observation.js';
+
+/** A local IPv4 interface a multicast channel probes on its own. */
+export interface LocalInterface {
+  name: string;
+  address: string;
+  /** Prefix length of the interface's subnet. */
+  prefixLength: number;
+}
+
+/** What one scan covers. */
+export interface ProbeScope {
+  /** Ranges to probe by unicast (banner, WS-Discovery, SADP, DHIP). Empty = multicast only. */
+  cidrs: string[];
+  /** Interfaces to send multicast on, each on its own socket. Empty = no multicast. */
+  interfaces: LocalInterface[];
+}
+
+/** Shared by every channel of one scan, so limits hold for all of them together. */
+export interface RateLimiter {
+  /** Resolves when one more packet (or connection attempt) to `host` may be sent. Rejects when `signal` aborts. */
+  take(host: string, signal: AbortSignal): Promise<void>;
+}
+
+export interface ProbeContext {
+  config: Readonly<ScanConfig>;
+  log: Logger;
+  limiter: RateLimiter;
+  signal: AbortSignal;
+  /** Turns a module's raw finding into an observation with site, agent, scan id, time and stable id. */
+  observe(input: ObservationInput): Observation;
+}
+
+/** One module per protocol in src/discovery/<protocol>/, all with this shape. */
+export interface DiscoveryModule {
+  /** Channel name, used in --channels and logs. */
+  readonly name: string;
+  /** Source protocols this module emits. */
+  readonly emits: readonly ProtocolName[];
+  probe(scope: ProbeScope, context: ProbeContext): AsyncIterable<Observation>;
+}

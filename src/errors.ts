@@ -1,0 +1,28 @@
+// Stable error codes: each is listed in the README and never reused once retired.
+export const ERROR_CODES = {
+  CAMAUDIT_ERR_BAD_USAGE: 'bad command-line usage',
+  CAMAUDIT_ERR_BAD_CIDR: 'an address range could not be parsed',
+  CAMAUDIT_ERR_SCOPE_TOO_LARGE: 'an address range is larger than the configured maximum',
+  CAMAUDIT_ERR_OUT_OF_SCOPE: 'a target lies outside the ranges the server may scan',
+  CAMAUDIT_ERR_BAD_OBSERVATION: 'an observation line is not valid',
+  CAMAUDIT_ERR_BAD_FINGERPRINT: 'a fingerprint file is not valid',
+  CAMAUDIT_ERR_TOKEN_REQUIRED: 'the API is bound to a non-loopback address without a token',
+  CAMAUDIT_ERR_UNAUTHORIZED: 'the API token is missing or wrong',
+  CAMAUDIT_ERR_NOT_FOUND: 'no such record',
+  CAMAUDIT_ERR_SCAN_RUNNING: 'a scan is already running',
+  CAMAUDIT_ERR_DB: 'the inventory database could not be opened or written',
+  CAMAUDIT_ERR_INTERFACE: 'a network interface was not found or has no IPv4 address',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class CamauditError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
