@@ -12,6 +12,10 @@ export const ERROR_CODES = {
   CAMAUDIT_ERR_SCAN_RUNNING: 'a scan is already running',
   CAMAUDIT_ERR_DB: 'the inventory database could not be opened or written',
   CAMAUDIT_ERR_INTERFACE: 'a network interface was not found or has no IPv4 address',
+  CAMAUDIT_ERR_BAD_REQUEST: 'a request to the API or the inventory is not valid',
+  CAMAUDIT_ERR_SCANNING_DISABLED: 'this server was started without ranges it may scan',
+  CAMAUDIT_ERR_INTERNAL: 'an unexpected fault inside camaudit (a bug; the log has the details)',
+  CAMAUDIT_ERR_TIMEOUT: 'a network exchange did not finish within its time bound',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

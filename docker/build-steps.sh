@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The Dockerfile's steps, run outside Docker (no engine on CI machines), so a broken step fails CI.
+# --check: build in a temporary directory exactly as the image does, prune dev dependencies, then prove the
+# runtime layout works: the CLI starts, `serve` answers /health, and no dev dependency is needed at run time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/camaudit-image.XXXXXX)
+trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+echo "build-steps: stage build in $work/build"
+mkdir -p "$work/build" && cd "$work/build"
+cp "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" .
+npm ci --no-fund --loglevel=error
+cp -r "$root/src" "$root/fingerprints" .
+npm run build --silent
+npm prune --omit=dev --loglevel=error
+
+echo "build-steps: stage runtime in $work/runtime"
+mkdir -p "$work/runtime/data" && cd "$work/runtime"
+cp "$work/build/package.json" .
+cp -r "$work/build/node_modules" "$work/build/fingerprints" .
+mkdir -p dist && cp -r "$work/build/dist/src" dist/src
+node dist/src/cli/main.js --version
+port=$((20000 + RANDOM % 20000))
+node dist/src/cli/main.js serve --db "$work/runtime/data/camaudit.sqlite" --host 127.0.0.1 --port "$port" &
+server_pid=$!
+for _ in $(seq 1 50); do
+  if node -e "fetch('http://127.0.0.1:$port/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
+    echo "build-steps: runtime image layout serves /health on 127.0.0.1:$port"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "build-steps: FAILED: serve did not answer /health" >&2
+exit 1

@@ -1,0 +1,33 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { devicesToCsv, devicesToJson, devicesToJsonLines, devicesToXlsx } from '../../export/index.js';
+import type { Inventory } from '../../inventory/index.js';
+import { exportSchema } from '../schemas.js';
+import { filterOf, type DeviceFilterQuery } from './devices.js';
+
+const FILE_BASE = 'camaudit-devices';
+
+function attachment(reply: FastifyReply, mediaType: string, extension: string): FastifyReply {
+  return reply.header('content-type', mediaType).header('content-disposition', `attachment; filename="${FILE_BASE}.${extension}"`);
+}
+
+export function registerExportRoutes(app: FastifyInstance, inventory: Inventory): void {
+  app.get<{ Querystring: DeviceFilterQuery & { bom?: boolean } }>('/export.csv', { schema: exportSchema('CSV', 'text/csv') }, async (request, reply) => {
+    const csv = devicesToCsv(inventory.listAllDevices(filterOf(request.query)), { bom: request.query.bom === true });
+    return attachment(reply, 'text/csv; charset=utf-8', 'csv').send(csv);
+  });
+
+  app.get<{ Querystring: DeviceFilterQuery }>('/export.json', { schema: exportSchema('a JSON array', 'application/json') }, async (request, reply) =>
+    attachment(reply, 'application/json; charset=utf-8', 'json').send(devicesToJson(inventory.listAllDevices(filterOf(request.query)))),
+  );
+
+  app.get<{ Querystring: DeviceFilterQuery }>('/export.jsonl', { schema: exportSchema('JSON Lines', 'application/x-ndjson') }, async (request, reply) =>
+    attachment(reply, 'application/x-ndjson; charset=utf-8', 'jsonl').send(devicesToJsonLines(inventory.listAllDevices(filterOf(request.query)))),
+  );
+
+  app.get<{ Querystring: DeviceFilterQuery }>(
+    '/export.xlsx',
+    { schema: exportSchema('an xlsx workbook (Summary and Devices sheets)', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') },
+    async (request, reply) =>
+      attachment(reply, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'xlsx').send(Buffer.from(devicesToXlsx(inventory.listAllDevices(filterOf(request.query))))),
+  );
+}

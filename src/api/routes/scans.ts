@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { CamauditError } from '../../errors.js';
+import type { Inventory, ScanStatus } from '../../inventory/index.js';
+import { checkRangesAllowed, type AddressRange } from '../allowed-ranges.js';
+import { getScanSchema, listScansSchema, scanDiffSchema, startScanSchema } from '../schemas.js';
+
+/** Starts a scan of these ranges; resolves with its id once it is recorded as running (it goes on in the background). */
+export type StartScan = (cidrs: string[]) => Promise<string>;
+
+export interface ScanRouteOptions {
+  inventory: Inventory;
+  allowedRanges: readonly AddressRange[];
+  startScan?: StartScan;
+}
+
+export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptions): void {
+  const { inventory } = options;
+  // Between the request and the scan's beginScan there is no running row yet: this flag closes that gap.
+  let starting = false;
+
+  app.get<{ Querystring: { limit: number; offset: number; status?: ScanStatus; site?: string } }>('/scans', { schema: listScansSchema }, async (request) =>
+    inventory.listScans(request.query),
+  );
+
+  app.get<{ Params: { id: string } }>('/scans/:id', { schema: getScanSchema }, async (request) => {
+    const scan = inventory.getScan(request.params.id);
+    if (!scan) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${request.params.id}`);
+    return scan;
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { against?: string } }>('/scans/:id/diff', { schema: scanDiffSchema }, async (request) => {
+    const { id } = request.params;
+    if (!inventory.getScan(id)) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
+    const against = request.query.against ?? inventory.previousScanId(id);
+    if (against === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no finished scan before ${id} at its site to compare with; give ?against=SCAN_ID`);
+    return inventory.diffScans(against, id);
+  });
+
+  app.post<{ Body: { cidrs: string[] } }>('/scans', { schema: startScanSchema }, async (request, reply) => {
+    if (!options.startScan || options.allowedRanges.length === 0) {
+      throw new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'this server may not scan: start it with --allow-cidr RANGE');
+    }
+    const ranges = checkRangesAllowed(request.body.cidrs, options.allowedRanges);
+    if (starting || inventory.isScanRunning()) throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', 'a scan is already running; one at a time');
+    starting = true;
+    try {
+      const scanId = await options.startScan(ranges.map((range) => range.cidr));
+      request.log.info({ scanId, cidrs: ranges.map((range) => range.cidr) }, 'scan started over the API');
+      return reply.code(202).send({ scanId, status: 'running' });
+    } finally {
+      starting = false;
+    }
+  });
+}

@@ -1,0 +1,293 @@
+import { PROTOCOL_NAMES } from '../model.js';
+import { DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES } from '../inventory/index.js';
+
+// JSON schemas of every route: what fastify validates (params, querystring, body) and serialises (responses),
+// and what @fastify/swagger publishes at /docs/json. Response schemas list every field: fast-json-stringify
+// drops anything not listed, which keeps internal columns out of the API.
+
+const MAX_TEXT = 2000;
+const MAX_NAME = 200;
+
+const string = { type: 'string' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const stringArray = { type: 'array', items: string } as const;
+const freeObject = { type: 'object', additionalProperties: true } as const;
+
+export const errorSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, code: string, message: string },
+  required: ['statusCode', 'code', 'message'],
+} as const;
+
+const evidenceSchema = {
+  type: 'object',
+  properties: {
+    ruleId: string,
+    field: string,
+    value: string,
+    params: { type: 'object', additionalProperties: string },
+    confidence: { type: 'number' },
+    source: string,
+    observationId: string,
+  },
+} as const;
+
+const identificationSchema = {
+  type: 'object',
+  properties: {
+    vendor: nullableString,
+    brand: nullableString,
+    model: nullableString,
+    firmware: {
+      type: ['object', 'null'],
+      properties: { raw: string, version: string, buildDate: string },
+    },
+    serial: nullableString,
+    mac: nullableString,
+    deviceClass: string,
+    covered: { type: 'boolean' },
+    coveredReason: nullableString,
+    confidence: { type: 'number' },
+    evidence: { type: 'array', items: evidenceSchema },
+    conflicts: stringArray,
+    advisories: {
+      type: 'array',
+      items: { type: 'object', properties: { id: string, title: string, reason: string, references: stringArray } },
+    },
+  },
+} as const;
+
+export const deviceSchema = {
+  type: 'object',
+  properties: {
+    id: string,
+    site: string,
+    agent: string,
+    ip: string,
+    mac: nullableString,
+    serial: nullableString,
+    endpoint: nullableString,
+    addresses: stringArray,
+    ports: { type: 'array', items: { type: 'integer' } },
+    sources: stringArray,
+    identification: identificationSchema,
+    firstSeen: string,
+    lastSeen: string,
+    scanIds: stringArray,
+    status: { type: 'string', enum: DEVICE_STATUSES },
+    statusReason: nullableString,
+    location: nullableString,
+    owner: nullableString,
+    notes: nullableString,
+    alert: nullableString,
+    alertAt: nullableString,
+  },
+} as const;
+
+export const scanSchema = {
+  type: 'object',
+  properties: {
+    id: string,
+    site: string,
+    agent: string,
+    scope: freeObject,
+    channels: stringArray,
+    startedAt: string,
+    finishedAt: nullableString,
+    status: { type: 'string', enum: SCAN_STATUSES },
+    counts: freeObject,
+    errors: { type: 'array', items: {} },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: MAX_NAME } },
+  required: ['id'],
+} as const;
+
+const pageProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+  offset: { type: 'integer', minimum: 0, default: 0 },
+} as const;
+
+export const deviceFilterProperties = {
+  vendor: { type: 'string', maxLength: MAX_NAME, description: 'hardware maker, case-insensitive (e.g. Hikvision)' },
+  brand: { type: 'string', maxLength: MAX_NAME, description: 'name sold under, case-insensitive (e.g. LTS)' },
+  covered: { type: 'boolean', description: 'on the FCC Covered List family' },
+  status: { type: 'string', enum: DEVICE_STATUSES },
+  site: { type: 'string', maxLength: MAX_NAME },
+  seenSince: { type: 'string', maxLength: 64, description: 'ISO date or time: last seen at or after it' },
+  q: { type: 'string', maxLength: MAX_NAME, description: 'text search over address, MAC, vendor, brand, model, serial, site, location, owner, notes' },
+  alert: { type: 'boolean', description: 'only devices marked replaced/removed that were seen again' },
+} as const;
+
+const pageOf = (items: object) =>
+  ({
+    type: 'object',
+    properties: { items: { type: 'array', items }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+  }) as const;
+
+const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
+
+export const listDevicesSchema = {
+  tags: ['devices'],
+  summary: 'List devices, filtered and paged',
+  querystring: { type: 'object', properties: { ...deviceFilterProperties, ...pageProperties }, additionalProperties: false },
+  response: { 200: pageOf(deviceSchema), ...errors },
+} as const;
+
+const historySchema = {
+  type: 'object',
+  properties: { id: string, deviceId: string, scanId: nullableString, at: string, kind: string, field: nullableString, oldValue: nullableString, newValue: nullableString },
+} as const;
+
+export const getDeviceSchema = {
+  tags: ['devices'],
+  summary: 'One device with its evidence, history, sightings and observations',
+  params: idParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        device: deviceSchema,
+        history: { type: 'array', items: historySchema },
+        sightings: { type: 'array', items: { type: 'object', properties: { scanId: string, ip: string, seenAt: string } } },
+        observations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: string,
+              scanId: string,
+              source: { type: 'string', enum: PROTOCOL_NAMES },
+              ip: string,
+              port: { type: ['integer', 'null'] },
+              mac: nullableString,
+              observedAt: string,
+            },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+const nullableText = { type: ['string', 'null'], maxLength: MAX_TEXT } as const;
+
+export const patchDeviceSchema = {
+  tags: ['devices'],
+  summary: 'Set site, location, owner, notes or replacement status (exempt needs statusReason)',
+  params: idParams,
+  body: {
+    type: 'object',
+    properties: {
+      site: { type: 'string', minLength: 1, maxLength: MAX_NAME },
+      location: nullableText,
+      owner: nullableText,
+      notes: nullableText,
+      status: { type: 'string', enum: DEVICE_STATUSES },
+      statusReason: nullableText,
+      clearAlert: { type: 'boolean' },
+    },
+    additionalProperties: false,
+    minProperties: 1,
+  },
+  response: { 200: deviceSchema, ...errors },
+} as const;
+
+export const listScansSchema = {
+  tags: ['scans'],
+  summary: 'Scan history, newest first',
+  querystring: {
+    type: 'object',
+    properties: { ...pageProperties, status: { type: 'string', enum: SCAN_STATUSES }, site: { type: 'string', maxLength: MAX_NAME } },
+    additionalProperties: false,
+  },
+  response: { 200: pageOf(scanSchema), ...errors },
+} as const;
+
+export const getScanSchema = {
+  tags: ['scans'],
+  summary: 'One scan: scope, channels, times, status and counts',
+  params: idParams,
+  response: { 200: scanSchema, ...errors },
+} as const;
+
+const diffEntry = {
+  type: 'object',
+  properties: { deviceId: string, ip: string, mac: nullableString, vendor: nullableString, brand: nullableString, model: nullableString, firmware: nullableString },
+} as const;
+
+export const scanDiffSchema = {
+  tags: ['scans'],
+  summary: 'What is new, gone and changed in this scan, against an earlier one (default: the previous finished scan at the site)',
+  params: idParams,
+  querystring: {
+    type: 'object',
+    properties: { against: { type: 'string', minLength: 1, maxLength: MAX_NAME, description: 'id of the earlier scan' } },
+    additionalProperties: false,
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        from: string,
+        to: string,
+        new: { type: 'array', items: diffEntry },
+        gone: { type: 'array', items: diffEntry },
+        changed: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              ...diffEntry.properties,
+              changes: { type: 'array', items: { type: 'object', properties: { field: string, before: nullableString, after: nullableString } } },
+            },
+          },
+        },
+        unchanged: { type: 'integer' },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const startScanSchema = {
+  tags: ['scans'],
+  summary: 'Start a scan of ranges inside the ones this server was configured to allow',
+  body: {
+    type: 'object',
+    properties: { cidrs: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, minItems: 1, maxItems: 64 } },
+    required: ['cidrs'],
+    additionalProperties: false,
+  },
+  response: { 202: { type: 'object', properties: { scanId: string, status: string } }, ...errors },
+} as const;
+
+export const exportSchema = (format: string, mediaType: string) =>
+  ({
+    tags: ['export'],
+    summary: `Every device matching the filters, as ${format}`,
+    querystring: {
+      type: 'object',
+      properties: {
+        ...deviceFilterProperties,
+        ...(format === 'CSV' ? { bom: { type: 'boolean', default: false, description: 'prefix a UTF-8 byte order mark (Excel)' } } : {}),
+      },
+      additionalProperties: false,
+    },
+    produces: [mediaType],
+    response: { ...errors },
+  }) as const;
+
+export const healthSchema = {
+  tags: ['health'],
+  summary: 'Liveness: answers without a token',
+  security: [],
+  response: {
+    200: { type: 'object', properties: { status: string, version: string, scanRunning: { type: 'boolean' } } },
+    ...errors,
+  },
+} as const;

@@ -1,0 +1,50 @@
+import { createRootLogger } from '../../log.js';
+import { CamauditError } from '../../errors.js';
+import type { DiffEntry } from '../../inventory/index.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { openDefaultInventory } from '../inventory.js';
+import { terminalSafe } from '../text.js';
+
+const USAGE = `camaudit diff [SCAN_A] [SCAN_B] [--db FILE] [--json]
+
+What is new, gone and changed (address, firmware, identification) between two scans.
+With one scan id: that scan against the one before it. With none: the latest scan against the one before it.`;
+
+function describe(entry: DiffEntry): string {
+  return terminalSafe(`${entry.ip} ${entry.mac ?? '-'} ${entry.vendor ?? 'unknown'}${entry.brand && entry.brand !== entry.vendor ? `/${entry.brand}` : ''} ${entry.model ?? ''} (${entry.deviceId})`, 160);
+}
+
+export const diffCommand: Command = {
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, { db: { type: 'string' }, json: { type: 'boolean', default: false } });
+    const inventory = openDefaultInventory(values.db, createRootLogger());
+    try {
+      let [from, to] = positionals;
+      if (to === undefined) {
+        to = from ?? inventory.listScans({ limit: 1, offset: 0 }).items[0]?.id;
+        if (to === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', 'no scans recorded yet');
+        from = inventory.previousScanId(to);
+        if (from === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `scan ${to} has no earlier scan to compare with`);
+      }
+      if (from === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'give two scan ids');
+      const diff = inventory.diffScans(from, to);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
+        return 0;
+      }
+      const lines = [`diff ${diff.from} -> ${diff.to}: ${diff.new.length} new, ${diff.gone.length} gone, ${diff.changed.length} changed, ${diff.unchanged} unchanged`];
+      for (const entry of diff.new) lines.push(`+ ${describe(entry)}`);
+      for (const entry of diff.gone) lines.push(`- ${describe(entry)}`);
+      for (const entry of diff.changed) {
+        lines.push(`~ ${describe(entry)}`);
+        for (const change of entry.changes) lines.push(`    ${change.field}: ${terminalSafe(change.before ?? '-', 80)} -> ${terminalSafe(change.after ?? '-', 80)}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    } finally {
+      inventory.close();
+    }
+  },
+};

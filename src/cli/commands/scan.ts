@@ -1,0 +1,90 @@
+import { resolveScanConfig } from '../../config.js';
+import { CHANNELS, type ChannelName } from '../../discovery/index.js';
+import { CamauditError } from '../../errors.js';
+import { createRootLogger } from '../../log.js';
+import { runScan } from '../../scan.js';
+import { numberFlag, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { openDefaultInventory, defaultDatabasePath } from '../inventory.js';
+import { printDevices } from '../print-devices.js';
+import { createProgress } from '../progress.js';
+
+const USAGE = `camaudit scan --cidr RANGE [options]
+
+Finds cameras: multicast discovery on each interface, unicast WS-Discovery/SADP/DHIP and an HTTP/HTTPS/RTSP
+banner probe over the given ranges, then the neighbour table for MAC addresses. Results are merged into the
+inventory (SQLite) and printed as a table.
+
+Options:
+  --cidr RANGE           address range to probe by unicast (repeatable), e.g. 192.168.1.0/24
+  --interface NAME       interface for multicast (repeatable; default every up non-loopback IPv4 interface)
+  --no-multicast         unicast over the ranges only
+  --channels LIST        comma-separated subset of: ${CHANNELS.join(',')}
+  --db FILE              inventory file (default ${defaultDatabasePath()})
+  --site NAME            site recorded on every observation (default "default")
+  --agent NAME           agent name recorded on every observation (default the host name)
+  --listen-window MS     how long multicast channels listen (default 3000)
+  --timeout MS           absolute bound of one TCP exchange (default 5000)
+  --rate N               packets per second, all channels together (default 1000)
+  --host-rate N          packets per second to one host (default 40)
+  --json                 print the devices as JSON instead of a table
+  --fail-on-covered      exit 3 when a covered (Hikvision, Dahua, ...) device was found`;
+
+export const scanCommand: Command = {
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      cidr: { type: 'string', multiple: true, default: [] },
+      interface: { type: 'string', multiple: true },
+      'no-multicast': { type: 'boolean', default: false },
+      channels: { type: 'string' },
+      db: { type: 'string' },
+      site: { type: 'string' },
+      agent: { type: 'string' },
+      'listen-window': { type: 'string' },
+      timeout: { type: 'string' },
+      rate: { type: 'string' },
+      'host-rate': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fail-on-covered': { type: 'boolean', default: false },
+    });
+    const channels = (values.channels?.split(',').map((name) => name.trim()).filter(Boolean) ?? [...CHANNELS]) as ChannelName[];
+    const config = resolveScanConfig({
+      site: values.site,
+      agent: values.agent,
+      listenWindowMs: numberFlag('listen-window', values['listen-window']),
+      exchangeTimeoutMs: numberFlag('timeout', values.timeout),
+      globalRatePerSecond: numberFlag('rate', values.rate),
+      perHostRatePerSecond: numberFlag('host-rate', values['host-rate']),
+    });
+    if (values.cidr.length === 0 && values['no-multicast']) {
+      throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--no-multicast needs at least one --cidr');
+    }
+    const log = createRootLogger();
+    const inventory = openDefaultInventory(values.db, log);
+    const progress = createProgress(process.stderr);
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort(new Error('interrupted'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const outcome = await runScan(
+        { cidrs: values.cidr, interfaceNames: values.interface, multicast: !values['no-multicast'], channels },
+        { config, inventory, log, signal: abort.signal, onProgress: progress.update },
+      );
+      progress.done(`scan ${outcome.scanId} ${outcome.status}: ${outcome.observations} observations, ${outcome.deviceIds.length} devices, ${(outcome.durationMs / 1000).toFixed(1)} s`);
+      const devices = outcome.deviceIds.map((id) => inventory.getDevice(id)).filter((device) => device !== undefined);
+      printDevices(devices, values.json ? 'json' : 'table');
+      if (!values.json) {
+        process.stderr.write(`inventory: ${inventory.path}\nserve it:  camaudit serve --db ${inventory.path}\n`);
+      }
+      if (outcome.status === 'interrupted') return 130;
+      if (values['fail-on-covered'] && devices.some((device) => device.identification.covered)) return 3;
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      inventory.close();
+    }
+  },
+};

@@ -1,0 +1,84 @@
+// An HTTP response as received (possibly cut at a cap or deadline) → status, headers, title and body text.
+// Pure and total: foreign bytes give { ok: false, reason }, never an exception.
+import { parsed, rejected, type ParseResult } from '../parse-result.js';
+import { decodeChunked } from './framing.js';
+import { contentLengthOf, isChunked, parseResponseHead } from './parse-head.js';
+import { capChars, decodeHtmlEntities, decodeUtf8, sanitizeLine, sanitizeText } from './text.js';
+
+/** A title longer than this is not a product name; rules only need its start. */
+export const MAX_TITLE_CHARS = 256;
+
+export interface HttpResponse {
+  version: string;
+  status: number;
+  reason: string;
+  headers: Record<string, string>;
+  /** Text of the first <title>: entities decoded, whitespace collapsed, capped. '' for an empty element. */
+  title?: string;
+  /** Body text, UTF-8 with replacement; undefined when there is no body. */
+  body?: string;
+  /** The body is incomplete: cut by our cap or deadline, or shorter than the device declared. */
+  bodyTruncated: boolean;
+}
+
+export interface HttpParseOptions {
+  /** The exchange stopped reading before the message ended (cap or deadline). */
+  truncated?: boolean;
+  maxBodyChars?: number;
+}
+
+export function parseHttpResponse(bytes: Uint8Array, options: HttpParseOptions = {}): ParseResult<HttpResponse> {
+  try {
+    const head = parseResponseHead(bytes, 'HTTP');
+    if (!head.ok) return rejected(head.reason);
+    const { version, status, reason, headers, bodyOffset } = head.value;
+    let truncated = options.truncated === true || bodyOffset === undefined;
+    let bodyBytes: Uint8Array = bodyOffset === undefined ? new Uint8Array(0) : bytes.subarray(bodyOffset);
+    if (bodyOffset !== undefined && isChunked(headers)) {
+      const chunked = decodeChunked(bytes, bodyOffset);
+      // Broken chunk framing: show the bytes as they came rather than nothing.
+      if (!chunked.malformed || chunked.data.length > 0) {
+        bodyBytes = chunked.data;
+        if (!chunked.complete) truncated = true;
+      }
+    } else {
+      const declared = contentLengthOf(headers);
+      if (declared !== undefined) {
+        if (bodyBytes.length < declared) truncated = true;
+        else bodyBytes = bodyBytes.subarray(0, declared);
+      }
+    }
+    let body: string | undefined = bodyBytes.length > 0 ? sanitizeText(decodeUtf8(bodyBytes)) : undefined;
+    if (body !== undefined && options.maxBodyChars !== undefined && body.length > options.maxBodyChars) {
+      body = capChars(body, options.maxBodyChars);
+      truncated = true;
+    }
+    const response: HttpResponse = { version, status, reason, headers, bodyTruncated: truncated };
+    const title = body === undefined ? undefined : extractTitle(body);
+    if (title !== undefined) response.title = title;
+    if (body !== undefined) response.body = body;
+    return parsed(response);
+  } catch (error) {
+    // Defence in depth: the readers above are written not to throw; if one does, the bytes are still only data.
+    return rejected(`unreadable HTTP response: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * The first <title> element's text. Found by index, not by a backtracking regex: a hostile body of many
+ * unclosed `<title>` tags stays linear.
+ */
+export function extractTitle(html: string): string | undefined {
+  const lower = html.toLowerCase();
+  let open = lower.indexOf('<title');
+  // `<titlebar>` is not a title: the tag name must end here.
+  while (open !== -1 && !/[\s>/]/.test(lower.charAt(open + 6))) open = lower.indexOf('<title', open + 6);
+  if (open === -1) return undefined;
+  const contentStart = lower.indexOf('>', open);
+  if (contentStart === -1) return undefined;
+  const close = lower.indexOf('</title', contentStart);
+  if (close === -1) return undefined;
+  const raw = html.slice(contentStart + 1, Math.min(close, contentStart + 1 + MAX_TITLE_CHARS * 8));
+  const text = decodeHtmlEntities(raw).replace(/\s+/g, ' ').trim();
+  return capChars(sanitizeLine(text), MAX_TITLE_CHARS);
+}

@@ -1,0 +1,131 @@
+// SSDP/UPnP channel: M-SEARCH on every selected interface (and by unicast to the scope's addresses, which
+// UPnP 1.1 §1.3.3 allows), every reply kept with its raw headers, and the device description fetched from
+// LOCATION when, and only when, LOCATION names the responding address itself.
+//
+// Why not node-ssdp (named on the design card; research/peers.md §5): its last release is from 2020, it
+// depends on `ip`, whose advisory CVE-2024-29415 has no fixed release (an open audit alert for every user),
+// it drags in bluebird, async 2 and debug 3, and it hands back parsed headers without the socket and
+// interface they came on, which the matcher and the multi-homed scan both need. An M-SEARCH client is a
+// request builder, a pure reply parser and the shared per-interface sockets of udp.ts: less code than the
+// adapter around node-ssdp would be.
+import type { Observation, SsdpSection } from '../../model.js';
+import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
+import { udpExchange, type UdpReply } from '../udp.js';
+import { fetchDescription } from './fetch-description.js';
+import { descriptionUrlFor, parseSsdpMessage, parseUpnpDescription, type SsdpMessage } from './parse.js';
+import { SSDP_GROUP, SSDP_MX_SECONDS, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';
+
+export interface SsdpDiscoveryOptions {
+  /** Destination port; only tests on loopback change it. */
+  port?: number;
+  group?: string;
+  mxSeconds?: number;
+}
+
+/**
+ * Headers that change on every reply without the device changing: kept out of the observation, whose id is a
+ * hash of its fields (the same device must give the same id scan after scan).
+ */
+const VOLATILE_HEADERS = new Set(['date']);
+
+/** One root device at one address: every reply it sent, and its description once fetched. */
+interface Responder {
+  address: string;
+  interfaceName?: string;
+  transport: UdpReply['transport'];
+  messages: SsdpMessage[];
+  description?: Promise<Record<string, string> | undefined>;
+}
+
+/**
+ * The reply whose headers stand for the device: the one to `upnp:rootdevice` names the root device itself;
+ * failing that one whose ST is the device's own uuid; else the first.
+ */
+function representative(messages: readonly SsdpMessage[]): SsdpMessage | undefined {
+  return (
+    messages.find((message) => message.st?.toLowerCase() === 'upnp:rootdevice') ??
+    messages.find((message) => message.st !== undefined && message.st === message.uuid) ??
+    messages[0]
+  );
+}
+
+async function describe(responder: Responder, location: string, context: ProbeContext): Promise<Record<string, string> | undefined> {
+  const log = context.log.child({ module: 'ssdp', address: responder.address });
+  const url = descriptionUrlFor(location, responder.address);
+  if (!url.ok) {
+    log.info({ location, reason: url.reason }, 'ssdp description not fetched');
+    return undefined;
+  }
+  try {
+    const fetched = await fetchDescription(url.value, context);
+    if (fetched.status !== 200) {
+      log.debug({ url: url.value.href, status: fetched.status }, 'ssdp description request refused');
+      return undefined;
+    }
+    const result = parseUpnpDescription(fetched.body, context.config.maxXmlBytes);
+    if (!result.ok) {
+      log.info({ url: url.value.href, reason: result.reason }, 'ssdp description dropped');
+      return undefined;
+    }
+    const fields = { ...result.value.fields };
+    if (result.value.urlBase !== undefined) fields.URLBase = result.value.urlBase;
+    return fields;
+  } catch (error) {
+    log.info({ url: url.value.href, err: error }, 'ssdp description fetch failed');
+    return undefined;
+  }
+}
+
+export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): DiscoveryModule {
+  const port = options.port ?? SSDP_PORT;
+  const group = options.group ?? SSDP_GROUP;
+  const probes = SSDP_SEARCH_TARGETS.map((target) => buildMSearch(target, options.mxSeconds ?? SSDP_MX_SECONDS));
+  return {
+    name: 'ssdp',
+    emits: ['ssdp'],
+    async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
+      const log = context.log.child({ module: 'ssdp' });
+      const responders = new Map<string, Responder>();
+      // Replies go to the sending socket (UDA 1.1 §1.3.3), so no listener on the group port is needed.
+      for await (const reply of udpExchange(scope, context, { channel: 'ssdp', group, port, probes })) {
+        const result = parseSsdpMessage(reply.data);
+        if (!result.ok) {
+          log.debug({ from: reply.from.address, reason: result.reason }, 'ssdp reply dropped');
+          continue;
+        }
+        const message = result.value;
+        if (message.kind !== 'response' || message.status !== 200) continue;
+        // One description is one root device: replies for its embedded devices and services share LOCATION.
+        const key = `${reply.from.address}\0${message.location ?? message.uuid ?? ''}`;
+        let responder = responders.get(key);
+        if (responder === undefined) {
+          responder = { address: reply.from.address, transport: reply.transport, messages: [] };
+          if (reply.interfaceName !== undefined) responder.interfaceName = reply.interfaceName;
+          responders.set(key, responder);
+          // Fetch while the listen window still runs, so the channel ends soon after it.
+          if (message.location !== undefined) responder.description = describe(responder, message.location, context);
+        }
+        responder.messages.push(message);
+      }
+
+      for (const responder of responders.values()) {
+        const chosen = representative(responder.messages);
+        if (chosen === undefined) continue;
+        const headers = Object.fromEntries(Object.entries(chosen.headers).filter(([name]) => !VOLATILE_HEADERS.has(name)));
+        const section: SsdpSection = { headers };
+        const description = await responder.description;
+        if (description !== undefined) section.description = description;
+        yield context.observe({
+          source: 'ssdp',
+          ip: responder.address,
+          port,
+          ssdp: section,
+          transport: responder.transport,
+          ...(responder.interfaceName === undefined ? {} : { interface: responder.interfaceName }),
+        });
+      }
+    },
+  };
+}
+
+export const ssdpDiscovery: DiscoveryModule = createSsdpDiscovery();

@@ -1,0 +1,239 @@
+// The one UDP request/listen engine for the multicast + unicast discovery channels (SADP, DHIP,
+// WS-Discovery, and SSDP for helper B). A channel hands it probe datagrams; it sends them
+//   - to the multicast group on every selected interface, each from its own socket bound to that
+//     interface's address (so a multi-homed host reaches every segment, and we know which one answered),
+//   - by unicast to every host address of the scope's CIDR ranges (cameras behind a router),
+//   - optionally listening on the well-known port joined to the group (devices that answer to the group),
+// and yields every reply datagram until `listenWindowMs` after the last send, or until the scan aborts.
+// Parsing is the channel's job; this file knows nothing of any protocol.
+//
+// Usage:
+//   for await (const reply of udpExchange(scope, context, { channel: 'sadp', group, port, probes: [bytes] })) {
+//     const result = parseSadpReply(reply.data);   // reply.from, reply.interfaceName, reply.transport
+//   }
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
+import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
+
+/** Times each probe is sent: UDP is lossy and a device may miss the first datagram while busy. */
+export const DEFAULT_SEND_COUNT = 2;
+/** Spacing between rounds of the same probe (a protocol pacing, not a timeout). */
+export const DEFAULT_SEND_GAP_MS = 250;
+/** Largest reply kept; real discovery replies are 1–4 KiB, and the bound caps memory per datagram. */
+export const DEFAULT_MAX_DATAGRAM_BYTES = 32 * 1024;
+/** Multicast stays on the local segment, as discovery multicast is meant to (routers do not forward it). */
+export const DEFAULT_MULTICAST_TTL = 1;
+/** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
+const MAX_QUEUED_REPLIES = 4096;
+
+export interface UdpReply {
+  data: Buffer;
+  from: { address: string; port: number };
+  /** The local interface the reply arrived on: the sending socket's, or the one whose subnet holds the sender. */
+  interfaceName?: string;
+  transport: 'multicast' | 'unicast';
+}
+
+export type UdpContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
+
+export interface UdpExchangeOptions {
+  /** Channel name, for log lines. */
+  channel: string;
+  /** Multicast group the probes go to on each interface. */
+  group: string;
+  /** Destination port for multicast and unicast probes (and the group listener's port). */
+  port: number;
+  /** Datagrams sent to each destination, in order, every round. */
+  probes: readonly Buffer[];
+  /** Also bind `port` (reuseAddr) joined to `group` on every interface, for devices that answer to the group. */
+  listenOnGroupPort?: boolean;
+  sendCount?: number;
+  sendGapMs?: number;
+  maxDatagramBytes?: number;
+  multicastTtl?: number;
+}
+
+function interfaceFor(address: string, interfaces: readonly LocalInterface[]): string | undefined {
+  return interfaces.find((local) => cidrContains(`${local.address}/${local.prefixLength}`, address))?.name;
+}
+
+// --- the exchange ------------------------------------------------------------------------------------
+
+function bindSocket(socket: Socket, options: { address?: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    socket.once('error', onError);
+    socket.bind({ ...options, exclusive: false }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Send `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host of
+ * `scope.cidrs`; yield the replies until `config.listenWindowMs` after the last send (or abort).
+ * Every unicast send first takes a token from `context.limiter` for that host; multicast sends take
+ * one for the group. Sockets are closed when the iteration ends, however it ends.
+ */
+export async function* udpExchange(scope: ProbeScope, context: UdpContext, options: UdpExchangeOptions): AsyncGenerator<UdpReply> {
+  const { config, limiter, signal } = context;
+  const log = context.log.child({ channel: options.channel });
+  const sendCount = options.sendCount ?? DEFAULT_SEND_COUNT;
+  const sendGapMs = options.sendGapMs ?? DEFAULT_SEND_GAP_MS;
+  const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
+  // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
+  checkScope(scope.cidrs, config.maxScopeAddresses);
+
+  const queue: UdpReply[] = [];
+  let finished = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const finish = (): void => {
+    finished = true;
+    notify();
+  };
+  const answered = new Set<string>();
+  const sockets: Socket[] = [];
+
+  const receive = (transport: UdpReply['transport'], fixedInterface: string | undefined) => (data: Buffer, remote: RemoteInfo) => {
+    if (finished) return;
+    if (data.length > maxDatagramBytes) {
+      log.debug({ from: remote.address, bytes: data.length, maxDatagramBytes }, 'oversized datagram dropped');
+      return;
+    }
+    if (queue.length >= MAX_QUEUED_REPLIES) {
+      log.warn({ from: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
+      return;
+    }
+    answered.add(remote.address);
+    const reply: UdpReply = { data, from: { address: remote.address, port: remote.port }, transport };
+    const interfaceName = fixedInterface ?? interfaceFor(remote.address, scope.interfaces);
+    if (interfaceName !== undefined) reply.interfaceName = interfaceName;
+    queue.push(reply);
+    notify();
+  };
+
+  const openSocket = async (
+    label: Record<string, string | number>,
+    bindTo: { address?: string; port: number },
+    onMessage: (data: Buffer, remote: RemoteInfo) => void,
+    reuseAddr = false,
+  ): Promise<Socket | undefined> => {
+    const socket = createSocket({ type: 'udp4', reuseAddr });
+    sockets.push(socket);
+    socket.on('message', onMessage);
+    try {
+      await bindSocket(socket, bindTo);
+    } catch (error) {
+      log.warn({ err: error, ...label }, 'could not bind discovery socket; continuing without it');
+      return undefined;
+    }
+    // After bind, errors (ICMP unreachable on some kernels, closed interface) are logged, not fatal.
+    socket.on('error', (error) => log.debug({ err: error, ...label }, 'discovery socket error'));
+    return socket;
+  };
+
+  const multicastSockets: { socket: Socket; local: LocalInterface }[] = [];
+  for (const local of scope.interfaces) {
+    const socket = await openSocket({ interface: local.name, address: local.address }, { address: local.address, port: 0 }, receive('multicast', local.name));
+    if (socket === undefined) continue;
+    try {
+      socket.setMulticastInterface(local.address);
+      socket.setMulticastTTL(options.multicastTtl ?? DEFAULT_MULTICAST_TTL);
+      // Our own probe must not come back to our own listener as if a device had sent it.
+      socket.setMulticastLoopback(false);
+      multicastSockets.push({ socket, local });
+    } catch (error) {
+      log.warn({ err: error, interface: local.name }, 'multicast setup failed on interface; skipping it');
+    }
+  }
+  if (options.listenOnGroupPort === true && scope.interfaces.length > 0) {
+    const listener = await openSocket({ port: options.port, group: options.group }, { port: options.port }, receive('multicast', undefined), true);
+    for (const local of listener === undefined ? [] : scope.interfaces) {
+      try {
+        listener?.addMembership(options.group, local.address);
+      } catch (error) {
+        log.warn({ err: error, interface: local.name, group: options.group }, 'could not join group on interface');
+      }
+    }
+  }
+  const unicastSocket = scope.cidrs.length > 0 ? await openSocket({ unicast: scope.cidrs.length }, { port: 0 }, receive('unicast', undefined)) : undefined;
+
+  const send = (socket: Socket, destination: string, probe: Buffer): void => {
+    if (finished) return;
+    socket.send(probe, options.port, destination, (error) => {
+      if (error) log.debug({ err: error, destination }, 'probe send failed');
+    });
+  };
+
+  let listenTimer: NodeJS.Timeout | undefined;
+  const sendAll = async (): Promise<void> => {
+    for (let round = 0; round < sendCount; round++) {
+      for (const { socket } of multicastSockets) {
+        for (const probe of options.probes) {
+          await limiter.take(options.group, signal);
+          send(socket, options.group, probe);
+        }
+      }
+      if (unicastSocket !== undefined) {
+        // Overlapping ranges are merged, so no host is probed twice in one round.
+        for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
+          if (finished) return;
+          // A host that already answered needs no second round.
+          if (round > 0 && answered.has(host)) continue;
+          for (const probe of options.probes) {
+            await limiter.take(host, signal);
+            send(unicastSocket, host, probe);
+          }
+        }
+      }
+      if (round + 1 < sendCount) await sleep(sendGapMs, undefined, { signal });
+    }
+  };
+
+  if (multicastSockets.length === 0 && unicastSocket === undefined) {
+    log.debug('no interface and no range to probe');
+    return;
+  }
+  const onAbort = (): void => finish();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) finish();
+  const started = Date.now();
+  sendAll()
+    .then(() => {
+      log.debug({ sentForMs: Date.now() - started, listenWindowMs: config.listenWindowMs }, 'probes sent; listening');
+      if (!finished) listenTimer = setTimeout(finish, config.listenWindowMs);
+    })
+    .catch((error: unknown) => {
+      if (!signal.aborted && !finished) log.warn({ err: error }, 'probe sending stopped');
+      finish();
+    });
+
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift() as UdpReply;
+      if (finished) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    finished = true;
+    if (listenTimer !== undefined) clearTimeout(listenTimer);
+    signal.removeEventListener('abort', onAbort);
+    for (const socket of sockets) {
+      try {
+        socket.close();
+      } catch {
+        // Already closed (a bind failure closes it): nothing left to release.
+        log.trace({ channel: options.channel }, 'socket already closed');
+      }
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// The ONVIF calls that follow a WS-Discovery sighting: a small SOAP-over-HTTP client of our own (see the
+// why in index.ts). Every exchange is bounded by config.exchangeTimeoutMs, its headers by
+// config.maxHeaderBytes and its body by config.maxXmlBytes. Credentials are used only when the user
+// configured them for a range holding the device, and only after the device refused without them.
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import type { Credentials } from '../../config.js';
+import type { OnvifSection } from '../../model.js';
+import type { ProbeContext } from '../types.js';
+import { cidrContains } from '../../net/cidr.js';
+import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './onvif-parse.js';
+import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken } from './onvif-soap.js';
+
+/** WS-Security nonce length used by ONVIF clients (16 random bytes). */
+const NONCE_BYTES = 16;
+
+export interface SoapExchange {
+  status: number;
+  body: Buffer;
+}
+
+type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
+
+/** POST one SOAP envelope; resolves with status and body, rejects on timeout, abort, oversize or socket error. */
+export function postSoap(url: URL, operation: OnvifOperation, envelope: string, context: ClientContext): Promise<SoapExchange> {
+  const { config } = context;
+  const payload = Buffer.from(envelope, 'utf8');
+  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(config.exchangeTimeoutMs)]);
+  return new Promise((resolve, reject) => {
+    // Every way an exchange can end (answer, oversize, timeout, abort, reset) settles exactly once.
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      outgoing.destroy();
+      reject(error);
+    };
+    const outgoing = request(
+      {
+        host: url.hostname,
+        port: url.port === '' ? 80 : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        agent: false,
+        maxHeaderSize: config.maxHeaderBytes,
+        signal,
+        headers: {
+          'content-type': `application/soap+xml; charset=utf-8; action="${onvifAction(operation)}"`,
+          'content-length': payload.length,
+          connection: 'close',
+        },
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > config.maxXmlBytes) fail(new Error(`ONVIF response larger than ${config.maxXmlBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        incoming.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
+        incoming.on('error', fail);
+        incoming.on('close', () => fail(new Error('ONVIF response ended early')));
+      },
+    );
+    outgoing.on('error', fail);
+    outgoing.on('close', () => fail(new Error('ONVIF connection closed without a response')));
+    outgoing.end(payload);
+  });
+}
+
+function credentialsFor(ip: string, credentials: readonly Credentials[]): Credentials | undefined {
+  return credentials.find((entry) => {
+    try {
+      return cidrContains(entry.cidr, ip);
+    } catch {
+      // A malformed credentials range matches nothing: credentials never leave the ranges they were given for.
+      return false;
+    }
+  });
+}
+
+/**
+ * GetSystemDateAndTime and GetCapabilities (both answered without credentials, ONVIF PRE_AUTH), then
+ * GetDeviceInformation without credentials, and with a UsernameToken digest only if refused and configured.
+ * Returns undefined when the device answered none of them.
+ */
+export async function queryOnvifDevice(url: URL, ip: string, context: ClientContext): Promise<OnvifSection | undefined> {
+  const log = context.log.child({ module: 'onvif', ip, url: url.href });
+  const call = async (operation: OnvifOperation, token?: UsernameToken): Promise<{ status: number; reply?: OnvifReply; reason?: string }> => {
+    await context.limiter.take(ip, context.signal);
+    const exchange = await postSoap(url, operation, buildOnvifRequest(operation, token), context);
+    const result = parseOnvifEnvelope(exchange.body, context.config.maxXmlBytes);
+    return result.ok ? { status: exchange.status, reply: result.value } : { status: exchange.status, reason: result.reason };
+  };
+  const attempt = async <T>(operation: OnvifOperation, read: (reply: OnvifReply) => T | undefined, token?: UsernameToken) => {
+    try {
+      const outcome = await call(operation, token);
+      if (outcome.reply === undefined) log.debug({ operation, status: outcome.status, reason: outcome.reason }, 'onvif reply unreadable');
+      return { ...outcome, value: outcome.reply === undefined ? undefined : read(outcome.reply) };
+    } catch (error) {
+      log.debug({ operation, err: error }, 'onvif exchange failed');
+      return { status: 0, value: undefined, reply: undefined };
+    }
+  };
+
+  const section: OnvifSection = {};
+  let clockOffsetMs = 0;
+  const dateTime = await attempt('GetSystemDateAndTime', (reply) => {
+    if (reply.kind !== 'response') return undefined;
+    const result = readSystemDateAndTime(reply.body);
+    return result.ok ? result.value : undefined;
+  });
+  if (dateTime.value !== undefined) {
+    section.systemDateAndTime = dateTime.value.text;
+    // The digest's Created must be on the device's clock; cameras with an unset clock refuse ours otherwise.
+    if (dateTime.value.utcMs !== undefined) clockOffsetMs = dateTime.value.utcMs - Date.now();
+  }
+  const capabilities = await attempt('GetCapabilities', (reply) => {
+    if (reply.kind !== 'response') return undefined;
+    const result = readCapabilities(reply.body);
+    return result.ok ? result.value : undefined;
+  });
+  if (capabilities.value !== undefined) section.services = capabilities.value;
+
+  const readInformation = (reply: OnvifReply): Record<string, string> | undefined => {
+    if (reply.kind !== 'response') return undefined;
+    const result = readDeviceInformation(reply.body);
+    return result.ok ? result.value : undefined;
+  };
+  const anonymous = await attempt('GetDeviceInformation', readInformation);
+  if (anonymous.value !== undefined) {
+    section.deviceInformation = anonymous.value;
+    section.deviceInformationAuth = 'none';
+  } else if ((anonymous.reply !== undefined && isAuthorizationFault(anonymous.reply)) || anonymous.status === 401) {
+    const configured = credentialsFor(ip, context.config.credentials);
+    if (configured === undefined) {
+      section.deviceInformationAuth = 'refused';
+    } else {
+      const token: UsernameToken = {
+        username: configured.username,
+        password: configured.password,
+        nonce: randomBytes(NONCE_BYTES),
+        created: new Date(Date.now() + clockOffsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+      const authenticated = await attempt('GetDeviceInformation', readInformation, token);
+      if (authenticated.value !== undefined) {
+        section.deviceInformation = authenticated.value;
+        section.deviceInformationAuth = 'configured';
+      } else {
+        section.deviceInformationAuth = 'refused';
+        log.info({ status: authenticated.status }, 'onvif device refused the configured credentials');
+      }
+    }
+  }
+  return Object.keys(section).length === 0 ? undefined : section;
+}

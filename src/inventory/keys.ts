@@ -1,0 +1,59 @@
+import type { Observation } from '../model.js';
+import { normaliseMac } from '../observation.js';
+
+// What makes a device itself, strongest first (peers.md §3.4): its MAC, then the vendor serial, then the ONVIF /
+// WS-Discovery endpoint UUID, then (only as a last resort) its address at the site.
+// These read model fields (src/model.ts), never protocol bytes: the inventory stays protocol-agnostic.
+
+export type KeyKind = 'mac' | 'serial' | 'endpoint';
+export const KEY_KINDS: readonly KeyKind[] = ['mac', 'serial', 'endpoint'];
+
+export interface ObservationKeys {
+  mac: string[];
+  serial: string[];
+  endpoint: string[];
+}
+
+// Values that devices send but that identify nothing (factory placeholders, unset fields).
+const MEANINGLESS_MACS = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
+const MIN_SERIAL_LENGTH = 4;
+
+export function keyOfMac(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const mac = normaliseMac(raw);
+  if (!mac || MEANINGLESS_MACS.has(mac)) return undefined;
+  // A multicast MAC (low bit of the first octet) is never a device's own.
+  if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return undefined;
+  return mac;
+}
+
+export function keyOfSerial(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const serial = raw.trim().toUpperCase();
+  if (serial.length < MIN_SERIAL_LENGTH || /^0+$/.test(serial)) return undefined;
+  return serial;
+}
+
+export function keyOfEndpoint(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const endpoint = raw.trim().toLowerCase();
+  return endpoint.length > 0 ? endpoint : undefined;
+}
+
+function pushDefined(target: string[], value: string | undefined): void {
+  if (value !== undefined && !target.includes(value)) target.push(value);
+}
+
+/** The device keys one observation carries. */
+export function keysOfObservation(observation: Observation): ObservationKeys {
+  const keys: ObservationKeys = { mac: [], serial: [], endpoint: [] };
+  pushDefined(keys.mac, keyOfMac(observation.mac));
+  pushDefined(keys.mac, keyOfMac(observation.sadp?.MAC));
+  pushDefined(keys.mac, keyOfMac(observation.dhip?.mac));
+  pushDefined(keys.serial, keyOfSerial(observation.sadp?.DeviceSN));
+  pushDefined(keys.serial, keyOfSerial(observation.dhip?.SerialNo));
+  pushDefined(keys.serial, keyOfSerial(observation.onvif?.deviceInformation?.SerialNumber));
+  pushDefined(keys.serial, keyOfSerial(observation.ssdp?.description?.serialNumber));
+  pushDefined(keys.endpoint, keyOfEndpoint(observation.wsdiscovery?.endpoint));
+  return keys;
+}

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { ScanConfig } from './config.js';
+import { CamauditError } from './errors.js';
+import type { Observation } from './model.js';
+import { countAddresses, parseCidr } from './net/cidr.js';
+import { listLocalInterfaces } from './discovery/interfaces.js';
+import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
+import { createProbeContext, createRateLimiter, runModules } from './discovery/run.js';
+import type { LocalInterface, ProbeScope } from './discovery/types.js';
+import type { Inventory } from './inventory/index.js';
+
+// The scan orchestrator: the only place that knows the order of stages. Channels themselves know nothing of
+// each other or of the inventory.
+//   stage 1  every selected channel at once (multicast per interface, unicast sweeps of the ranges, banners)
+//   stage 2  banner probe of ports the devices told us about (SADP HttpPort, DHIP HttpPort, XAddrs, SRV)
+//   stage 3  the kernel neighbour table, which only holds entries after stages 1 and 2 made traffic
+
+export interface ScanRequest {
+  cidrs: string[];
+  /** Interface names for multicast; undefined = every up, non-loopback IPv4 interface. */
+  interfaceNames?: string[];
+  /** False = no multicast at all (unicast over the ranges only). */
+  multicast: boolean;
+  channels: readonly ChannelName[];
+}
+
+export interface ScanProgress {
+  observations: number;
+  addresses: number;
+  lastSource?: string;
+}
+
+export interface ScanOutcome {
+  scanId: string;
+  status: 'finished' | 'interrupted' | 'failed';
+  observations: number;
+  /** Device ids seen in this scan. */
+  deviceIds: string[];
+  durationMs: number;
+}
+
+export interface ScanDependencies {
+  config: Readonly<ScanConfig>;
+  inventory: Inventory;
+  log: Logger;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>): { interfaces: LocalInterface[] } {
+  let total = 0;
+  for (const cidr of request.cidrs) {
+    parseCidr(cidr);
+    total += countAddresses(cidr);
+  }
+  if (total > config.maxScopeAddresses) {
+    throw new CamauditError('CAMAUDIT_ERR_SCOPE_TOO_LARGE', `the ranges hold ${total} addresses, more than the maximum of ${config.maxScopeAddresses}`);
+  }
+  for (const channel of request.channels) {
+    if (!CHANNELS.includes(channel)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
+  }
+  const interfaces = request.multicast ? listLocalInterfaces(request.interfaceNames) : [];
+  if (request.cidrs.length === 0 && interfaces.length === 0) {
+    throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'nothing to scan: give --cidr ranges or an interface with an IPv4 address');
+  }
+  return { interfaces };
+}
+
+export async function runScan(request: ScanRequest, dependencies: ScanDependencies): Promise<ScanOutcome> {
+  const { config, inventory, log } = dependencies;
+  const { interfaces } = validateScanRequest(request, config);
+  const started = performance.now();
+  const scope: ProbeScope = { cidrs: request.cidrs, interfaces };
+  const scanId = inventory.beginScan({
+    site: config.site,
+    agent: config.agent,
+    scope: { cidrs: request.cidrs, interfaces: interfaces.map((entry) => entry.name) },
+    channels: [...request.channels],
+  });
+  const abort = new AbortController();
+  const onAbort = (): void => abort.abort(dependencies.signal?.reason);
+  dependencies.signal?.addEventListener('abort', onAbort, { once: true });
+  const limiter = createRateLimiter({ globalPerSecond: config.globalRatePerSecond, perHostPerSecond: config.perHostRatePerSecond });
+  const context = createProbeContext({ config, log, scanId, signal: abort.signal, limiter });
+  const seen = new Set<string>();
+  let observationCount = 0;
+  const stageObservations: Observation[] = [];
+
+  const record = (observation: Observation): void => {
+    inventory.recordObservation(scanId, observation);
+    observationCount += 1;
+    seen.add(observation.ip);
+    dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, lastSource: observation.source });
+  };
+
+  let status: ScanOutcome['status'] = 'finished';
+  try {
+    const stageOne = selectModules(request.channels, 'sweep');
+    for await (const observation of runModules(stageOne, scope, context)) {
+      record(observation);
+      stageObservations.push(observation);
+    }
+    const extra = followUpTargets(stageObservations, config);
+    if (extra.length > 0 && request.channels.includes('banner')) {
+      log.info({ targets: extra.length }, 'probing ports the devices announced');
+      const { probeBannerTargets } = await import('./discovery/banner/index.js');
+      for await (const observation of probeBannerTargets(extra, context)) record(observation);
+    }
+    if (request.channels.includes('neighbour')) {
+      for await (const observation of runModules(selectModules(['neighbour'], 'after'), scope, context)) {
+        // Only addresses this scan touched: the table also holds the host's unrelated neighbours.
+        if (seen.has(observation.ip) || request.cidrs.length === 0) record(observation);
+      }
+    }
+    if (abort.signal.aborted) status = 'interrupted';
+  } catch (error) {
+    status = abort.signal.aborted ? 'interrupted' : 'failed';
+    log.error({ err: error, scanId }, 'scan failed');
+    if (status === 'failed') {
+      inventory.finishScan(scanId, { status });
+      throw error;
+    }
+  } finally {
+    dependencies.signal?.removeEventListener('abort', onAbort);
+  }
+  const finished = inventory.finishScan(scanId, { status });
+  return {
+    scanId,
+    status,
+    observations: observationCount,
+    deviceIds: finished.deviceIds,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

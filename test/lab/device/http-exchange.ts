@@ -1,0 +1,99 @@
+// One HTTP request and one response per connection, written byte for byte from the profile. A hand-written server
+// rather than node:http because embedded web servers differ in exactly what node:http normalises: header case
+// (Dahua's `CONTENT-LENGTH`), header order, HTTP/1.0 status lines, missing Date or Server headers.
+
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { HeaderMap, HttpReply, HttpRoute } from '../profile.js';
+import { renderTemplate, type ResponderContext } from './responder.js';
+
+export interface HttpSite {
+  headers?: HeaderMap;
+  routes: HttpRoute[];
+  notFound?: HttpReply;
+}
+
+const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+const REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_NOT_FOUND: HttpReply = { status: 404, headers: { 'Content-Type': 'text/html' }, body: '<html><body>404 Not Found</body></html>' };
+
+export function findRoute(site: HttpSite, method: string, target: string): HttpReply {
+  const pathOnly = target.split('?')[0] ?? target;
+  const lookupMethod = method === 'HEAD' ? 'GET' : method;
+  for (const route of site.routes) {
+    if ((route.method ?? 'GET') !== lookupMethod && (route.method ?? 'GET') !== method) continue;
+    const compared = route.path.includes('?') ? target : pathOnly;
+    const matches = route.path.endsWith('*') ? compared.startsWith(route.path.slice(0, -1)) : compared === route.path;
+    if (matches) return route;
+  }
+  return site.notFound ?? DEFAULT_NOT_FOUND;
+}
+
+function headerLines(map: HeaderMap | undefined): [string, string][] {
+  if (!map) return [];
+  return Object.entries(map).flatMap(([name, value]) => (Array.isArray(value) ? value.map((item): [string, string] => [name, item]) : [[name, value]]));
+}
+
+/** Site-wide headers, then the reply's own; a reply header replaces a site header of the same name (any case), and
+ * an empty array in the reply removes it. */
+function mergedHeaders(site: HttpSite, reply: HttpReply): [string, string][] {
+  const replyNames = new Set(Object.keys(reply.headers ?? {}).map((name) => name.toLowerCase()));
+  return [...headerLines(site.headers).filter(([name]) => !replyNames.has(name.toLowerCase())), ...headerLines(reply.headers)];
+}
+
+export function renderResponse(site: HttpSite, reply: HttpReply, method: string, context: ResponderContext): Buffer {
+  const body = reply.bodyBase64 !== undefined ? Buffer.from(reply.bodyBase64, 'base64') : Buffer.from(renderTemplate(reply.body ?? '', context), 'utf8');
+  const extra = { contentLength: String(body.length) };
+  const headers = mergedHeaders(site, reply).map(([name, value]): [string, string] => [name, renderTemplate(value, context, extra)]);
+  const names = new Set(headers.map(([name]) => name.toLowerCase()));
+  if (!names.has('content-length') && !names.has('transfer-encoding')) headers.push(['Content-Length', String(body.length)]);
+  // One response per connection: say so unless the profile sets its own Connection header.
+  if (!names.has('connection')) headers.push(['Connection', 'close']);
+  const reason = reply.reason ?? STATUS_CODES[reply.status] ?? 'Unknown';
+  const head = [`HTTP/${reply.httpVersion ?? '1.1'} ${reply.status} ${reason}`, ...headers.map(([name, value]) => `${name}: ${value}`)].join('\r\n');
+  return Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), method === 'HEAD' ? Buffer.alloc(0) : body]);
+}
+
+/** Checks every template in a site once, so a profile typo fails at device start. */
+export function checkSiteTemplates(site: HttpSite, context: ResponderContext): void {
+  for (const reply of [...site.routes, site.notFound ?? DEFAULT_NOT_FOUND]) renderResponse(site, reply, 'GET', context);
+}
+
+export function serveHttpConnection(socket: Socket, site: HttpSite, context: ResponderContext, scheme: string): void {
+  let received = Buffer.alloc(0);
+  socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', (error) => context.log(`${scheme} connection error`, { error: error.message }));
+  const onData = (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    const end = received.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (received.length > MAX_REQUEST_HEAD_BYTES) finish(socket, simpleReply(431, 'Request Header Fields Too Large'));
+      return;
+    }
+    socket.off('data', onData);
+    const requestLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
+    const match = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(requestLine);
+    if (!match) {
+      finish(socket, simpleReply(400, 'Bad Request'));
+      return;
+    }
+    const [, method = 'GET', target = '/'] = match;
+    const reply = findRoute(site, method, target);
+    context.log(`${scheme} request`, { method, target, status: reply.status, from: socket.remoteAddress });
+    try {
+      finish(socket, renderResponse(site, reply, method, context));
+    } catch (error) {
+      context.log(`${scheme} response failed`, { error: (error as Error).message });
+      finish(socket, simpleReply(500, 'Internal Server Error'));
+    }
+  };
+  socket.on('data', onData);
+}
+
+function simpleReply(status: number, reason: string): Buffer {
+  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 'latin1');
+}
+
+function finish(socket: Socket, response: Buffer): void {
+  socket.end(response);
+}

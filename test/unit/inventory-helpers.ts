@@ -1,0 +1,130 @@
+// Shared by the inventory, API and export unit tests: temp databases, observations, and a tiny explicit identify
+// double. The double is NOT the matcher (src/match); end-to-end tests use the real one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Identification, Observation } from '../../src/model.js';
+import { createObservation, type ObservationInput } from '../../src/observation.js';
+import { openInventory, type Inventory } from '../../src/inventory/index.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+/** Vendor from SADP (Hikvision) or DHIP (Dahua); model from SADP/DHIP or an HTTP title; firmware from SADP/DHIP. */
+export function identifyDouble(observations: Observation[]): Identification {
+  const identification: Identification = {
+    vendor: null,
+    brand: null,
+    model: null,
+    firmware: null,
+    serial: null,
+    mac: null,
+    deviceClass: 'unknown',
+    covered: false,
+    coveredReason: null,
+    confidence: 0,
+    evidence: [],
+    conflicts: [],
+    advisories: [],
+  };
+  for (const observation of observations) {
+    if (observation.sadp) {
+      identification.vendor = 'Hikvision';
+      identification.brand = observation.sadp.OEMInfo ?? 'Hikvision';
+      identification.model = observation.sadp.DeviceDescription ?? identification.model;
+      if (observation.sadp.SoftwareVersion) identification.firmware = { raw: observation.sadp.SoftwareVersion };
+      identification.deviceClass = 'camera';
+      identification.covered = true;
+      identification.coveredReason = 'Hikvision hardware (test double)';
+      identification.confidence = 0.9;
+      identification.evidence.push({
+        ruleId: 'double-sadp',
+        field: 'sadp.DeviceDescription',
+        value: observation.sadp.DeviceDescription ?? '',
+        params: { 'hw.vendor': 'Hikvision' },
+        confidence: 0.9,
+        source: 'sadp',
+        observationId: observation.id,
+      });
+    }
+    if (observation.dhip) {
+      identification.vendor = 'Dahua';
+      identification.brand = typeof observation.dhip.Vendor === 'string' ? observation.dhip.Vendor : 'Dahua';
+      if (typeof observation.dhip.DeviceType === 'string') identification.model = observation.dhip.DeviceType;
+      if (typeof observation.dhip.Version === 'string') identification.firmware = { raw: observation.dhip.Version };
+      identification.covered = true;
+      identification.coveredReason = 'Dahua hardware (test double)';
+      identification.confidence = 0.9;
+      identification.advisories.push({ id: 'TEST-ADV-1', title: 'test advisory', reason: 'double', references: [] });
+    }
+    if (observation.http?.title && identification.model === null) identification.model = observation.http.title;
+  }
+  return identification;
+}
+
+export interface TempInventory {
+  inventory: Inventory;
+  path: string;
+  directory: string;
+  reopen(): Inventory;
+  cleanup(): void;
+}
+
+export function tempInventory(prefix = 'camaudit-inventory-'): TempInventory {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  const path = join(directory, 'inventory.sqlite');
+  const open = (): Inventory => openInventory(path, { identify: identifyDouble, log: silentLog });
+  const state: TempInventory = {
+    inventory: open(),
+    path,
+    directory,
+    reopen() {
+      state.inventory.close();
+      state.inventory = open();
+      return state.inventory;
+    },
+    cleanup() {
+      try {
+        state.inventory.close();
+      } catch {
+        // Already closed by the test.
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+  return state;
+}
+
+let clock = Date.parse('2025-01-01T00:00:00Z');
+
+/** An observation with a strictly increasing time, as a discovery module would make it. */
+export function observation(input: ObservationInput, site = 'hq', agent = 'agent-1'): Observation {
+  clock += 1000;
+  return createObservation(input, { site, agent, now: () => new Date(clock) });
+}
+
+export function scanWith(inventory: Inventory, observations: Observation[], site = 'hq') {
+  const scanId = inventory.beginScan({ site, agent: 'agent-1', scope: { cidrs: ['10.0.0.0/24'] }, channels: ['banner', 'sadp', 'neighbour'] });
+  for (const entry of observations) inventory.recordObservation(scanId, entry);
+  return inventory.finishScan(scanId, { status: 'finished' });
+}
+
+export const http = (ip: string, title: string, port = 80): ObservationInput => ({ source: 'http', ip, port, http: { headers: { server: 'test' }, title } });
+export const neighbour = (ip: string, mac: string): ObservationInput => ({ source: 'neighbour', ip, mac, neighbour: { state: 'REACHABLE' } });
+export const sadp = (ip: string, mac: string, serial: string, model: string, firmware = 'V5.5.0 build 170725'): ObservationInput => ({
+  source: 'sadp',
+  ip,
+  mac,
+  sadp: { MAC: mac.replace(/:/g, '-'), DeviceSN: serial, DeviceDescription: model, SoftwareVersion: firmware },
+});
+export const wsd = (ip: string, endpoint: string): ObservationInput => ({
+  source: 'wsdiscovery',
+  ip,
+  wsdiscovery: { endpoint, types: ['dn:NetworkVideoTransmitter'], scopes: [], xaddrs: [`http://${ip}/onvif/device_service`] },
+});
+export const onvif = (ip: string, serial: string, model: string): ObservationInput => ({
+  source: 'onvif',
+  ip,
+  port: 80,
+  onvif: { deviceInformation: { Manufacturer: 'X', Model: model, SerialNumber: serial, FirmwareVersion: '1.0' } },
+});

@@ -1,0 +1,121 @@
+// The shared UDP engine on loopback unicast only (never multicast on the host): real sockets, real datagrams.
+import { createSocket, type Socket } from 'node:dgram';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveScanConfig } from '../../src/config.js';
+import { udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/udp.js';
+import type { RateLimiter } from '../../src/discovery/types.js';
+
+interface FakeDevice {
+  port: number;
+  received: Buffer[];
+  close(): Promise<void>;
+}
+
+const sockets: Socket[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+});
+
+/** A UDP "device" on `address`: records what it gets and answers with `answer(data)` (or stays silent). */
+async function fakeDevice(address: string, answer: (data: Buffer) => Buffer | undefined, port = 0): Promise<FakeDevice> {
+  const socket = createSocket('udp4');
+  sockets.push(socket);
+  const received: Buffer[] = [];
+  socket.on('message', (data, remote) => {
+    received.push(data);
+    const reply = answer(data);
+    if (reply) socket.send(reply, remote.port, remote.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(port, address, resolve));
+  return { port: socket.address().port, received, close: async () => undefined };
+}
+
+function context(overrides: { listenWindowMs?: number; maxScopeAddresses?: number; signal?: AbortSignal; limiter?: RateLimiter } = {}): UdpContext {
+  return {
+    config: resolveScanConfig({ listenWindowMs: overrides.listenWindowMs ?? 300, ...(overrides.maxScopeAddresses ? { maxScopeAddresses: overrides.maxScopeAddresses } : {}) }),
+    log: pino({ level: 'silent' }),
+    limiter: overrides.limiter ?? { take: async () => undefined },
+    signal: overrides.signal ?? new AbortController().signal,
+  };
+}
+
+async function collect(iterable: AsyncIterable<UdpReply>): Promise<UdpReply[]> {
+  const replies: UdpReply[] = [];
+  for await (const reply of iterable) replies.push(reply);
+  return replies;
+}
+
+describe('udpExchange over loopback unicast', () => {
+  it('sends every probe to every range address, yields replies with sender and transport, and repeats only to the silent', async () => {
+    const answering = await fakeDevice('127.0.0.1', (data) => Buffer.concat([Buffer.from('reply:'), data]));
+    const silent = await fakeDevice('127.0.0.3', () => undefined, answering.port);
+    const taken: string[] = [];
+    const limiter: RateLimiter = { take: async (host) => void taken.push(host) };
+    const started = performance.now();
+    const replies = await collect(
+      udpExchange({ cidrs: ['127.0.0.1/32', '127.0.0.3/32'], interfaces: [] }, context({ limiter }), {
+        channel: 'test',
+        group: '239.255.255.250',
+        port: answering.port,
+        probes: [Buffer.from('A'), Buffer.from('B')],
+        sendCount: 2,
+        sendGapMs: 50,
+      }),
+    );
+    const elapsedMs = performance.now() - started;
+    expect(replies.map((reply) => reply.data.toString()).sort()).toEqual(['reply:A', 'reply:B']);
+    expect(replies[0]).toMatchObject({ from: { address: '127.0.0.1', port: answering.port }, transport: 'unicast' });
+    expect(replies[0]?.interfaceName).toBeUndefined();
+    expect(answering.received.map(String)).toEqual(['A', 'B']);
+    expect(silent.received.map(String)).toEqual(['A', 'B', 'A', 'B']);
+    expect(taken).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.3', '127.0.0.3', '127.0.0.3', '127.0.0.3']);
+    expect(elapsedMs).toBeGreaterThanOrEqual(300);
+    expect(elapsedMs).toBeLessThan(300 + 50 + 700);
+  });
+
+  it('drops datagrams larger than the bound and keeps the rest', async () => {
+    const device = await fakeDevice('127.0.0.1', (data) => (data.toString() === 'big' ? Buffer.alloc(4000, 0x41) : Buffer.from('small')));
+    const replies = await collect(
+      udpExchange({ cidrs: ['127.0.0.1'], interfaces: [] }, context({ listenWindowMs: 150 }), {
+        channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('big'), Buffer.from('x')], sendCount: 1, maxDatagramBytes: 1024,
+      }),
+    );
+    expect(replies.map((reply) => reply.data.toString())).toEqual(['small']);
+  });
+
+  it('stops at once when the scan aborts, mid listen window', async () => {
+    const device = await fakeDevice('127.0.0.1', () => Buffer.from('hi'));
+    const controller = new AbortController();
+    const started = performance.now();
+    const replies: UdpReply[] = [];
+    for await (const reply of udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 10_000, signal: controller.signal }), {
+      channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
+    })) {
+      replies.push(reply);
+      controller.abort();
+    }
+    expect(replies).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('ends quietly with nothing to probe, and refuses bad or oversized ranges before opening sockets', async () => {
+    const started = performance.now();
+    expect(await collect(udpExchange({ cidrs: [], interfaces: [] }, context({ listenWindowMs: 50 }), { channel: 't', group: '239.255.255.250', port: 9, probes: [Buffer.from('p')] }))).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1500);
+    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/33'], interfaces: [] }, context(), { channel: 't', group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_BAD_CIDR' });
+    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/16'], interfaces: [] }, context({ maxScopeAddresses: 256 }), { channel: 't', group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_SCOPE_TOO_LARGE' });
+  });
+
+  it('closes its sockets when the consumer stops early', async () => {
+    const device = await fakeDevice('127.0.0.1', () => Buffer.from('hi'));
+    const before = process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
+    for await (const _reply of udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 10_000 }), {
+      channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
+    })) {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length).toBe(before);
+  });
+});
