@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
-import { countAddresses, parseCidr } from './net/cidr.js';
+import { checkScope } from './net/cidr.js';
 import { listLocalInterfaces } from './discovery/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
 import { createProbeContext, createRateLimiter, runModules } from './discovery/run.js';
@@ -45,17 +45,12 @@ export interface ScanDependencies {
   log: Logger;
   signal?: AbortSignal;
   onProgress?: (progress: ScanProgress) => void;
+  /** Called once the scan is recorded, before any probe: the API answers POST /scans with this id. */
+  onScanStarted?: (scanId: string) => void;
 }
 
 export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>): { interfaces: LocalInterface[] } {
-  let total = 0;
-  for (const cidr of request.cidrs) {
-    parseCidr(cidr);
-    total += countAddresses(cidr);
-  }
-  if (total > config.maxScopeAddresses) {
-    throw new CamauditError('CAMAUDIT_ERR_SCOPE_TOO_LARGE', `the ranges hold ${total} addresses, more than the maximum of ${config.maxScopeAddresses}`);
-  }
+  checkScope(request.cidrs, config.maxScopeAddresses);
   for (const channel of request.channels) {
     if (!CHANNELS.includes(channel)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
   }
@@ -77,6 +72,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     scope: { cidrs: request.cidrs, interfaces: interfaces.map((entry) => entry.name) },
     channels: [...request.channels],
   });
+  dependencies.onScanStarted?.(scanId);
   const abort = new AbortController();
   const onAbort = (): void => abort.abort(dependencies.signal?.reason);
   dependencies.signal?.addEventListener('abort', onAbort, { once: true });
@@ -100,7 +96,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
       record(observation);
       stageObservations.push(observation);
     }
-    const extra = followUpTargets(stageObservations, config);
+    const extra = followUpTargets(stageObservations, config, request.cidrs);
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
       const { probeBannerTargets } = await import('./discovery/banner/index.js');

@@ -5,6 +5,7 @@ import { CamauditError } from '../errors.js';
 // depend on the scanner's internals.)
 
 export interface AddressRange {
+  /** Canonical `network/prefix` form, e.g. 10.0.0.0/24 for "10.0.0.77/24", 10.0.0.5/32 for "10.0.0.5". */
   cidr: string;
   first: number;
   last: number;
@@ -23,6 +24,10 @@ function parseAddress(text: string): number | undefined {
   return value;
 }
 
+function formatAddress(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
 /** `a.b.c.d/n` or a single address (as /32). Throws CAMAUDIT_ERR_BAD_CIDR. */
 export function parseRange(text: string): AddressRange {
   const trimmed = text.trim();
@@ -34,7 +39,7 @@ export function parseRange(text: string): AddressRange {
   }
   const size = 2 ** (32 - prefix);
   const first = Math.floor(address / size) * size;
-  return { cidr: trimmed, first, last: first + size - 1 };
+  return { cidr: `${formatAddress(first)}/${prefix}`, first, last: first + size - 1 };
 }
 
 export function rangeInside(inner: AddressRange, outer: AddressRange): boolean {

@@ -278,8 +278,10 @@ export const exportSchema = (format: string, mediaType: string) =>
       },
       additionalProperties: false,
     },
-    produces: [mediaType],
-    response: { ...errors },
+    response: {
+      200: { description: `${format} file (attachment)`, content: { [mediaType]: { schema: mediaType === 'application/json' ? { type: 'array', items: deviceSchema } : { type: 'string' } } } },
+      ...errors,
+    },
   }) as const;
 
 export const healthSchema = {

@@ -1,5 +1,6 @@
 // Device-supplied text reaches a terminal only through here: control characters (ANSI escapes, CR, BEL, …)
 // become visible escapes, so a camera named "\x1b[2J…" cannot repaint the operator's screen.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function terminalSafe(value: string, maxLength = 80): string {

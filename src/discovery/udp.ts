@@ -16,8 +16,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
 
-/** Times each probe is sent: UDP is lossy and a device may miss the first datagram while busy. */
+/** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
 export const DEFAULT_SEND_COUNT = 2;
+/**
+ * Times each unicast probe is sent to each range address. Once: a sweep of a /24 on three channels is already
+ * ~1000 datagrams, mostly to silent addresses, and sending it twice would double both the load on fragile
+ * devices and the time before the listen window can start (the sweep is paced by the rate limiter).
+ */
+export const DEFAULT_UNICAST_SEND_COUNT = 1;
 /** Spacing between rounds of the same probe (a protocol pacing, not a timeout). */
 export const DEFAULT_SEND_GAP_MS = 250;
 /** Largest reply kept; real discovery replies are 1–4 KiB, and the bound caps memory per datagram. */
@@ -48,7 +54,10 @@ export interface UdpExchangeOptions {
   probes: readonly Buffer[];
   /** Also bind `port` (reuseAddr) joined to `group` on every interface, for devices that answer to the group. */
   listenOnGroupPort?: boolean;
+  /** Rounds of multicast probes. */
   sendCount?: number;
+  /** Rounds of unicast probes to each range address (a host that answered is skipped in later rounds). */
+  unicastSendCount?: number;
   sendGapMs?: number;
   maxDatagramBytes?: number;
   multicastTtl?: number;
@@ -81,6 +90,7 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
   const { config, limiter, signal } = context;
   const log = context.log.child({ channel: options.channel });
   const sendCount = options.sendCount ?? DEFAULT_SEND_COUNT;
+  const unicastSendCount = options.unicastSendCount ?? DEFAULT_UNICAST_SEND_COUNT;
   const sendGapMs = options.sendGapMs ?? DEFAULT_SEND_GAP_MS;
   const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
   // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
@@ -174,14 +184,17 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
 
   let listenTimer: NodeJS.Timeout | undefined;
   const sendAll = async (): Promise<void> => {
-    for (let round = 0; round < sendCount; round++) {
-      for (const { socket } of multicastSockets) {
+    const multicastRounds = multicastSockets.length > 0 ? sendCount : 0;
+    const unicastRounds = unicastSocket !== undefined ? unicastSendCount : 0;
+    const rounds = Math.max(multicastRounds, unicastRounds);
+    for (let round = 0; round < rounds; round++) {
+      for (const { socket } of round < multicastRounds ? multicastSockets : []) {
         for (const probe of options.probes) {
           await limiter.take(options.group, signal);
           send(socket, options.group, probe);
         }
       }
-      if (unicastSocket !== undefined) {
+      if (unicastSocket !== undefined && round < unicastRounds) {
         // Overlapping ranges are merged, so no host is probed twice in one round.
         for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
           if (finished) return;
@@ -193,19 +206,20 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
           }
         }
       }
-      if (round + 1 < sendCount) await sleep(sendGapMs, undefined, { signal });
+      if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
     }
   };
 
   if (multicastSockets.length === 0 && unicastSocket === undefined) {
+    // Nothing could be sent, so there is nothing to wait for; the finally below still closes what was opened.
     log.debug('no interface and no range to probe');
-    return;
+    finished = true;
   }
   const onAbort = (): void => finish();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) finish();
   const started = Date.now();
-  sendAll()
+  if (!finished) void sendAll()
     .then(() => {
       log.debug({ sentForMs: Date.now() - started, listenWindowMs: config.listenWindowMs }, 'probes sent; listening');
       if (!finished) listenTimer = setTimeout(finish, config.listenWindowMs);

@@ -1,5 +1,5 @@
 import type { Observation } from '../model.js';
-import { KEY_KINDS, keysOfObservation, type KeyKind } from './keys.js';
+import { KEY_KINDS, keysOfObservation, type KeyKind, type ObservationKeys } from './keys.js';
 
 // Grouping one scan's observations into the devices they describe. Pure: no database, no clock.
 //   1. observations sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
@@ -55,8 +55,27 @@ class DisjointSets {
   }
 }
 
+// One MAC answering for more addresses than this in one scan is a router doing proxy ARP (or a host of many
+// virtual addresses), not one camera: its MAC says nothing about which device is which.
+export const MAX_ADDRESSES_PER_MAC = 4;
+
+function dropSharedMacs(observations: readonly Observation[], keys: ObservationKeys[]): void {
+  const addressesOfMac = new Map<string, Set<string>>();
+  keys.forEach((entry, index) => {
+    for (const mac of entry.mac) {
+      const addresses = addressesOfMac.get(mac) ?? new Set<string>();
+      addresses.add(observations[index]!.ip);
+      addressesOfMac.set(mac, addresses);
+    }
+  });
+  const shared = new Set([...addressesOfMac].filter(([, addresses]) => addresses.size > MAX_ADDRESSES_PER_MAC).map(([mac]) => mac));
+  if (shared.size === 0) return;
+  for (const entry of keys) entry.mac = entry.mac.filter((mac) => !shared.has(mac));
+}
+
 export function groupObservations(observations: readonly Observation[]): ObservationGroup[] {
   const keys = observations.map(keysOfObservation);
+  dropSharedMacs(observations, keys);
   const sets = new DisjointSets(
     observations.length,
     keys.map((entry) => new Set(entry.mac)),

@@ -10,6 +10,9 @@ export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 // Observations listed in a device's detail (its evidence lives in the identification; this is the raw trail).
 const DETAIL_OBSERVATION_LIMIT = 200;
+// A device scanned hourly for a year has 8760 scans: a device record lists the latest ones, the detail's
+// sightings list all of them.
+export const MAX_SCAN_IDS_PER_DEVICE = 500;
 
 export function normalisePage(page: Partial<Page> = {}): Page {
   const limit = Math.min(Math.max(Math.trunc(page.limit ?? DEFAULT_PAGE_LIMIT), 1), MAX_PAGE_LIMIT);
@@ -66,7 +69,7 @@ function whereOf(filter: DeviceFilter): { sql: string; params: unknown[] } {
 }
 
 export function createQueries(db: Database.Database) {
-  const scanIdsOfDevice = db.prepare('SELECT scan_id FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id');
+  const scanIdsOfDevice = db.prepare('SELECT scan_id FROM device_scans WHERE device_id = ? ORDER BY seen_at DESC, scan_id DESC LIMIT ?');
   const selectDevice = db.prepare('SELECT * FROM devices WHERE id = ?');
   const historyOfDevice = db.prepare('SELECT * FROM device_history WHERE device_id = ? ORDER BY at, id');
   const sightingsOfDevice = db.prepare('SELECT scan_id, ip, seen_at FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id');
@@ -83,7 +86,7 @@ export function createQueries(db: Database.Database) {
   const runningCount = db.prepare("SELECT COUNT(*) AS count FROM scans WHERE status = 'running'");
 
   function toDevice(row: DeviceRow): InventoryDevice {
-    const scanIds = (scanIdsOfDevice.all(row.id) as { scan_id: string }[]).map((entry) => entry.scan_id);
+    const scanIds = (scanIdsOfDevice.all(row.id, MAX_SCAN_IDS_PER_DEVICE) as { scan_id: string }[]).map((entry) => entry.scan_id).reverse();
     return deviceFromRow(row, scanIds);
   }
 

@@ -19,7 +19,6 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO observation_sightings (scan_id, observation_id, agent, observed_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (scan_id, observation_id) DO NOTHING`,
     ),
-    countSightings: db.prepare('SELECT COUNT(*) AS count FROM observation_sightings WHERE scan_id = ?'),
     scanObservations: db.prepare(
       `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at FROM observation_sightings s
        JOIN observations o ON o.id = s.observation_id WHERE s.scan_id = ? ORDER BY s.observed_at, o.id`,
@@ -81,7 +80,6 @@ export function prepareStatements(db: Database.Database) {
     ),
     moveHistory: db.prepare('UPDATE device_history SET device_id = ? WHERE device_id = ?'),
     deleteDevice: db.prepare('DELETE FROM devices WHERE id = ?'),
-    scanIdsOfDevice: db.prepare('SELECT scan_id FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id'),
   };
 }
 

@@ -5,8 +5,12 @@ import type { OuiEntry, OuiIndex } from './types.js';
 
 const HEX_DIGITS = 12;
 
+const CANONICAL_MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 /** Upper-case hex digits of a MAC in any common notation, or undefined if it is not 12 hex digits. */
 export function macHex(mac: string): string | undefined {
+  // Fast path: observations carry MACs already normalised to lower-case colon form.
+  if (mac.length === 17 && CANONICAL_MAC.test(mac)) return (mac.slice(0, 2) + mac.slice(3, 5) + mac.slice(6, 8) + mac.slice(9, 11) + mac.slice(12, 14) + mac.slice(15, 17)).toUpperCase();
   let hex = '';
   for (let index = 0; index < mac.length && hex.length <= HEX_DIGITS; index += 1) {
     const code = mac.charCodeAt(index);
@@ -21,6 +25,12 @@ export function macHex(mac: string): string | undefined {
  * True for addresses the IEEE registry cannot speak for: locally administered (randomised, set by software)
  * and group (multicast) addresses, told apart by the two low bits of the first octet.
  */
+/** 12 hex digits → lower-case colon form. */
+export function colonForm(hex: string): string {
+  const lower = hex.toLowerCase();
+  return `${lower.slice(0, 2)}:${lower.slice(2, 4)}:${lower.slice(4, 6)}:${lower.slice(6, 8)}:${lower.slice(8, 10)}:${lower.slice(10, 12)}`;
+}
+
 export function isUnregisteredMac(hex: string): boolean {
   const firstOctet = Number.parseInt(hex.slice(0, 2), 16);
   return (firstOctet & 0x03) !== 0;

@@ -107,7 +107,7 @@ export function compileRuleFile(file: string, document: unknown, vendors: Readon
       order: firstOrder + index,
       fields,
       regex,
-      set,
+      set: Object.freeze(set),
       confidence: raw.confidence,
       ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
       references: source.reference,

@@ -1,17 +1,19 @@
 // Lab housekeeping for humans, the demo and CI: `node --import tsx test/lab/cli.ts <command>`.
 //   clean [--all | PREFIX]  remove labs whose owner process died (default), every lab (--all), or one lab
-//   up [--profiles a,b] [--one-segment]
-//                           start a lab, print its JSON description on stdout, run until SIGINT/SIGTERM, tear down
+//   up [--profiles a,b] [--profile-file PATH]... [--one-segment]
+//                           start a lab (default profiles unless --profiles or --profile-file is given), print its
+//                           JSON description on stdout, run until SIGINT/SIGTERM, tear down
 //   down PREFIX             remove one lab (same as clean PREFIX)
 //   status [--json]         list labs with their owner and namespaces
 // Exit codes: 0 success, 1 failure, 2 bad usage.
 
 import { LAB_PREFIX_PATTERN } from './constants.js';
 import { startLab, type Lab } from './lab.js';
+import { loadProfileFile } from './profile-loader.js';
 import { isProcessAlive, listStatePrefixes, readState } from './state.js';
 import { cleanLabs, listNamespaces, namespacesOfLab } from './teardown.js';
 
-const USAGE = `usage: cli.ts clean [--all | PREFIX] | up [--profiles a,b] [--one-segment] | down PREFIX | status [--json]`;
+const USAGE = `usage: cli.ts clean [--all | PREFIX] | up [--profiles a,b] [--profile-file PATH]... [--one-segment] | down PREFIX | status [--json]`;
 
 function usage(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -53,6 +55,8 @@ async function up(args: string[]): Promise<number> {
   const profilesIndex = args.indexOf('--profiles');
   const profiles = profilesIndex >= 0 ? args[profilesIndex + 1]?.split(',').filter(Boolean) : undefined;
   if (profilesIndex >= 0 && !profiles?.length) usage('--profiles needs a comma-separated list');
+  const profileFiles = args.flatMap((arg, index) => (arg === '--profile-file' ? [args[index + 1] ?? usage('--profile-file needs a path')] : []));
+  const extraProfiles = profileFiles.map(loadProfileFile);
   const running: { lab?: Lab } = {};
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
@@ -72,7 +76,11 @@ async function up(args: string[]): Promise<number> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const startedAt = performance.now();
-  const lab = await startLab({ ...(profiles ? { profiles } : {}), twoSegmentScanner: !args.includes('--one-segment') });
+  const lab = await startLab({
+    ...(profiles ? { profiles } : extraProfiles.length > 0 ? { profiles: [] } : {}),
+    extraProfiles,
+    twoSegmentScanner: !args.includes('--one-segment'),
+  });
   running.lab = lab;
   console.log(JSON.stringify(describeLab(lab, Math.round(performance.now() - startedAt)), null, 2));
   console.error(`lab ${lab.prefix} is up; scanner: ip netns exec ${lab.scannerNamespace} <command>; Ctrl-C tears it down`);

@@ -38,6 +38,14 @@ export interface HttpReply {
   body?: string;
   /** Binary body instead of `body`. */
   bodyBase64?: string;
+  /** Send the body this many times (large bodies for bound tests without a large profile); default 1. */
+  bodyRepeat?: number;
+  /** Wait this long before answering (slow devices). */
+  delayMs?: number;
+  /** Never answer; keep the connection open until the client gives up (tarpits). */
+  hang?: boolean;
+  /** Send exactly these bytes instead of a rendered response (malformed answers for hostile tests). */
+  rawBase64?: string;
 }
 
 export interface HttpRoute extends HttpReply {
@@ -230,7 +238,7 @@ function readHeaders(r: JsonReader, value: unknown, path: string): HeaderMap | u
   return headers;
 }
 
-const REPLY_KEYS = ['status', 'reason', 'httpVersion', 'headers', 'body', 'bodyBase64', '$comment'];
+const REPLY_KEYS = ['status', 'reason', 'httpVersion', 'headers', 'body', 'bodyBase64', 'bodyRepeat', 'delayMs', 'hang', 'rawBase64', '$comment'];
 
 function readReply(r: JsonReader, object: Record<string, unknown>, path: string): HttpReply {
   const reply: HttpReply = { status: r.integer(object.status, `${path}.status`, 100, 599) ?? 0 };
@@ -247,6 +255,11 @@ function readReply(r: JsonReader, object: Record<string, unknown>, path: string)
   const bodyBase64 = r.optionalString(object.bodyBase64, `${path}.bodyBase64`, /^[A-Za-z0-9+/=\s]*$/);
   if (bodyBase64 !== undefined) reply.bodyBase64 = bodyBase64;
   if (body !== undefined && bodyBase64 !== undefined) r.problem(path, 'has both body and bodyBase64');
+  if (object.bodyRepeat !== undefined) reply.bodyRepeat = r.integer(object.bodyRepeat, `${path}.bodyRepeat`, 1, 1_000_000);
+  if (object.delayMs !== undefined) reply.delayMs = r.integer(object.delayMs, `${path}.delayMs`, 0, 600_000);
+  if (object.hang !== undefined) reply.hang = r.boolean(object.hang, `${path}.hang`);
+  const rawBase64 = r.optionalString(object.rawBase64, `${path}.rawBase64`, /^[A-Za-z0-9+/=\s]*$/);
+  if (rawBase64 !== undefined) reply.rawBase64 = rawBase64;
   return reply;
 }
 

@@ -1,5 +1,6 @@
 // A tiny raw client the lab tests run inside the scanner namespace (plain JS: no loader needed there).
-//   node scanner-client.mjs tcp HOST PORT   < request bytes   → prints the raw response
+//   node scanner-client.mjs tcp HOST PORT [HEADS] < request bytes → prints the raw response; with HEADS it stops as
+//                                             soon as that many header blocks arrived (persistent RTSP connections)
 //   node scanner-client.mjs tls HOST PORT   < request bytes   → prints {"subject":…,"issuer":…,"response":"…"}
 //   node scanner-client.mjs mcast-send GROUP PORT COUNT SOURCE_ADDRESS → sends COUNT datagrams to the group
 // Exit codes: 0 answered, 2 usage, 3 socket error, 4 no connection in time.
@@ -55,6 +56,11 @@ async function exchange(secure) {
   });
   socket.on('data', (chunk) => {
     chunks.push(chunk);
+    const heads = Number(countText);
+    if (heads > 0 && Buffer.concat(chunks).toString('latin1').split('\r\n\r\n').length - 1 >= heads) {
+      finish();
+      return;
+    }
     clearTimeout(idle);
     idle = setTimeout(finish, IDLE_MS);
   });

@@ -71,7 +71,7 @@ describe('parseHttpResponse on device replies', () => {
     expect(response.title).toBe('\uFFFD[31mEvil & AB \uFFFD\uFFFD name\uFFFD[0m');
     expect(response.headers.server).toBe('evil\uFFFD[2J\u00ffserver'.replace('\u00ff', '\uFFFD'));
     expect(response.headers['x-folded']).toBe('first second');
-    expect(response.body).not.toMatch(/[\u0000\u001b\u009b]/);
+    for (const control of ['\u0000', '\u001b', '\u009b']) expect(response.body).not.toContain(control);
   });
 });
 

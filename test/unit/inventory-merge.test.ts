@@ -31,6 +31,16 @@ describe('groupObservations (one scan, pure)', () => {
     expect(groups[0]!.keys.endpoint).toEqual(['urn:uuid:1234']);
   });
 
+  it('does not treat a MAC that answers for many addresses (proxy ARP) as a device key', () => {
+    const routerMac = 'aa:bb:cc:ff:ff:ff';
+    const entries = [1, 2, 3, 4, 5].flatMap((host) => [observation(http(`10.0.0.${host}`, `cam ${host}`)), observation(neighbour(`10.0.0.${host}`, routerMac))]);
+    const groups = groupObservations(entries);
+    expect(groups).toHaveLength(5);
+    for (const group of groups) expect(group.keys.mac).toEqual([]);
+    // Two addresses for one MAC (a factory default and the real one) is still one device.
+    expect(groupObservations([observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:09', 'SERIAL0009', 'M')), observation(neighbour('10.0.0.9', 'aa:bb:cc:00:00:09'))])).toHaveLength(1);
+  });
+
   it('ignores meaningless keys (all-zero MAC, multicast MAC, short serial)', () => {
     const groups = groupObservations([
       observation({ source: 'neighbour', ip: '10.0.0.1', mac: '00:00:00:00:00:00' }),

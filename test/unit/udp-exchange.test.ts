@@ -59,7 +59,7 @@ describe('udpExchange over loopback unicast', () => {
         group: '239.255.255.250',
         port: answering.port,
         probes: [Buffer.from('A'), Buffer.from('B')],
-        sendCount: 2,
+        unicastSendCount: 2,
         sendGapMs: 50,
       }),
     );
@@ -72,6 +72,12 @@ describe('udpExchange over loopback unicast', () => {
     expect(taken).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.3', '127.0.0.3', '127.0.0.3', '127.0.0.3']);
     expect(elapsedMs).toBeGreaterThanOrEqual(300);
     expect(elapsedMs).toBeLessThan(300 + 50 + 700);
+  });
+
+  it('sends unicast probes once by default', async () => {
+    const silent = await fakeDevice('127.0.0.1', () => undefined);
+    await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 50 }), { channel: 'test', group: '239.255.255.250', port: silent.port, probes: [Buffer.from('A')] }));
+    expect(silent.received.map(String)).toEqual(['A']);
   });
 
   it('drops datagrams larger than the bound and keeps the rest', async () => {
@@ -109,6 +115,7 @@ describe('udpExchange over loopback unicast', () => {
 
   it('closes its sockets when the consumer stops early', async () => {
     const device = await fakeDevice('127.0.0.1', () => Buffer.from('hi'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const before = process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
     for await (const _reply of udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 10_000 }), {
       channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
@@ -116,6 +123,7 @@ describe('udpExchange over loopback unicast', () => {
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length).toBe(before);
+    const after = process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
+    expect(after).toBe(before);
   });
 });

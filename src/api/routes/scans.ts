@@ -30,7 +30,10 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
 
   app.get<{ Params: { id: string }; Querystring: { against?: string } }>('/scans/:id/diff', { schema: scanDiffSchema }, async (request) => {
     const { id } = request.params;
-    if (!inventory.getScan(id)) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
+    const scan = inventory.getScan(id);
+    if (!scan) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
+    // Devices are merged when a scan finishes: until then every device would look gone.
+    if (scan.status === 'running') throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', `scan ${id} is still running; diff it when it has finished`);
     const against = request.query.against ?? inventory.previousScanId(id);
     if (against === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no finished scan before ${id} at its site to compare with; give ?against=SCAN_ID`);
     return inventory.diffScans(against, id);

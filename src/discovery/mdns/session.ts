@@ -73,6 +73,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   const routes = new Map<string, Route>();
   // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
   checkScope(scope.cidrs, config.maxScopeAddresses);
+  if (scope.interfaces.length === 0 && scope.cidrs.length === 0) return [];
   let finished = signal.aborted;
 
   const interfaceOf = (address: string): LocalInterface | undefined =>

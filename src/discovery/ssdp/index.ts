@@ -49,9 +49,9 @@ function representative(messages: readonly SsdpMessage[]): SsdpMessage | undefin
   );
 }
 
-async function describe(responder: Responder, location: string, context: ProbeContext): Promise<Record<string, string> | undefined> {
-  const log = context.log.child({ module: 'ssdp', address: responder.address });
-  const url = descriptionUrlFor(location, responder.address);
+async function describe(address: string, location: string, context: ProbeContext): Promise<Record<string, string> | undefined> {
+  const log = context.log.child({ module: 'ssdp', address });
+  const url = descriptionUrlFor(location, address);
   if (!url.ok) {
     log.info({ location, reason: url.reason }, 'ssdp description not fetched');
     return undefined;
@@ -76,6 +76,25 @@ async function describe(responder: Responder, location: string, context: ProbeCo
   }
 }
 
+/**
+ * Runs at most `limit` description fetches at once. Fetches start while replies still arrive (so the channel ends
+ * near the listen window), which mapConcurrent's pull model in run.ts does not fit; the bound is config.concurrency.
+ */
+function fetchSlots(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): DiscoveryModule {
   const port = options.port ?? SSDP_PORT;
   const group = options.group ?? SSDP_GROUP;
@@ -86,6 +105,7 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
     async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
       const log = context.log.child({ module: 'ssdp' });
       const responders = new Map<string, Responder>();
+      const inSlot = fetchSlots(Math.max(1, context.config.concurrency));
       // Replies go to the sending socket (UDA 1.1 §1.3.3), so no listener on the group port is needed.
       for await (const reply of udpExchange(scope, context, { channel: 'ssdp', group, port, probes })) {
         const result = parseSsdpMessage(reply.data);
@@ -103,7 +123,9 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
           if (reply.interfaceName !== undefined) responder.interfaceName = reply.interfaceName;
           responders.set(key, responder);
           // Fetch while the listen window still runs, so the channel ends soon after it.
-          if (message.location !== undefined) responder.description = describe(responder, message.location, context);
+          const { location } = message;
+          const address = reply.from.address;
+          if (location !== undefined) responder.description = inSlot(() => describe(address, location, context));
         }
         responder.messages.push(message);
       }

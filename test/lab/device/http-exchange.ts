@@ -15,6 +15,10 @@ export interface HttpSite {
 
 const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** A hanging route holds the connection this long at most, so a forgotten client cannot pin a device forever. */
+const HANG_LIMIT_MS = 300_000;
+/** Upper bound of a repeated body, so a profile cannot make a device allocate without limit. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_NOT_FOUND: HttpReply = { status: 404, headers: { 'Content-Type': 'text/html' }, body: '<html><body>404 Not Found</body></html>' };
 
 export function findRoute(site: HttpSite, method: string, target: string): HttpReply {
@@ -42,7 +46,10 @@ function mergedHeaders(site: HttpSite, reply: HttpReply): [string, string][] {
 }
 
 export function renderResponse(site: HttpSite, reply: HttpReply, method: string, context: ResponderContext): Buffer {
-  const body = reply.bodyBase64 !== undefined ? Buffer.from(reply.bodyBase64, 'base64') : Buffer.from(renderTemplate(reply.body ?? '', context), 'utf8');
+  if (reply.rawBase64 !== undefined) return Buffer.from(reply.rawBase64, 'base64');
+  const once = reply.bodyBase64 !== undefined ? Buffer.from(reply.bodyBase64, 'base64') : Buffer.from(renderTemplate(reply.body ?? '', context), 'utf8');
+  const repeat = Math.min(reply.bodyRepeat ?? 1, Math.max(1, Math.floor(MAX_BODY_BYTES / Math.max(1, once.length))));
+  const body = repeat > 1 ? Buffer.concat(Array.from({ length: repeat }, () => once)) : once;
   const extra = { contentLength: String(body.length) };
   const headers = mergedHeaders(site, reply).map(([name, value]): [string, string] => [name, renderTemplate(value, context, extra)]);
   const names = new Set(headers.map(([name]) => name.toLowerCase()));
@@ -56,7 +63,7 @@ export function renderResponse(site: HttpSite, reply: HttpReply, method: string,
 
 /** Checks every template in a site once, so a profile typo fails at device start. */
 export function checkSiteTemplates(site: HttpSite, context: ResponderContext): void {
-  for (const reply of [...site.routes, site.notFound ?? DEFAULT_NOT_FOUND]) renderResponse(site, reply, 'GET', context);
+  for (const reply of [...site.routes, site.notFound ?? DEFAULT_NOT_FOUND]) renderResponse(site, { ...reply, bodyRepeat: 1 }, 'GET', context);
 }
 
 export function serveHttpConnection(socket: Socket, site: HttpSite, context: ResponderContext, scheme: string): void {
@@ -80,12 +87,23 @@ export function serveHttpConnection(socket: Socket, site: HttpSite, context: Res
     const [, method = 'GET', target = '/'] = match;
     const reply = findRoute(site, method, target);
     context.log(`${scheme} request`, { method, target, status: reply.status, from: socket.remoteAddress });
-    try {
-      finish(socket, renderResponse(site, reply, method, context));
-    } catch (error) {
-      context.log(`${scheme} response failed`, { error: (error as Error).message });
-      finish(socket, simpleReply(500, 'Internal Server Error'));
+    if (reply.hang) {
+      socket.setTimeout(HANG_LIMIT_MS, () => socket.destroy());
+      return;
     }
+    const answer = () => {
+      try {
+        finish(socket, renderResponse(site, reply, method, context));
+      } catch (error) {
+        context.log(`${scheme} response failed`, { error: (error as Error).message });
+        finish(socket, simpleReply(500, 'Internal Server Error'));
+      }
+    };
+    if (reply.delayMs) {
+      socket.setTimeout(REQUEST_TIMEOUT_MS + reply.delayMs, () => socket.destroy());
+      const timer = setTimeout(answer, reply.delayMs);
+      socket.once('close', () => clearTimeout(timer));
+    } else answer();
   };
   socket.on('data', onData);
 }

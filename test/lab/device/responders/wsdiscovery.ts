@@ -36,7 +36,7 @@ export function parseWsDiscoveryConfig(value: unknown): { ok: true; value: WsDis
   const strings = (key: string): string[] => (r.array(root[key], `wsdiscovery.${key}`) ?? []).map((item, index) => r.string(item, `wsdiscovery.${key}[${index}]`, /^\S+$/) ?? '');
   const style = r.oneOf(root.style, 'wsdiscovery.style', STYLES);
   // Checked again after rendering (start): the template may embed the MAC, e.g. `…-819e-{{macHex}}`.
-  const endpoint = r.string(root.endpoint, 'wsdiscovery.endpoint', /^(?:urn:)?uuid:[0-9A-Za-z{}.-]{36,64}$/);
+  const endpoint = r.string(root.endpoint, 'wsdiscovery.endpoint', /^(?:urn:)?uuid:[0-9A-Za-z{}.-]{20,64}$/);
   const types = strings('types');
   const scopes = strings('scopes');
   const xaddrs = strings('xaddrs');

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { CamauditError } from '../errors.js';
+
+// `camaudit serve --scan-every 1h`: run a scan on a schedule, one at a time. A tick that finds the previous scan
+// (or any other, e.g. one started over the API) still running is skipped, not queued.
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+// A schedule faster than this would keep a scan running back to back on fragile cameras.
+export const MIN_SCHEDULE_MS = 1000;
+
+/** `30s`, `15m`, `1h`, `1h30m`, `2d`, `500ms` → milliseconds. Throws CAMAUDIT_ERR_BAD_USAGE. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim().toLowerCase();
+  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let match = pattern.exec(trimmed); match; match = pattern.exec(trimmed)) {
+    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+    consumed = pattern.lastIndex;
+  }
+  if (trimmed === '' || consumed !== trimmed.length || !Number.isFinite(total) || total <= 0) {
+    throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `"${text}" is not a duration like 30s, 15m, 1h or 1h30m`);
+  }
+  return Math.round(total);
+}
+
+export interface ScheduleOptions {
+  everyMs: number;
+  /** Runs one whole scan; resolves when it has finished. */
+  run: () => Promise<unknown>;
+  log: Logger;
+  /** Another scan (not started by this schedule) is running: skip the tick. */
+  isBusy?: () => boolean;
+  /** Run once at start rather than waiting a whole period. */
+  runAtStart?: boolean;
+}
+
+export interface Schedule {
+  /** Stops the timer and waits for a scan in progress to finish. */
+  stop(): Promise<void>;
+  /** Scans started so far, and ticks skipped because one was running. */
+  readonly stats: { started: number; skipped: number; failed: number };
+}
+
+export function scheduleScans(options: ScheduleOptions): Schedule {
+  if (!Number.isFinite(options.everyMs) || options.everyMs < MIN_SCHEDULE_MS) {
+    throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `a scan schedule must be at least ${MIN_SCHEDULE_MS} ms apart`);
+  }
+  const stats = { started: 0, skipped: 0, failed: 0 };
+  let current: Promise<void> | undefined;
+  let stopped = false;
+
+  const tick = (): void => {
+    if (stopped) return;
+    if (current || options.isBusy?.()) {
+      stats.skipped += 1;
+      options.log.info({ everyMs: options.everyMs }, 'scheduled scan skipped: a scan is still running');
+      return;
+    }
+    stats.started += 1;
+    current = (async () => {
+      try {
+        await options.run();
+      } catch (error) {
+        stats.failed += 1;
+        options.log.error({ err: error }, 'scheduled scan failed');
+      } finally {
+        current = undefined;
+      }
+    })();
+  };
+
+  const timer = setInterval(tick, options.everyMs);
+  if (options.runAtStart) tick();
+  options.log.info({ everyMs: options.everyMs }, 'scans scheduled');
+  return {
+    stats,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

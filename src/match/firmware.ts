@@ -1,0 +1,68 @@
+// Firmware version strings → { version, buildDate }. The build date is the most useful key for advisories:
+// Hikvision writes it as YYMMDD after "build", Dahua as YYYY-MM-DD after "build:".
+import type { FirmwareVersion } from '../model.js';
+
+const HIKVISION_STYLE = /^V?(\d+(?:\.\d+){1,3})\s*,?\s*build\s*:?\s*(\d{6})(?!\d)/i;
+const DATED_BUILD = /^V?(\d+(?:\.\d+)+)(?:\.[A-Z])?\s*,\s*build\s*:?\s*(\d{4})-(\d{2})-(\d{2})/i;
+const FILE_NAME_STYLE = /(?:^|_)V?(\d+\.\d+\.\d+)_(\d{6})$/i;
+const EIGHT_DIGIT_DATE = /^V?(\d+(?:\.\d+)+)_(\d{8})(?:_|$)/i;
+const PLAIN = /^[Vv]?(\d+(?:\.\d+)+)/;
+
+function isoDate(year: number, month: number, day: number): string | undefined {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1990 || year > 2099) return undefined;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** YYMMDD as firmware writes it: years 90-99 are the 1990s, the rest this century. */
+export function dateFromYymmdd(digits: string): string | undefined {
+  const yy = Number(digits.slice(0, 2));
+  return isoDate(yy >= 90 ? 1900 + yy : 2000 + yy, Number(digits.slice(2, 4)), Number(digits.slice(4, 6)));
+}
+
+export function parseFirmware(raw: string): FirmwareVersion {
+  const text = raw.trim();
+  const result: FirmwareVersion = { raw: text };
+  let match = HIKVISION_STYLE.exec(text);
+  if (match) {
+    result.version = match[1]!;
+    const buildDate = dateFromYymmdd(match[2]!);
+    if (buildDate) result.buildDate = buildDate;
+    return result;
+  }
+  match = DATED_BUILD.exec(text);
+  if (match) {
+    result.version = match[1]!;
+    const buildDate = isoDate(Number(match[2]), Number(match[3]), Number(match[4]));
+    if (buildDate) result.buildDate = buildDate;
+    return result;
+  }
+  match = FILE_NAME_STYLE.exec(text);
+  if (match) {
+    result.version = match[1]!;
+    const buildDate = dateFromYymmdd(match[2]!);
+    if (buildDate) result.buildDate = buildDate;
+    return result;
+  }
+  match = EIGHT_DIGIT_DATE.exec(text);
+  if (match) {
+    result.version = match[1]!;
+    const digits = match[2]!;
+    const buildDate = isoDate(Number(digits.slice(0, 4)), Number(digits.slice(4, 6)), Number(digits.slice(6, 8)));
+    if (buildDate) result.buildDate = buildDate;
+    return result;
+  }
+  match = PLAIN.exec(text);
+  if (match) result.version = match[1]!;
+  return result;
+}
+
+/** Numeric comparison of dotted versions: 5.5.10 > 5.5.9; missing parts count as 0. */
+export function compareVersions(left: string, right: string): number {
+  const a = left.split('.').map(Number);
+  const b = right.split('.').map(Number);
+  for (let index = 0; index < Math.max(a.length, b.length); index += 1) {
+    const difference = (a[index] ?? 0) - (b[index] ?? 0);
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
+}

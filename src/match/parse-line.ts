@@ -1,0 +1,170 @@
+// The `camaudit identify` input: one observation per JSON line, as nested sections ({"http": {"headers": …}})
+// or dotted keys ({"http.headers": …, "wsdiscovery.scopes": […]}), or a labelled corpus line
+// ({"label": …, "observation": {…}}). Every value is checked; a bad line gives a reason, never a throw.
+import { isIP } from 'node:net';
+import { type JsonValue, type Observation, PROTOCOL_NAMES, type ProtocolName, type Transport } from '../model.js';
+import { type ObservationInput, createObservation, normaliseMac } from '../observation.js';
+import { isRecord } from './validate-rules.js';
+
+export type ParseLineResult = { ok: true; observation: Observation } | { ok: false; reason: string };
+
+/** Longest line accepted, so one runaway line cannot exhaust memory. */
+export const MAX_LINE_CHARS = 1024 * 1024;
+const TRANSPORTS: readonly Transport[] = ['multicast', 'unicast', 'broadcast', 'tcp', 'table', 'offline'];
+
+class LineError extends Error {}
+
+function fail(message: string): never {
+  throw new LineError(message);
+}
+
+function text(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(`${path} must be a string`);
+  return value;
+}
+
+function integer(value: unknown, path: string, max: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) fail(`${path} must be an integer from 0 to ${max}`);
+  return value;
+}
+
+/** A string map; numbers and booleans are kept as text since devices are inconsistent about types. */
+function stringMap(value: unknown, path: string, lowerCaseKeys = false): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) fail(`${path} must be an object of strings`);
+  const result: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(value)) {
+    if (typeof raw === 'string') result[lowerCaseKeys ? key.toLowerCase() : key] = raw;
+    else if (typeof raw === 'number' || typeof raw === 'boolean') result[lowerCaseKeys ? key.toLowerCase() : key] = String(raw);
+    else if (raw !== null && raw !== undefined) fail(`${path}.${key} must be a string`);
+  }
+  return result;
+}
+
+/** A list of strings; a single space-separated string (as WS-Discovery sends Scopes and Types) is split. */
+function stringList(value: unknown, path: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value.split(/\s+/).filter((item) => item.length > 0);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) fail(`${path} must be a list of strings`);
+  return value as string[];
+}
+
+function section(value: unknown, path: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) fail(`${path} must be an object`);
+  return value;
+}
+
+function defined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+/** Folds dotted top-level keys ("http.headers", "onvif.deviceInformation") into nested sections. */
+function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
+  const nested: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) {
+      nested[key] = isRecord(value) && isRecord(nested[key]) ? { ...(nested[key] as object), ...value } : value;
+      continue;
+    }
+    const parts = key.split('.');
+    let target = nested;
+    for (const part of parts.slice(0, -1)) {
+      if (!isRecord(target[part])) target[part] = {};
+      target = target[part] as Record<string, unknown>;
+    }
+    target[parts[parts.length - 1]!] = value;
+  }
+  return nested;
+}
+
+function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'source' | 'ip'> {
+  const result: Omit<ObservationInput, 'source' | 'ip'> = {};
+  const http = section(raw.http, 'http');
+  if (http) result.http = defined({ url: text(http.url, 'http.url'), status: integer(http.status, 'http.status', 999), headers: stringMap(http.headers, 'http.headers', true) ?? {}, title: text(http.title, 'http.title'), body: text(http.body, 'http.body') });
+  const tls = section(raw.tls, 'tls');
+  if (tls) result.tls = defined({ subject: text(tls.subject, 'tls.subject'), issuer: text(tls.issuer, 'tls.issuer'), serialNumber: text(tls.serialNumber, 'tls.serialNumber'), fingerprint256: text(tls.fingerprint256, 'tls.fingerprint256') });
+  const rtsp = section(raw.rtsp, 'rtsp');
+  if (rtsp) result.rtsp = defined({ status: integer(rtsp.status, 'rtsp.status', 999), headers: stringMap(rtsp.headers, 'rtsp.headers', true) ?? {} });
+  const ssdp = section(raw.ssdp, 'ssdp');
+  if (ssdp) result.ssdp = defined({ headers: stringMap(ssdp.headers, 'ssdp.headers', true) ?? {}, description: stringMap(ssdp.description, 'ssdp.description') });
+  const wsd = section(raw.wsdiscovery, 'wsdiscovery');
+  if (wsd) {
+    result.wsdiscovery = defined({
+      endpoint: text(wsd.endpoint, 'wsdiscovery.endpoint'),
+      types: stringList(wsd.types, 'wsdiscovery.types') ?? [],
+      scopes: stringList(wsd.scopes, 'wsdiscovery.scopes') ?? [],
+      xaddrs: stringList(wsd.xaddrs, 'wsdiscovery.xaddrs') ?? [],
+      metadataVersion: integer(wsd.metadataVersion, 'wsdiscovery.metadataVersion', Number.MAX_SAFE_INTEGER),
+    });
+  }
+  const onvif = section(raw.onvif, 'onvif');
+  if (onvif) result.onvif = defined({ deviceInformation: stringMap(onvif.deviceInformation, 'onvif.deviceInformation'), services: stringMap(onvif.services, 'onvif.services'), systemDateAndTime: text(onvif.systemDateAndTime, 'onvif.systemDateAndTime') });
+  const mdns = section(raw.mdns, 'mdns');
+  if (mdns) {
+    result.mdns = defined({
+      name: text(mdns.name, 'mdns.name'),
+      service: text(mdns.service, 'mdns.service'),
+      host: text(mdns.host, 'mdns.host'),
+      port: integer(mdns.port, 'mdns.port', 65535),
+      txt: stringMap(mdns.txt, 'mdns.txt'),
+      addresses: stringList(mdns.addresses, 'mdns.addresses'),
+    });
+  }
+  const sadp = stringMap(raw.sadp, 'sadp');
+  if (sadp) result.sadp = sadp;
+  const dhip = section(raw.dhip, 'dhip');
+  if (dhip) result.dhip = dhip as Record<string, JsonValue>;
+  const neighbour = section(raw.neighbour, 'neighbour');
+  if (neighbour) result.neighbour = defined({ interface: text(neighbour.interface, 'neighbour.interface'), state: text(neighbour.state, 'neighbour.state') });
+  return result;
+}
+
+export function parseObservationLine(line: string, context: { site: string; agent: string }): ParseLineResult {
+  if (line.length > MAX_LINE_CHARS) return { ok: false, reason: `line longer than ${MAX_LINE_CHARS} characters` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line) as unknown;
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  if (!isRecord(parsed)) return { ok: false, reason: 'a line must be a JSON object' };
+  try {
+    const raw = nestDottedKeys(isRecord(parsed.observation) ? parsed.observation : parsed);
+    const source = raw.source;
+    if (typeof source !== 'string' || !PROTOCOL_NAMES.includes(source as ProtocolName)) fail(`source must be one of ${PROTOCOL_NAMES.join(', ')}`);
+    const ip = text(raw.ip, 'ip');
+    if (!ip || isIP(ip) === 0) fail('ip must be an IPv4 or IPv6 address');
+    const macText = text(raw.mac, 'mac');
+    const mac = macText === undefined ? undefined : normaliseMac(macText);
+    if (macText !== undefined && !mac) fail(`mac "${macText}" is not a MAC address`);
+    const transport = text(raw.transport, 'transport');
+    if (transport !== undefined && !TRANSPORTS.includes(transport as Transport)) fail(`transport must be one of ${TRANSPORTS.join(', ')}`);
+    const input: ObservationInput = defined({
+      source: source as ProtocolName,
+      ip,
+      port: integer(raw.port, 'port', 65535),
+      mac,
+      transport: transport as Transport | undefined,
+      interface: text(raw.interface, 'interface'),
+      ...readSections(raw),
+    });
+    const observedAt = text(raw.observedAt, 'observedAt');
+    const when = observedAt !== undefined ? new Date(observedAt) : undefined;
+    if (when && Number.isNaN(when.getTime())) fail('observedAt must be an ISO 8601 time');
+    const site = text(raw.site, 'site') ?? context.site;
+    const agent = text(raw.agent, 'agent') ?? context.agent;
+    const scanId = text(raw.scanId, 'scanId');
+    const observation = createObservation(input, { site, agent, ...(scanId ? { scanId } : {}), ...(when ? { now: () => when } : {}) });
+    const id = text(raw.id, 'id');
+    if (id) observation.id = id;
+    return { ok: true, observation };
+  } catch (error) {
+    if (error instanceof LineError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}

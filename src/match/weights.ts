@@ -1,0 +1,19 @@
+// The numbers behind a verdict, in one place so a reviewer can argue with them.
+
+/** A maker is named only when its combined score reaches this. One weak rule (< 0.5) can never reach it alone. */
+export const VERDICT_THRESHOLD = 0.5;
+/** Several rules of one channel (e.g. three HTTP markers) count for at most this together: more certainty needs another channel. */
+export const CHANNEL_CAP = 0.8;
+/** Weight of an IEEE OUI assignment: the registry says who made the network interface. */
+export const OUI_CONFIDENCE = 0.6;
+/** An OUI's device-class hint (printer, router) only counts when nothing better says what the device is. */
+export const OUI_CLASS_WEIGHT = 0.2;
+/** Other makers scoring at least this are reported as conflicts. */
+export const CONFLICT_FLOOR = 0.25;
+/** A competing maker lowers the winner's confidence by this fraction of its own score. */
+export const CONFLICT_PENALTY = 0.5;
+/** Longest value a rule sees (UTF-16 units); bodies get more because page markers sit deeper. */
+export const VALUE_CAP = 4096;
+export const BODY_VALUE_CAP = 64 * 1024;
+/** Longest observed value kept in an Evidence record. */
+export const EVIDENCE_VALUE_CAP = 256;

@@ -1,0 +1,82 @@
+// The DHIP channel end to end in the lab: DHDiscover.search multicast on both scanner interfaces in one run, and by
+// unicast to the routed segment, against every default profile. Which devices answer, and with what, is read from
+// the profiles (their dhip sections), not written here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/model.js';
+import { parseDhipConfig } from './device/responders/dhip.js';
+import { runChannel } from './drivers/run-channel-client.js';
+import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+
+const availability = labAvailable();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+const runLab = availability.ok || inCi;
+if (!runLab) process.stderr.write(`\n!!! DHIP LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+
+const LISTEN_WINDOW_MS = 1500;
+const ROUTED_CIDR = '10.231.20.0/24';
+const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
+
+const answersDhip = (device: LabDevice): boolean => device.profile.protocols.dhip !== undefined;
+
+describe.runIf(runLab)('dhip channel in the lab', () => {
+  let lab: Lab;
+  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
+
+  beforeAll(async () => {
+    lab = await startLab({ twoSegmentScanner: true });
+  }, 120_000);
+  afterAll(async () => {
+    await lab?.stop();
+  }, 60_000);
+
+  function checkDevice(observation: Observation | undefined, device: LabDevice): void {
+    expect(observation, device.name).toBeDefined();
+    const identity = device.profile.identity;
+    const parsed = parseDhipConfig(device.profile.protocols.dhip);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(observation).toMatchObject({ source: 'dhip', ip: device.ip, port: 37810, mac: device.mac });
+    const dhip = observation?.dhip ?? {};
+    // The top-level mac and every deviceInfo field, nested objects kept.
+    expect(Object.keys(dhip).sort()).toEqual(['mac', ...Object.keys(parsed.value.deviceInfo)].sort());
+    expect(dhip).toMatchObject({
+      mac: device.mac,
+      DeviceType: String(identity.model),
+      SerialNo: String(identity.serial),
+      Vendor: String(identity.dhipVendor),
+      Manufacturer: String(identity.manufacturer),
+      Version: String(identity.firmware),
+      DeviceClass: String(identity.deviceClass),
+      HttpPort: 80,
+      Port: 37777,
+      IPv4Address: { IPAddress: device.ip, DhcpEnable: false, SubnetMask: '255.255.255.0' },
+    });
+  }
+
+  it('finds exactly the DHIP devices reachable by multicast, on both interfaces in one run', async () => {
+    const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS });
+    const reachable = lab.devices.filter((device) => answersDhip(device) && device.segment !== 'routed');
+    expect(reachable.map((device) => device.name)).toContain('dahua-ipc');
+    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
+    for (const device of reachable) {
+      const observation = run.observations.find((item) => item.ip === device.ip);
+      checkDevice(observation, device);
+      expect(observation).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
+    }
+    expect(run.interfaces.sort()).toEqual(['eth0', 'eth1']);
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+
+  it('finds the routed Dahua by unicast search, given its range (spaced JSON with escaped slashes parsed)', async () => {
+    const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none' });
+    const routed = lab.devices.filter((device) => device.segment === 'routed' && answersDhip(device));
+    expect(routed.map((device) => device.name)).toContain('routed-dahua');
+    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
+    for (const device of routed) {
+      const observation = run.observations.find((item) => item.ip === device.ip);
+      checkDevice(observation, device);
+      expect(observation?.transport).toBe('unicast');
+      expect((observation?.dhip?.IPv6Address as Record<string, unknown> | undefined)?.LinkLocalAddress).toMatch(/^fe80::.*\/64$/);
+    }
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+// The mDNS channel end to end in the lab: browse queries on both scanner interfaces (lan and lan2) in one run against
+// emulated devices that announce services (a Hikvision camera's _CGI._tcp, Axis cameras' _axis-video._tcp on both
+// segments, a printer's four types, one of which only the _services._dns-sd._udp meta-query reveals) and devices that
+// announce nothing (Dahua, the router). What each device should yield is read from its profile, not written here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/model.js';
+import { MDNS_BROWSE_TYPES } from '../../src/discovery/mdns/probe.js';
+import { parseMdnsConfig } from './device/responders/mdns.js';
+import { renderTemplate } from './device/responder.js';
+import { lan2AxisProfile } from './discovery-extra-profiles.js';
+import { runChannels } from './drivers/run-channel-client.js';
+import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { loadProfile } from './profile-loader.js';
+
+const availability = labAvailable();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+const runLab = availability.ok || inCi;
+if (!runLab) process.stderr.write(`\n!!! MDNS LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+
+const PROFILES = ['router', 'hik-ipc', 'axis-cam', 'dahua-ipc', 'printer'];
+const LISTEN_WINDOW_MS = 1500;
+/** Two query rounds 250 ms apart, the listen window, and a margin for process start-up on a loaded two-core machine. */
+const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
+
+interface ExpectedInstance {
+  device: LabDevice;
+  name: string;
+  service: string;
+  host: string;
+  port: number;
+  txt: Record<string, string>;
+}
+
+function expectedInstances(device: LabDevice): ExpectedInstance[] {
+  if (device.profile.protocols.mdns === undefined) return [];
+  const parsed = parseMdnsConfig(device.profile.protocols.mdns);
+  if (!parsed.ok) throw new Error(`${device.name}: ${parsed.reason}`);
+  const context = { profile: device.profile, ip: device.ip, mac: device.mac, log: () => undefined };
+  return parsed.value.services.map((service) => ({
+    device,
+    name: renderTemplate(service.name, context),
+    service: `_${service.type}._${service.protocol}.local`,
+    host: renderTemplate(parsed.value.host, context),
+    port: service.port,
+    txt: Object.fromEntries(Object.entries(service.txt).map(([key, text]) => [key, renderTemplate(text, context)])),
+  }));
+}
+
+describe.runIf(runLab)('mdns channel in the lab', () => {
+  let lab: Lab;
+  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
+
+  beforeAll(async () => {
+    lab = await startLab({ profiles: PROFILES, extraProfiles: [lan2AxisProfile(loadProfile('axis-cam'))], twoSegmentScanner: true });
+  }, 120_000);
+  afterAll(async () => {
+    await lab?.stop();
+  }, 60_000);
+
+  it('finds exactly the announced instances on both segments in one run, each with its records parsed', async () => {
+    const run = await runChannels(lab, { channels: ['mdns'], config: { listenWindowMs: LISTEN_WINDOW_MS } });
+    const expected = lab.devices.flatMap(expectedInstances);
+    expect(new Set(expected.map((instance) => instance.device.segment))).toEqual(new Set(['lan', 'lan2']));
+    // A type outside the first-round browse list proves the second round (from _services._dns-sd._udp) ran.
+    expect(expected.some((instance) => !(MDNS_BROWSE_TYPES as readonly string[]).includes(instance.service))).toBe(true);
+
+    const key = (ip: string, service: string | undefined, name: string | undefined) => `${ip} ${String(service)} ${String(name)}`;
+    expect(run.observations.map((observation) => key(observation.ip, observation.mdns?.service, observation.mdns?.name)).sort()).toEqual(
+      expected.map((instance) => key(instance.device.ip, instance.service, instance.name)).sort(),
+    );
+    for (const instance of expected) {
+      const observation: Observation | undefined = run.observations.find((item) => item.ip === instance.device.ip && item.mdns?.service === instance.service);
+      expect(observation, `${instance.device.name} ${instance.service}`).toMatchObject({
+        source: 'mdns',
+        port: instance.port,
+        transport: 'multicast',
+        interface: scannerInterfaceOf(instance.device),
+        mdns: { name: instance.name, host: instance.host, port: instance.port, txt: instance.txt },
+      });
+      expect(observation?.mdns?.addresses).toContain(instance.device.ip);
+    }
+    expect([...run.interfaces].sort()).toEqual(['eth0', 'eth1']);
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+
+  it('runs together with SSDP and the pair still ends in about one listen window', async () => {
+    const run = await runChannels(lab, { channels: ['ssdp', 'mdns'], config: { listenWindowMs: LISTEN_WINDOW_MS } });
+    const sources = new Set(run.observations.map((observation) => observation.source));
+    expect(sources).toEqual(new Set(['ssdp', 'mdns']));
+    const ssdpAnswerers = lab.devices.filter((device) => device.profile.protocols.ssdp !== undefined && device.segment !== 'routed');
+    expect(run.observations.filter((observation) => observation.source === 'ssdp').map((observation) => observation.ip).sort()).toEqual(
+      ssdpAnswerers.map((device) => device.ip).sort(),
+    );
+    expect(run.observations.filter((observation) => observation.source === 'mdns')).toHaveLength(lab.devices.flatMap(expectedInstances).length);
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+});

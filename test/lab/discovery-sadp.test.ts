@@ -1,0 +1,81 @@
+// The SADP channel end to end in the lab: the inquiry multicast on both scanner interfaces (lan and lan2) in one
+// run, and by unicast to the routed segment, against every default profile. Which devices answer, and with what,
+// is read from the profiles (their sadp sections), not written here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/model.js';
+import { parseSadpConfig } from './device/responders/sadp.js';
+import { runChannel } from './drivers/run-channel-client.js';
+import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+
+const availability = labAvailable();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+const runLab = availability.ok || inCi;
+if (!runLab) process.stderr.write(`\n!!! SADP LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+
+const LISTEN_WINDOW_MS = 1500;
+const ROUTED_CIDR = '10.231.20.0/24';
+/** Two send rounds 250 ms apart, the listen window, and room for tsx start-up on a loaded two-core machine. */
+const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
+
+const answersSadp = (device: LabDevice): boolean => device.profile.protocols.sadp !== undefined;
+
+function expectedFields(device: LabDevice): Record<string, string> {
+  const parsed = parseSadpConfig(device.profile.protocols.sadp);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value.fields;
+}
+
+describe.runIf(runLab)('sadp channel in the lab', () => {
+  let lab: Lab;
+  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
+
+  beforeAll(async () => {
+    lab = await startLab({ twoSegmentScanner: true });
+  }, 120_000);
+  afterAll(async () => {
+    await lab?.stop();
+  }, 60_000);
+
+  function checkDevice(observation: Observation | undefined, device: LabDevice): void {
+    expect(observation, device.name).toBeDefined();
+    const identity = device.profile.identity;
+    expect(observation).toMatchObject({ source: 'sadp', ip: device.ip, port: 37020, mac: device.mac });
+    const sadp = observation?.sadp ?? {};
+    // Every element the device sent, in its order (the echoed Uuid left out), typed fields parsed from it.
+    expect(Object.keys(sadp)).toEqual(['Types', ...Object.keys(expectedFields(device))]);
+    expect(sadp).toMatchObject({ Types: 'inquiry', DeviceDescription: String(identity.model), DeviceSN: String(identity.serial), MAC: device.mac.replace(/:/g, '-'), IPv4Address: device.ip, SoftwareVersion: String(identity.softwareVersion) });
+    if (identity.httpPort !== undefined) expect(sadp.HttpPort).toBe(String(identity.httpPort));
+    if (identity.oemInfo !== undefined) expect(sadp.OEMInfo).toBe(String(identity.oemInfo));
+  }
+
+  it('finds exactly the SADP devices of lan and lan2 in one multicast run on both interfaces', async () => {
+    const run = await runChannel(lab, ['sadp'], { listenWindowMs: LISTEN_WINDOW_MS });
+    const reachable = lab.devices.filter((device) => answersSadp(device) && device.segment !== 'routed');
+    expect(reachable.map((device) => device.segment)).toEqual(expect.arrayContaining(['lan', 'lan2']));
+    expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'hik-noonvif', 'lts-ipc', 'lan2-hik']));
+    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
+    for (const device of reachable) {
+      const observation = run.observations.find((item) => item.ip === device.ip);
+      checkDevice(observation, device);
+      expect(observation).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
+    }
+    // The OEM-branded unit carries its OEM fields; the Hikvision-branded newer firmware DetailOEMCode 1.
+    expect(run.observations.find((item) => item.ip === lab.devices.find((device) => device.name === 'lts-ipc')?.ip)?.sadp).toMatchObject({ OEMInfo: 'LTS', DetailOEMCode: '2' });
+    expect(run.observations.find((item) => item.ip === lab.devices.find((device) => device.name === 'hik-ipc')?.ip)?.sadp).toMatchObject({ DetailOEMCode: '1', HCPlatformEnable: 'flase' });
+    expect(run.interfaces.sort()).toEqual(['eth0', 'eth1']);
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+
+  it('finds the routed Hikvision by unicast inquiry, given its range, and nothing else there', async () => {
+    const run = await runChannel(lab, ['sadp'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none' });
+    const routed = lab.devices.filter((device) => device.segment === 'routed' && answersSadp(device));
+    expect(routed.map((device) => device.name)).toContain('routed-hik');
+    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
+    for (const device of routed) {
+      const observation = run.observations.find((item) => item.ip === device.ip);
+      checkDevice(observation, device);
+      expect(observation?.transport).toBe('unicast');
+    }
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+});

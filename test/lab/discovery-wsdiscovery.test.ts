@@ -1,0 +1,122 @@
+// The WS-Discovery channel (and its ONVIF follow-up) end to end in the lab: typed Probes multicast on both scanner
+// interfaces and by unicast to the routed segment, against every default profile; then the device service of each
+// responder. Which devices answer, and with what, is read from the profiles, not written here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../src/model.js';
+import { parseOnvifConfig } from './device/responders/onvif.js';
+import { parseWsDiscoveryConfig } from './device/responders/wsdiscovery.js';
+import { runChannel } from './drivers/run-channel-client.js';
+import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+
+const availability = labAvailable();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+const runLab = availability.ok || inCi;
+if (!runLab) process.stderr.write(`\n!!! WS-DISCOVERY LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+
+const LISTEN_WINDOW_MS = 1500;
+const ROUTED_CIDR = '10.231.20.0/24';
+const LAN_CIDR = '10.231.1.0/24';
+const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
+
+const wsSection = (device: LabDevice) => {
+  if (device.profile.protocols.wsdiscovery === undefined) return undefined;
+  const parsed = parseWsDiscoveryConfig(device.profile.protocols.wsdiscovery);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+};
+const onvifSection = (device: LabDevice) => {
+  const parsed = parseOnvifConfig(device.profile.protocols.onvif);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.value;
+};
+
+describe.runIf(runLab)('ws-discovery channel in the lab', () => {
+  let lab: Lab;
+  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
+  const named = (name: string) => {
+    const device = lab.devices.find((item) => item.name === name);
+    if (!device) throw new Error(`no device ${name} in the lab`);
+    return device;
+  };
+
+  beforeAll(async () => {
+    lab = await startLab({ twoSegmentScanner: true });
+  }, 120_000);
+  afterAll(async () => {
+    await lab?.stop();
+  }, 60_000);
+
+  function checkProbeMatch(observation: Observation | undefined, device: LabDevice): void {
+    expect(observation, device.name).toBeDefined();
+    const section = wsSection(device);
+    expect(observation).toMatchObject({ source: 'wsdiscovery', ip: device.ip, port: 3702 });
+    expect(observation?.wsdiscovery?.types).toEqual(section?.types);
+    expect(observation?.wsdiscovery?.scopes).toContain(`onvif://www.onvif.org/hardware/${String(device.profile.identity.model)}`);
+    expect(observation?.wsdiscovery?.xaddrs[0]).toBe(`http://${device.ip}:${onvifSection(device).port}/onvif/device_service`);
+    expect(observation?.wsdiscovery?.endpoint).toMatch(/uuid:[0-9a-f-]{36}$/);
+    expect(observation?.wsdiscovery?.metadataVersion).toBe(section?.metadataVersion);
+    // Hikvision endpoints are v1 UUIDs ending in the MAC: the observation carries it even without a MAC scope.
+    if (section?.style === 'hikvision') expect(observation?.mac).toBe(device.mac);
+  }
+
+  it('finds exactly the ONVIF devices of lan and lan2 by multicast, and queries each one’s device service', async () => {
+    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, credentials: [{ cidr: LAN_CIDR, username: 'admin', password: 'Lab-Onvif-1' }] });
+    const reachable = lab.devices.filter((device) => wsSection(device) !== undefined && device.segment !== 'routed');
+    expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'dahua-ipc', 'axis-cam', 'lts-ipc']));
+    expect(reachable.map((device) => device.name)).not.toContain('hik-noonvif');
+    const probeMatches = run.observations.filter((observation) => observation.source === 'wsdiscovery');
+    expect(probeMatches.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
+    for (const device of reachable) {
+      checkProbeMatch(probeMatches.find((item) => item.ip === device.ip), device);
+      expect(probeMatches.find((item) => item.ip === device.ip)).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
+    }
+    expect(probeMatches.find((item) => item.ip === named('lts-ipc').ip)?.wsdiscovery?.scopes).toContain('onvif://www.onvif.org/location/city/hangzhou');
+
+    const onvif = run.observations.filter((observation) => observation.source === 'onvif');
+    expect(onvif.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
+    for (const device of reachable) {
+      const observation = onvif.find((item) => item.ip === device.ip);
+      const config = onvifSection(device);
+      expect(observation, device.name).toMatchObject({ port: config.port, transport: 'tcp', onvif: { deviceInformationAuth: config.anonymousDeviceInformation ? 'none' : 'configured' } });
+      expect(observation?.onvif?.deviceInformation).toMatchObject({ Model: String(device.profile.identity.model), SerialNumber: String(device.profile.identity.serial) });
+      expect(observation?.onvif?.systemDateAndTime).toMatch(/Z$/);
+      expect(observation?.onvif?.services?.['http://www.onvif.org/ver10/media/wsdl']).toBe(`http://${device.ip}:${config.port}/onvif/Media`);
+    }
+    expect(onvif.find((item) => item.ip === named('hik-ipc').ip)?.onvif?.deviceInformation).toMatchObject({ Manufacturer: 'HIKVISION', HardwareId: '88' });
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+
+  it('finds the routed ONVIF devices by unicast Probe; no credentials there, so GetDeviceInformation is refused unless anonymous', async () => {
+    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none', credentials: [{ cidr: LAN_CIDR, username: 'admin', password: 'Lab-Onvif-1' }] });
+    const routed = lab.devices.filter((device) => device.segment === 'routed' && wsSection(device) !== undefined);
+    expect(routed.map((device) => device.name).sort()).toEqual(expect.arrayContaining(['routed-dahua', 'routed-hik']));
+    const probeMatches = run.observations.filter((observation) => observation.source === 'wsdiscovery');
+    expect(probeMatches.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
+    for (const device of routed) {
+      checkProbeMatch(probeMatches.find((item) => item.ip === device.ip), device);
+      const onvif = run.observations.find((item) => item.source === 'onvif' && item.ip === device.ip);
+      const anonymous = onvifSection(device).anonymousDeviceInformation;
+      expect(onvif?.onvif?.deviceInformationAuth, device.name).toBe(anonymous ? 'none' : 'refused');
+      if (!anonymous) expect(onvif?.onvif?.deviceInformation).toBeUndefined();
+    }
+    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+  }, 60_000);
+
+  it('runs SADP, DHIP and WS-Discovery at once: multicast in about one listen window, a routed sweep adds its paced send time', async () => {
+    const expected = (protocol: string, segments: string[]) =>
+      lab.devices.filter((device) => device.profile.protocols[protocol] !== undefined && segments.includes(device.segment)).map((device) => device.ip).sort();
+    const seen = (run: { observations: Observation[] }, source: string) =>
+      run.observations.filter((observation) => observation.source === source).map((observation) => observation.ip).sort();
+
+    const multicast = await runChannel(lab, ['sadp', 'dhip', 'wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS });
+    for (const protocol of ['sadp', 'dhip', 'wsdiscovery']) expect(seen(multicast, protocol), protocol).toEqual(expected(protocol, ['lan', 'lan2']));
+    // Two rounds 250 ms apart, then the window: the three channels overlap instead of adding up.
+    expect(multicast.durationMs).toBeLessThan(LISTEN_WINDOW_MS + 1000);
+
+    const everything = await runChannel(lab, ['sadp', 'dhip', 'wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], globalRatePerSecond: 1000 });
+    for (const protocol of ['sadp', 'dhip', 'wsdiscovery']) expect(seen(everything, protocol), protocol).toEqual(expected(protocol, ['lan', 'lan2', 'routed']));
+    // 254 addresses × (1 SADP + 1 DHIP + 2 WS-Discovery probes) at 1000 datagrams/s take ~1 s before the window starts.
+    const sweepMs = ((254 * 4) / 1000) * 1000;
+    expect(everything.durationMs).toBeLessThan(LISTEN_WINDOW_MS + sweepMs + 1000);
+  }, 60_000);
+});

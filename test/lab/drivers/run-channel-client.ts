@@ -1,0 +1,81 @@
+// Test-side half of run-channel.ts: runs the driver in the lab's scanner namespace and returns what it printed.
+import { fileURLToPath } from 'node:url';
+import type { ScanConfig } from '../../../src/config.js';
+import type { Observation } from '../../../src/model.js';
+import type { LocalInterface } from '../../../src/discovery/types.js';
+import type { Lab } from '../lab.js';
+import type { DeviceProfile } from '../profile.js';
+
+const DRIVER = fileURLToPath(new URL('./run-channel.ts', import.meta.url));
+const DRIVER_TIMEOUT_MS = 60_000;
+
+export interface ChannelRequest {
+  channels: string[];
+  cidrs?: string[];
+  interfaces?: string[] | 'all' | 'none';
+  config?: Partial<ScanConfig>;
+  logLevel?: string;
+}
+
+export interface ChannelRun {
+  observations: Observation[];
+  /** Milliseconds from the start of the probes to each observation, in order. */
+  atMs: number[];
+  durationMs: number;
+  interfaces: string[];
+  /** The same run in the shape discovery-ssdp.test.ts reads (helper B). */
+  summary: { durationMs: number; interfaces: LocalInterface[] };
+  stderr: string;
+}
+
+export async function runChannels(lab: Lab, request: ChannelRequest): Promise<ChannelRun> {
+  const result = await lab.runInScanner([process.execPath, '--import', 'tsx', DRIVER, JSON.stringify(request)], { timeoutMs: DRIVER_TIMEOUT_MS });
+  const run: ChannelRun = { observations: [], atMs: [], durationMs: -1, interfaces: [], summary: { durationMs: -1, interfaces: [] }, stderr: result.stderr };
+  for (const line of result.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as { event: string; observation?: Observation; atMs?: number; durationMs?: number; interfaces?: LocalInterface[]; message?: string };
+    if (event.event === 'observation' && event.observation) {
+      run.observations.push(event.observation);
+      run.atMs.push(event.atMs ?? -1);
+    } else if (event.event === 'done') {
+      run.durationMs = event.durationMs ?? -1;
+      run.interfaces = (event.interfaces ?? []).map((local) => local.name);
+      run.summary = { durationMs: run.durationMs, interfaces: event.interfaces ?? [] };
+    } else if (event.event === 'error') {
+      throw new Error(`run-channel failed: ${event.message ?? ''}\n${result.stderr}`);
+    }
+  }
+  if (result.code !== 0 || run.durationMs < 0) throw new Error(`run-channel exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`);
+  return run;
+}
+
+/** Shorthand: `runChannel(lab, ['ssdp'], { listenWindowMs, cidrs })`. */
+export function runChannel(
+  lab: Lab,
+  channels: string[],
+  options: Partial<ScanConfig> & { cidrs?: string[]; interfaces?: ChannelRequest['interfaces'] } = {},
+): Promise<ChannelRun> {
+  const { cidrs, interfaces, ...config } = options;
+  return runChannels(lab, { channels, config, ...(cidrs ? { cidrs } : {}), ...(interfaces ? { interfaces } : {}) });
+}
+
+/**
+ * A second Axis camera on segment lan2, derived from a profile (axis-cam): same firmware and answers, its own name,
+ * address and MAC (Axis OUI ac:cc:8e), serial = the MAC as Axis prints it. For tests that need a non-Hikvision
+ * device behind the scanner's second interface.
+ */
+export function lan2AxisProfile(base: DeviceProfile): DeviceProfile {
+  const mac = 'ac:cc:8e:a2:72:52';
+  const identity = { ...base.identity, serial: mac.replace(/:/g, '').toUpperCase() };
+  return {
+    ...base,
+    name: 'lan2-axis',
+    description: `${base.description} (second unit, on lan2)`,
+    default: false,
+    segment: 'lan2',
+    ip: '10.231.2.30',
+    mac,
+    identity,
+    sources: [...base.sources, { fact: 'lan2-axis: a copy of axis-cam on lan2 with its own address, MAC and serial', source: 'synthetic (test topology)' }],
+  };
+}

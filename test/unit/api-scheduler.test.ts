@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseDuration, scheduleScans } from '../../src/api/index.js';
+import { silentLog } from './inventory-helpers.js';
+
+describe('parseDuration', () => {
+  it('reads 30s, 15m, 1h, 1h30m, 2d, 500ms and 1.5h', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration(' 2D ')).toBe(172_800_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+  });
+
+  it('refuses anything else with a usage error', () => {
+    for (const text of ['', '15', 'm', '1x', '1h 30m', '-1h', '0s', '1h30', 'h1', '1e3s']) {
+      expect(() => parseDuration(text), text).toThrow(expect.objectContaining({ code: 'CAMAUDIT_ERR_BAD_USAGE' }));
+    }
+  });
+});
+
+describe('scheduleScans', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs on every tick, one at a time, skipping ticks while a scan runs', async () => {
+    vi.useFakeTimers();
+    const finishers: (() => void)[] = [];
+    const run = vi.fn(() => new Promise<void>((resolve) => finishers.push(resolve)));
+    const schedule = scheduleScans({ everyMs: 60_000, run, log: silentLog });
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(run).toHaveBeenCalledTimes(1);
+    // Still running at the next two ticks: both skipped.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(schedule.stats).toEqual({ started: 1, skipped: 2, failed: 0 });
+    finishers[0]!();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(run).toHaveBeenCalledTimes(2);
+    finishers[1]!();
+    await schedule.stop();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('skips when another scan is busy, survives a failing scan, and can run at start', async () => {
+    vi.useFakeTimers();
+    let busy = true;
+    const run = vi.fn(async () => {
+      throw new Error('boom');
+    });
+    const schedule = scheduleScans({ everyMs: 1000, run, log: silentLog, isBusy: () => busy, runAtStart: true });
+    expect(run).toHaveBeenCalledTimes(0);
+    busy = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(run).toHaveBeenCalledTimes(2);
+    expect(schedule.stats).toEqual({ started: 2, skipped: 1, failed: 2 });
+    await schedule.stop();
+  });
+
+  it('refuses a schedule faster than a second', () => {
+    expect(() => scheduleScans({ everyMs: 10, run: async () => undefined, log: silentLog })).toThrow(expect.objectContaining({ code: 'CAMAUDIT_ERR_BAD_USAGE' }));
+  });
+});
