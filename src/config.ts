@@ -23,7 +23,7 @@ export interface ScanConfig {
   maxHeaderBytes: number;
   /** Most bytes of an XML document (SSDP description, ONVIF response) accepted before parsing. */
   maxXmlBytes: number;
-  /** Concurrent TCP exchanges. */
+  /** Hosts whose TCP ports are probed at once (each holds one socket per port; keep under `ulimit -n` / 6). */
   concurrency: number;
   /** Packets (or connection attempts) per second, all channels together. */
   globalRatePerSecond: number;
@@ -43,11 +43,11 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   agent: 'local',
   listenWindowMs: 3000,
   exchangeTimeoutMs: 5000,
-  connectTimeoutMs: 1500,
+  connectTimeoutMs: 1000,
   maxBodyBytes: 256 * 1024,
   maxHeaderBytes: 32 * 1024,
   maxXmlBytes: 512 * 1024,
-  concurrency: 64,
+  concurrency: 256,
   globalRatePerSecond: 1000,
   perHostRatePerSecond: 40,
   maxScopeAddresses: 1 << 16,

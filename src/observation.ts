@@ -24,13 +24,37 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+// Header values that change on every response (clock, session, challenge nonce) would give the same device a new
+// observation id each scan; they are kept in the observation but left out of its id.
+const VOLATILE_HEADERS = new Set(['date', 'expires', 'set-cookie', 'last-modified', 'etag', 'age', 'cseq', 'session']);
+const VOLATILE_CHALLENGE = /\b(nonce|opaque|cnonce)="[^"]*"/gi;
+
+function stableHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!headers) return headers;
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (VOLATILE_HEADERS.has(name)) continue;
+    kept[name] = name === 'www-authenticate' ? value.replace(VOLATILE_CHALLENGE, '$1=""') : value;
+  }
+  return kept;
+}
+
+/** The sections as hashed: volatile header values removed. */
+function identitySections(sections: ObservationSections): ObservationSections {
+  const hashed: ObservationSections = { ...sections };
+  if (sections.http) hashed.http = { ...sections.http, headers: stableHeaders(sections.http.headers) ?? {} };
+  if (sections.rtsp) hashed.rtsp = { ...sections.rtsp, headers: stableHeaders(sections.rtsp.headers) ?? {} };
+  if (sections.ssdp) hashed.ssdp = { ...sections.ssdp, headers: stableHeaders(sections.ssdp.headers) ?? {} };
+  return hashed;
+}
+
 /**
  * The id of an observation is a hash of what was seen (site, source, ip, port, mac and protocol fields),
  * not of when: two agents or two scans that see the same thing produce the same id, which lets a
  * central store deduplicate without coordination.
  */
 export function observationId(site: string, sections: ObservationSections): string {
-  return createHash('sha256').update(site).update('\0').update(canonicalJson(sections)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(site).update('\0').update(canonicalJson(identitySections(sections))).digest('hex').slice(0, 32);
 }
 
 export function createObservation(input: ObservationInput, context: ObservationContext): Observation {

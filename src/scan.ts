@@ -3,6 +3,7 @@ import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope } from './net/cidr.js';
+import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces } from './discovery/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
 import { createProbeContext, createRateLimiter, runModules } from './discovery/run.js';
@@ -89,6 +90,14 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, lastSource: observation.source });
   };
 
+  const readNeighbours = async (): Promise<void> => {
+    if (!request.channels.includes('neighbour')) return;
+    for await (const observation of runModules(selectModules(['neighbour'], 'after'), scope, context)) {
+      // Only addresses this scan touched: the table also holds the host's unrelated neighbours.
+      if (seen.has(observation.ip)) record(observation);
+    }
+  };
+
   let status: ScanOutcome['status'] = 'finished';
   try {
     const stageOne = selectModules(request.channels, 'sweep');
@@ -96,18 +105,14 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
       record(observation);
       stageObservations.push(observation);
     }
+    // The kernel may drop neighbour entries of a large sweep before the end (gc_thresh), so read it now and again last.
+    await readNeighbours();
     const extra = followUpTargets(stageObservations, config, request.cidrs);
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
-      const { probeBannerTargets } = await import('./discovery/banner/index.js');
       for await (const observation of probeBannerTargets(extra, context)) record(observation);
     }
-    if (request.channels.includes('neighbour')) {
-      for await (const observation of runModules(selectModules(['neighbour'], 'after'), scope, context)) {
-        // Only addresses this scan touched: the table also holds the host's unrelated neighbours.
-        if (seen.has(observation.ip) || request.cidrs.length === 0) record(observation);
-      }
-    }
+    await readNeighbours();
     if (abort.signal.aborted) status = 'interrupted';
   } catch (error) {
     status = abort.signal.aborted ? 'interrupted' : 'failed';

@@ -1,4 +1,5 @@
-// Seeded random and mutated bytes into the mDNS reader: it must return a result, never throw, and what it reads must
+// Seeded random and mutated bytes into the mDNS reader: it must return a result, never throw, never hang (the time
+// bound is loose: a loaded two-core machine pauses), and what it reads must
 // turn into service records without throwing either.
 import { readFileSync } from 'node:fs';
 import { encode, type Answer } from 'dns-packet';
@@ -24,7 +25,7 @@ function readsCleanly(bytes: Buffer): void {
     collectMdnsServices(result.value.records);
     enumeratedServiceTypes(result.value.records);
   }
-  expect(performance.now() - started).toBeLessThan(250);
+  expect(performance.now() - started).toBeLessThan(2000);
 }
 
 describe('mDNS reader fuzz', () => {

@@ -32,7 +32,7 @@ function settles<T>(run: () => { ok: boolean } & T): void {
   const started = performance.now();
   const result = run();
   expect(typeof result.ok).toBe('boolean');
-  expect(performance.now() - started).toBeLessThan(250);
+  expect(performance.now() - started).toBeLessThan(2000);
 }
 
 describe('SSDP reader fuzz', () => {

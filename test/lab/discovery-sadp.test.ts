@@ -6,6 +6,8 @@ import type { Observation } from '../../src/model.js';
 import { parseSadpConfig } from './device/responders/sadp.js';
 import { runChannel } from './drivers/run-channel-client.js';
 import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { loadProfile } from './profile-loader.js';
+import type { DeviceProfile } from './profile.js';
 
 const availability = labAvailable();
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
@@ -16,6 +18,26 @@ const LISTEN_WINDOW_MS = 1500;
 const ROUTED_CIDR = '10.231.20.0/24';
 /** Two send rounds 250 ms apart, the listen window, and room for tsx start-up on a loaded two-core machine. */
 const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
+
+/**
+ * A Hikvision that sends its ProbeMatch to the group (239.255.255.250:37020) instead of to the prober, as
+ * UniversalScanner's group listener suggests some firmware does (protocols.md §1.1): found only through the
+ * scanner's socket joined to the group on the SADP port.
+ */
+function groupReplyProfile(): DeviceProfile {
+  const base = loadProfile('hik-noonvif');
+  const sadp = base.protocols.sadp as { fields: Record<string, string> };
+  return {
+    ...base,
+    name: 'hik-groupreply',
+    description: 'Hikvision DS-2CD2320D-I whose SADP reply goes to the multicast group',
+    default: false,
+    ip: '10.231.1.16',
+    mac: '44:47:cc:37:5e:16',
+    protocols: { sadp: { ...sadp, replyTo: 'group' } },
+    sources: [...base.sources, { fact: 'SADP reply sent to the group', source: 'protocols.md §1.1 (UniversalScanner listens on the group; reply destination per firmware unknown, §12)' }],
+  };
+}
 
 const answersSadp = (device: LabDevice): boolean => device.profile.protocols.sadp !== undefined;
 
@@ -30,7 +52,7 @@ describe.runIf(runLab)('sadp channel in the lab', () => {
   const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
 
   beforeAll(async () => {
-    lab = await startLab({ twoSegmentScanner: true });
+    lab = await startLab({ twoSegmentScanner: true, extraProfiles: [groupReplyProfile()] });
   }, 120_000);
   afterAll(async () => {
     await lab?.stop();
@@ -52,7 +74,7 @@ describe.runIf(runLab)('sadp channel in the lab', () => {
     const run = await runChannel(lab, ['sadp'], { listenWindowMs: LISTEN_WINDOW_MS });
     const reachable = lab.devices.filter((device) => answersSadp(device) && device.segment !== 'routed');
     expect(reachable.map((device) => device.segment)).toEqual(expect.arrayContaining(['lan', 'lan2']));
-    expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'hik-noonvif', 'lts-ipc', 'lan2-hik']));
+    expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'hik-noonvif', 'lts-ipc', 'lan2-hik', 'hik-groupreply']));
     expect(run.observations.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
     for (const device of reachable) {
       const observation = run.observations.find((item) => item.ip === device.ip);

@@ -238,3 +238,15 @@ describe('rtspExchange', () => {
     expect(performance.now() - started).toBeLessThan(limits.exchangeTimeoutMs + 400);
   });
 });
+
+describe('request builders', () => {
+  it('omit the default port from Host and never carry credentials', async () => {
+    const { buildHttpRequest, buildRtspRequest } = await import('../../src/discovery/banner/exchange.js');
+    expect(buildHttpRequest({ ip: '10.0.0.5', port: 80 }, false).toString()).toMatch(/^GET \/ HTTP\/1\.1\r\nHost: 10\.0\.0\.5\r\n/);
+    expect(buildHttpRequest({ ip: '10.0.0.5', port: 443 }, true).toString()).toMatch(/^GET \/ HTTP\/1\.1\r\nHost: 10\.0\.0\.5\r\n/);
+    expect(buildHttpRequest({ ip: '10.0.0.5', port: 8443 }, true).toString()).toContain('Host: 10.0.0.5:8443\r\n');
+    for (const request of [buildHttpRequest({ ip: '10.0.0.5', port: 80 }, false), buildRtspRequest('DESCRIBE', { ip: '10.0.0.5', port: 554 }, 2)]) {
+      expect(request.toString()).not.toMatch(/authorization/i);
+    }
+  });
+});

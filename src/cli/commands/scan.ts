@@ -27,6 +27,7 @@ Options:
   --timeout MS           absolute bound of one TCP exchange (default 5000)
   --rate N               packets per second, all channels together (default 1000)
   --host-rate N          packets per second to one host (default 40)
+  --concurrency N        hosts probed by TCP at once (default 256)
   --json                 print the devices as JSON instead of a table
   --fail-on-covered      exit 3 when a covered (Hikvision, Dahua, ...) device was found`;
 
@@ -45,6 +46,7 @@ export const scanCommand: Command = {
       timeout: { type: 'string' },
       rate: { type: 'string' },
       'host-rate': { type: 'string' },
+      concurrency: { type: 'string' },
       json: { type: 'boolean', default: false },
       'fail-on-covered': { type: 'boolean', default: false },
     });
@@ -56,6 +58,7 @@ export const scanCommand: Command = {
       exchangeTimeoutMs: numberFlag('timeout', values.timeout),
       globalRatePerSecond: numberFlag('rate', values.rate),
       perHostRatePerSecond: numberFlag('host-rate', values['host-rate']),
+      concurrency: numberFlag('concurrency', values.concurrency),
     });
     if (values.cidr.length === 0 && values['no-multicast']) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--no-multicast needs at least one --cidr');

@@ -89,7 +89,8 @@ function noReply(read: ReadResult, protocol: string, elapsedMs: number, tls?: Tl
 
 /** `GET /` with every bound from `limits`; the certificate is captured for HTTPS even when no HTTP reply follows. */
 export async function httpExchange(target: ExchangeTarget, tls: boolean, limits: ExchangeLimits, signal: AbortSignal): Promise<HttpExchangeResult> {
-  const url = `${tls ? 'https' : 'http'}://${hostHeader(target, tls ? 443 : 80)}/`;
+  // Always with the port, as the data model's example (`http://10.0.0.5:80/`): one form per address and port.
+  const url = `${tls ? 'https' : 'http'}://${target.ip}:${target.port}/`;
   const opened = await BoundedConnection.open(connectOptions(target, tls, limits, signal));
   if (!opened.ok) return { ok: false, url, stage: 'connect', reason: opened.reason, detail: opened.detail, elapsedMs: opened.elapsedMs };
   const { connection } = opened;

@@ -40,6 +40,8 @@ export function* bannerTargets(addresses: Iterable<string>, ports: BannerPorts):
 export interface BannerStats {
   targets: number;
   observations: number;
+  /** Hosts skipped after their first port of each scheme stayed silent. */
+  silentHosts: number;
   /** Failures by reason: refused, connect-timeout, deadline, not-http, no-reply, … */
   failures: Record<string, number>;
 }
@@ -81,11 +83,20 @@ function rtspObservation(target: BannerTarget, result: Extract<RtspExchangeResul
   return context.observe({ source: 'rtsp', ip: target.ip, port: target.port, transport: 'tcp', rtsp });
 }
 
-async function probeOne(target: BannerTarget, context: ProbeContext, signal: AbortSignal, log: Logger, stats: BannerStats): Promise<Observation[]> {
-  const fail = (reason: string, fields: Record<string, unknown>): Observation[] => {
+/** What one port gave: observations, and whether the host stayed silent (no SYN-ACK, no RST) on it. */
+interface ProbeOutcome {
+  observations: Observation[];
+  silent: boolean;
+}
+
+/** Failures that say nothing answered at all: the address may hold no host. */
+const SILENT_FAILURES = new Set(['connect-timeout', 'unreachable']);
+
+async function probeOne(target: BannerTarget, context: ProbeContext, signal: AbortSignal, log: Logger, stats: BannerStats): Promise<ProbeOutcome> {
+  const fail = (reason: string, fields: Record<string, unknown>): ProbeOutcome => {
     stats.failures[reason] = (stats.failures[reason] ?? 0) + 1;
     log.debug({ ip: target.ip, port: target.port, scheme: target.scheme, reason, ...fields }, 'banner probe got nothing');
-    return [];
+    return { observations: [], silent: SILENT_FAILURES.has(reason) };
   };
   try {
     await context.limiter.take(target.ip, signal);
@@ -97,34 +108,76 @@ async function probeOne(target: BannerTarget, context: ProbeContext, signal: Abo
   if (target.scheme === 'rtsp') {
     const result = await rtspExchange(target, limits, signal);
     if (!result.ok) return fail(result.reason, { detail: result.detail, elapsedMs: result.elapsedMs, firstBytesHex: result.stage === 'response' ? result.firstBytesHex : undefined });
-    return [rtspObservation(target, result, context)];
+    return { observations: [rtspObservation(target, result, context)], silent: false };
   }
   const result = await httpExchange(target, target.scheme === 'https', limits, signal);
   const observation = httpObservation(target, result, context);
-  if (!result.ok) {
-    fail(result.reason, { detail: result.detail, elapsedMs: result.elapsedMs, firstBytesHex: result.stage === 'response' ? result.firstBytesHex : undefined });
+  const outcome = result.ok
+    ? { observations: [], silent: false }
+    : fail(result.reason, { detail: result.detail, elapsedMs: result.elapsedMs, firstBytesHex: result.stage === 'response' ? result.firstBytesHex : undefined });
+  return { observations: observation ? [observation] : [], silent: outcome.silent };
+}
+
+/**
+ * Sweeps group targets by host. A sweep of a /24 is mostly empty addresses, and each costs a full connect timeout
+ * per port; so a host's first port of each scheme (80, 443, 554 by default) is tried first, at once, and its other
+ * ports only when one of those answered, even with a refusal. A host that drops every packet to those three is
+ * skipped, as nmap skips hosts that fail its ping probes; devices found by other channels get their announced
+ * ports probed in the scan's follow-up stage whatever this gate decided.
+ */
+async function probeHost(targets: readonly BannerTarget[], gated: boolean, context: ProbeContext, signal: AbortSignal, log: Logger, stats: BannerStats): Promise<Observation[]> {
+  const probeAll = async (wave: readonly BannerTarget[]): Promise<ProbeOutcome[]> =>
+    Promise.all(wave.map((target) => probeOne(target, context, signal, log, stats)));
+  if (!gated) return (await probeAll(targets)).flatMap((outcome) => outcome.observations);
+  const firstPorts = new Set<string>();
+  const first: BannerTarget[] = [];
+  const rest: BannerTarget[] = [];
+  for (const target of targets) {
+    if (firstPorts.has(target.scheme)) rest.push(target);
+    else {
+      firstPorts.add(target.scheme);
+      first.push(target);
+    }
   }
-  return observation ? [observation] : [];
+  const firstOutcomes = await probeAll(first);
+  const observations = firstOutcomes.flatMap((outcome) => outcome.observations);
+  if (rest.length === 0) return observations;
+  if (firstOutcomes.every((outcome) => outcome.silent)) {
+    stats.silentHosts += 1;
+    stats.targets -= rest.length;
+    return observations;
+  }
+  return observations.concat((await probeAll(rest)).flatMap((outcome) => outcome.observations));
+}
+
+/** Consecutive targets of one address as one batch (bannerTargets yields them address by address). */
+async function* byHost(targets: Iterable<BannerTarget> | AsyncIterable<BannerTarget>, stats: BannerStats): AsyncGenerator<BannerTarget[]> {
+  let batch: BannerTarget[] = [];
+  for await (const target of targets) {
+    stats.targets += 1;
+    if (batch.length > 0 && batch[0]!.ip !== target.ip) {
+      yield batch;
+      batch = [];
+    }
+    batch.push(target);
+  }
+  if (batch.length > 0) yield batch;
 }
 
 async function* probeTargets(
   targets: Iterable<BannerTarget> | AsyncIterable<BannerTarget>,
   context: ProbeContext,
   log: Logger,
+  gated: boolean,
 ): AsyncGenerator<Observation, void, undefined> {
-  const stats: BannerStats = { targets: 0, observations: 0, failures: {} };
+  const stats: BannerStats = { targets: 0, observations: 0, silentHosts: 0, failures: {} };
   const startedAt = performance.now();
-  const counted = async function* (): AsyncGenerator<BannerTarget> {
-    for await (const target of targets) {
-      stats.targets += 1;
-      yield target;
-    }
-  };
   try {
+    // `concurrency` bounds hosts in flight; each host holds at most one socket per port it is probed on.
     for await (const observations of mapConcurrent(
-      counted(),
+      byHost(targets, stats),
       context.config.concurrency,
-      (target, signal) => probeOne(target, context, signal, log, stats),
+      (batch, signal) => probeHost(batch, gated, context, signal, log, stats),
       context.signal,
     )) {
       for (const observation of observations) {
@@ -142,15 +195,15 @@ export function probeBannerTargets(
   targets: Iterable<BannerTarget> | AsyncIterable<BannerTarget>,
   context: ProbeContext,
 ): AsyncGenerator<Observation, void, undefined> {
-  return probeTargets(targets, context, context.log.child({ channel: 'banner' }));
+  return probeTargets(targets, context, context.log.child({ channel: 'banner' }), false);
 }
 
 export const bannerModule: DiscoveryModule = {
   name: 'banner',
   emits: ['http', 'https', 'rtsp'],
   probe(scope: ProbeScope, context: ProbeContext): AsyncIterable<Observation> {
-    if (scope.cidrs.length === 0) return probeTargets([], context, context.log);
+    if (scope.cidrs.length === 0) return probeTargets([], context, context.log, true);
     const addresses = expandScope(scope.cidrs, context.config.maxScopeAddresses);
-    return probeTargets(bannerTargets(addresses, context.config), context, context.log);
+    return probeTargets(bannerTargets(addresses, context.config), context, context.log, true);
   },
 };

@@ -1,0 +1,206 @@
+// Token-bucket rate limiting shared by every channel of a scan (issue 6: a global packets-per-second and a
+// per-host limit, respected by all channels together). Re-exported by run.ts, the probe-loop machinery.
+import type { RateLimiter } from './types.js';
+
+/**
+ * A bucket holds this much time's worth of its rate (at least one token). Small on purpose: "1000 pps" must not
+ * start with a burst of 1000 SYNs, which is what wedges consumer NATs and camera listen queues (peers.md §2.6).
+ */
+export const DEFAULT_BURST_WINDOW_MS = 100;
+
+/** Host buckets are swept for idle entries once the map grows past this (and then past twice its last size). */
+const HOST_SWEEP_THRESHOLD = 1024;
+
+export interface RateLimiterOptions {
+  /** Packets or connection attempts per second, all hosts and channels together. Infinity = no limit. */
+  globalPerSecond: number;
+  /** Packets or connection attempts per second to one host. Infinity = no limit. */
+  perHostPerSecond: number;
+  burstWindowMs?: number;
+  /** Milliseconds clock, injected by tests; defaults to performance.now(). */
+  now?: () => number;
+}
+
+export interface TokenBucketRateLimiter extends RateLimiter {
+  /** Callers currently waiting for a token. */
+  readonly waiting: number;
+  /** Host buckets held in memory (idle ones are evicted). */
+  readonly trackedHosts: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAtMs: number;
+  /** Waiters queued for this host: a bucket with waiters is never evicted. */
+  waiting: number;
+}
+
+interface Waiter {
+  host: string;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * Token buckets, one global and one per host. Waiters are served in arrival order among those whose host has a
+ * token, so a host at its per-host limit does not hold up the others (no head-of-line blocking) and no waiter
+ * starves. One timer wakes the queue at the moment the next token can be granted: no polling loop.
+ */
+export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateLimiter {
+  const globalRate = checkRate('globalPerSecond', options.globalPerSecond);
+  const hostRate = checkRate('perHostPerSecond', options.perHostPerSecond);
+  const burstWindowMs = options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS;
+  const now = options.now ?? (() => performance.now());
+  const capacityOf = (rate: number): number => Math.max(1, (rate * burstWindowMs) / 1000);
+  const globalCapacity = capacityOf(globalRate);
+  const hostCapacity = capacityOf(hostRate);
+  const globalBucket: Bucket = { tokens: globalCapacity, updatedAtMs: now(), waiting: 0 };
+  const hosts = new Map<string, Bucket>();
+  // A Set iterates in insertion order and deletes in O(1): the FIFO queue of waiters.
+  const waiters = new Set<Waiter>();
+  // One abort listener per signal, not per waiter: a scan's 64 probe slots share one signal, and a listener each
+  // would trip Node's listener-leak warning.
+  const waitersBySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
+  let timer: NodeJS.Timeout | undefined;
+  let sweepAtSize = HOST_SWEEP_THRESHOLD;
+
+  const refill = (bucket: Bucket, rate: number, capacity: number, atMs: number): void => {
+    if (atMs > bucket.updatedAtMs) {
+      bucket.tokens = Math.min(capacity, bucket.tokens + ((atMs - bucket.updatedAtMs) * rate) / 1000);
+      bucket.updatedAtMs = atMs;
+    }
+  };
+  const msUntilToken = (bucket: Bucket, rate: number): number => (bucket.tokens >= 1 ? 0 : ((1 - bucket.tokens) * 1000) / rate);
+
+  const hostBucket = (host: string, atMs: number): Bucket => {
+    let bucket = hosts.get(host);
+    if (!bucket) {
+      if (hosts.size >= sweepAtSize) sweepIdleHosts(atMs);
+      bucket = { tokens: hostCapacity, updatedAtMs: atMs, waiting: 0 };
+      hosts.set(host, bucket);
+    }
+    refill(bucket, hostRate, hostCapacity, atMs);
+    return bucket;
+  };
+
+  // A full bucket with nobody waiting is the same as a fresh one: forget it, so a /16 sweep holds only the
+  // hosts touched in the last burst window.
+  const sweepIdleHosts = (atMs: number): void => {
+    for (const [host, bucket] of hosts) {
+      refill(bucket, hostRate, hostCapacity, atMs);
+      if (bucket.waiting === 0 && bucket.tokens >= hostCapacity) hosts.delete(host);
+    }
+    sweepAtSize = Math.max(HOST_SWEEP_THRESHOLD, hosts.size * 2);
+  };
+
+  const tryGrant = (host: string, atMs: number): boolean => {
+    refill(globalBucket, globalRate, globalCapacity, atMs);
+    if (globalBucket.tokens < 1) return false;
+    const bucket = hostBucket(host, atMs);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    globalBucket.tokens -= 1;
+    return true;
+  };
+
+  const removeWaiter = (waiter: Waiter): void => {
+    waiters.delete(waiter);
+    const entry = waitersBySignal.get(waiter.signal);
+    if (entry) {
+      entry.waiters.delete(waiter);
+      if (entry.waiters.size === 0) {
+        waiter.signal.removeEventListener('abort', entry.onAbort);
+        waitersBySignal.delete(waiter.signal);
+      }
+    }
+    const bucket = hosts.get(waiter.host);
+    if (bucket) bucket.waiting -= 1;
+  };
+
+  const listenForAbort = (waiter: Waiter): void => {
+    const { signal } = waiter;
+    let entry = waitersBySignal.get(signal);
+    if (!entry) {
+      const created = {
+        waiters: new Set<Waiter>(),
+        onAbort: (): void => {
+          for (const aborted of [...created.waiters]) {
+            removeWaiter(aborted);
+            aborted.reject(abortReason(signal));
+          }
+          if (waiters.size === 0 && timer !== undefined) {
+            clearTimeout(timer);
+            timer = undefined;
+          }
+        },
+      };
+      entry = created;
+      waitersBySignal.set(signal, entry);
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+    }
+    entry.waiters.add(waiter);
+  };
+
+  const pump = (): void => {
+    timer = undefined;
+    const atMs = now();
+    for (const waiter of waiters) {
+      if (tryGrant(waiter.host, atMs)) {
+        removeWaiter(waiter);
+        waiter.resolve();
+      } else if (globalBucket.tokens < 1) {
+        break;
+      }
+    }
+    schedule(atMs);
+  };
+
+  const schedule = (atMs: number): void => {
+    if (timer !== undefined || waiters.size === 0) return;
+    let hostWaitMs = Number.POSITIVE_INFINITY;
+    for (const waiter of waiters) {
+      hostWaitMs = Math.min(hostWaitMs, msUntilToken(hostBucket(waiter.host, atMs), hostRate));
+      if (hostWaitMs === 0) break;
+    }
+    const waitMs = Math.max(hostWaitMs, msUntilToken(globalBucket, globalRate));
+    // Ref'd on purpose: this timer exists only while someone waits, and when every probe slot is waiting for a
+    // token it is the only thing that keeps the event loop (and so the scan) alive.
+    timer = setTimeout(pump, Math.max(1, Math.ceil(waitMs)));
+  };
+
+  return {
+    take(host: string, signal: AbortSignal): Promise<void> {
+      if (signal.aborted) return Promise.reject(abortReason(signal));
+      const atMs = now();
+      if (waiters.size === 0 && tryGrant(host, atMs)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = { host, resolve, reject, signal };
+        waiters.add(waiter);
+        hostBucket(host, atMs).waiting += 1;
+        listenForAbort(waiter);
+        // Run the queue now rather than at the pending timer: earlier waiters may be held by their own host's
+        // limit while this host could go at once.
+        if (timer !== undefined) clearTimeout(timer);
+        pump();
+      });
+    },
+    get waiting() {
+      return waiters.size;
+    },
+    get trackedHosts() {
+      return hosts.size;
+    },
+  };
+}
+
+function checkRate(name: string, value: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number of packets per second (got ${String(value)})`);
+  }
+  return value;
+}
+
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
