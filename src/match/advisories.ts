@@ -15,12 +15,12 @@ function compareFirmware(device: FirmwareVersion, bound: FirmwareVersion): numbe
 function inRange(range: AdvisoryRange, firmware: FirmwareVersion): boolean {
   let checked = false;
   if (range.from) {
-    const comparison = compareFirmware(firmware, parseFirmware(range.from));
+    const comparison = compareFirmware(firmware, range.fromVersion ?? parseFirmware(range.from));
     if (comparison === undefined || comparison < 0) return false;
     checked = true;
   }
   if (range.to) {
-    const comparison = compareFirmware(firmware, parseFirmware(range.to));
+    const comparison = compareFirmware(firmware, range.toVersion ?? parseFirmware(range.to));
     if (comparison === undefined || comparison > 0) return false;
     checked = true;
   }

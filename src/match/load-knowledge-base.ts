@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceClass } from '../model.js';
 import { packageRoot } from '../package-root.js';
+import { parseFirmware } from './firmware.js';
 import { createOuiIndex } from './oui.js';
 import type { AdvisoryInfo, BrandInfo, BrandRelation, CompiledRule, KnowledgeBase, OuiEntry, VendorInfo } from './types.js';
 import { DEVICE_CLASSES, FIRMWARE_FIELD, MODEL_FIELD } from './types.js';
@@ -109,8 +110,8 @@ function readAdvisories(document: unknown, vendors: ReadonlyMap<string, VendorIn
         series: range.series,
         modelRegex: new RegExp(range.modelPattern, 'i'),
         probable: range.probable === true,
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
+        ...(from ? { from, fromVersion: parseFirmware(from) } : {}),
+        ...(to ? { to, toVersion: parseFirmware(to) } : {}),
         ...(buildFrom ? { buildFrom } : {}),
         ...(buildBefore ? { buildBefore } : {}),
         ...(note ? { note } : {}),
@@ -150,12 +151,15 @@ export function readKnowledgeBase(directory: string): KnowledgeBase {
     }
     if (!rule.fields.includes(MODEL_FIELD) && !rule.fields.includes(FIRMWARE_FIELD)) rules.push(rule);
   }
+  const ruleById = new Map(compiled.map((rule) => [rule.id, rule]));
   return {
     directory,
     rules,
     rulesByField,
     modelRules,
     firmwareRules,
+    ruleById,
+    modelRuleIds: new Set(modelRules.map((rule) => rule.id)),
     vendors,
     vendorAliases,
     brandAliases,

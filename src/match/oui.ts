@@ -21,19 +21,28 @@ export function macHex(mac: string): string | undefined {
   return hex.length === HEX_DIGITS ? hex : undefined;
 }
 
-/**
- * True for addresses the IEEE registry cannot speak for: locally administered (randomised, set by software)
- * and group (multicast) addresses, told apart by the two low bits of the first octet.
- */
 /** 12 hex digits → lower-case colon form. */
 export function colonForm(hex: string): string {
   const lower = hex.toLowerCase();
   return `${lower.slice(0, 2)}:${lower.slice(2, 4)}:${lower.slice(4, 6)}:${lower.slice(6, 8)}:${lower.slice(8, 10)}:${lower.slice(10, 12)}`;
 }
 
+/** A MAC in lower-case colon form (as observations carry it) is returned as is; other notations are converted. */
+export function colonMac(mac: string): string | undefined {
+  if (mac.length === 17 && CANONICAL_MAC.test(mac)) return mac;
+  const hex = macHex(mac);
+  return hex ? colonForm(hex) : undefined;
+}
+
+/**
+ * True for addresses the IEEE registry cannot speak for: locally administered (randomised, set by software)
+ * and group (multicast) addresses, told apart by the two low bits of the first octet.
+ */
 export function isUnregisteredMac(hex: string): boolean {
-  const firstOctet = Number.parseInt(hex.slice(0, 2), 16);
-  return (firstOctet & 0x03) !== 0;
+  // The two low bits of the first octet are the low bits of its second hex digit.
+  const code = hex.charCodeAt(1);
+  const digit = code <= 57 ? code - 48 : (code | 32) - 87;
+  return (digit & 0x03) !== 0;
 }
 
 export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
@@ -43,17 +52,22 @@ export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
     [6, new Map()],
   ]);
   for (const entry of entries) byLength.get(entry.prefix.length)?.set(entry.prefix.toUpperCase(), entry);
-  const orderedLengths = [9, 7, 6] as const;
+  const longest = [byLength.get(9)!, byLength.get(7)!, byLength.get(6)!] as const;
+  const lengths = [9, 7, 6] as const;
+  const lookupHex = (hex: string): OuiEntry | undefined => {
+    if (hex.length !== HEX_DIGITS || isUnregisteredMac(hex)) return undefined;
+    for (let index = 0; index < longest.length; index += 1) {
+      const entry = longest[index]!.get(hex.slice(0, lengths[index]));
+      if (entry) return entry;
+    }
+    return undefined;
+  };
   return {
     size: entries.length,
+    lookupHex,
     lookup(mac: string): OuiEntry | undefined {
       const hex = macHex(mac);
-      if (!hex || isUnregisteredMac(hex)) return undefined;
-      for (const length of orderedLengths) {
-        const entry = byLength.get(length)?.get(hex.slice(0, length));
-        if (entry) return entry;
-      }
-      return undefined;
+      return hex ? lookupHex(hex) : undefined;
     },
   };
 }

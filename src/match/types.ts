@@ -1,6 +1,6 @@
 // Shapes of the fingerprint knowledge base once loaded and compiled. The JSON files in fingerprints/ are the
 // source; these are what the matcher works with (regexes compiled once, rules indexed by field).
-import type { DeviceClass } from '../model.js';
+import type { DeviceClass, FirmwareVersion } from '../model.js';
 
 /** Params a rule may set. `hw.class` is a DeviceClass; `hw.mac` feeds the OUI lookup. */
 export const RULE_PARAMS = ['hw.vendor', 'hw.brand', 'hw.model', 'hw.firmware', 'hw.serial', 'hw.mac', 'hw.class'] as const;
@@ -19,6 +19,12 @@ export interface RuleExample {
   expect: Partial<Record<RuleParam, string>>;
 }
 
+/** One `set` param split at load into literal text and capture-group numbers. */
+export interface ParamTemplate {
+  name: RuleParam;
+  parts: readonly (string | number)[];
+}
+
 export interface CompiledRule {
   id: string;
   /** The file the rule came from, for error messages and reports. */
@@ -29,12 +35,20 @@ export interface CompiledRule {
   regex: RegExp;
   set: Partial<Record<RuleParam, string>>;
   confidence: number;
+  /**
+   * How strongly this rule's `hw.brand` counts when brand claims compete (the rule file's `brandConfidence`,
+   * defaulting to `confidence`). A model family of the maker's own line names the maker's own brand only weakly,
+   * so any explicit label (ONVIF Manufacturer, name/ scope, OEM OUI, SADP OEMInfo) outweighs it.
+   */
+  brandConfidence: number;
   description?: string;
   references: string[];
   examples: RuleExample[];
   counterExamples: string[];
   /** True when `set` holds a `$n` capture reference (so params must be expanded per match). */
   hasCaptures: boolean;
+  /** Every param of `set` in order, pre-split so a match expands captures without regex work. */
+  templates: readonly ParamTemplate[];
 }
 
 export interface VendorInfo {
@@ -72,6 +86,9 @@ export interface AdvisoryRange {
   modelRegex: RegExp;
   from?: string;
   to?: string;
+  /** `from` and `to` parsed once at load. */
+  fromVersion?: FirmwareVersion;
+  toVersion?: FirmwareVersion;
   buildFrom?: string;
   buildBefore?: string;
   probable: boolean;
@@ -89,6 +106,8 @@ export interface AdvisoryInfo {
 
 export interface OuiIndex {
   lookup(mac: string): OuiEntry | undefined;
+  /** Lookup of 12 upper-case hex digits (as macHex returns them), without parsing again. */
+  lookupHex(hex: string): OuiEntry | undefined;
   readonly size: number;
 }
 
@@ -100,6 +119,10 @@ export interface KnowledgeBase {
   rulesByField: ReadonlyMap<string, readonly CompiledRule[]>;
   modelRules: readonly CompiledRule[];
   firmwareRules: readonly CompiledRule[];
+  /** Every rule (field, model and firmware rules) by id: evidence names its rule by id. */
+  ruleById: ReadonlyMap<string, CompiledRule>;
+  /** Ids of the model-pattern rules (field hw.model). */
+  modelRuleIds: ReadonlySet<string>;
   vendors: ReadonlyMap<string, VendorInfo>;
   /** Lower-cased alias → canonical vendor name. */
   vendorAliases: ReadonlyMap<string, string>;

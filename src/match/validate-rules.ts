@@ -5,6 +5,7 @@ import type { DeviceClass } from '../model.js';
 import {
   type CompiledRule,
   DEVICE_CLASSES,
+  type ParamTemplate,
   FIRMWARE_FIELD,
   MODEL_FIELD,
   RULE_PARAMS,
@@ -73,6 +74,26 @@ function readExamples(value: unknown, where: (message: string) => CamauditError)
   });
 }
 
+/**
+ * Every param of `set` split into literal text and capture-group numbers (`"$1 $2"` → [1, " ", 2]), once, at
+ * load, so a match expands its params without regex work. Literal params are one literal part.
+ */
+export function compileTemplates(set: Partial<Record<RuleParam, string>>): ParamTemplate[] {
+  const templates: ParamTemplate[] = [];
+  for (const [name, template] of Object.entries(set) as [RuleParam, string][]) {
+    const parts: (string | number)[] = [];
+    let last = 0;
+    for (const match of template.matchAll(CAPTURE_REFERENCE)) {
+      if (match.index > last) parts.push(template.slice(last, match.index));
+      parts.push(Number(match[1]));
+      last = match.index + match[0].length;
+    }
+    if (last < template.length) parts.push(template.slice(last));
+    templates.push({ name, parts });
+  }
+  return templates;
+}
+
 /** Validate and compile one rule file's rules. `order` continues across files so ordering is global and stable. */
 export function compileRuleFile(file: string, document: unknown, vendors: ReadonlySet<string>, seenIds: Set<string>, firstOrder: number): CompiledRule[] {
   if (!isRecord(document) || !Array.isArray(document.rules)) throw badFingerprint(file, undefined, 'a rule file is an object with a "rules" array');
@@ -95,6 +116,9 @@ export function compileRuleFile(file: string, document: unknown, vendors: Readon
     }
     const set = readParams(raw.set, where, vendors, countCaptureGroups(regex));
     if (typeof raw.confidence !== 'number' || !(raw.confidence >= 0 && raw.confidence <= 1)) throw where('"confidence" must be a number in 0..1');
+    const brandConfidence = raw.brandConfidence ?? raw.confidence;
+    if (typeof brandConfidence !== 'number' || !(brandConfidence >= 0 && brandConfidence <= 1)) throw where('"brandConfidence" must be a number in 0..1');
+    if (raw.brandConfidence !== undefined && set['hw.brand'] === undefined) throw where('"brandConfidence" weighs the rule\'s hw.brand, but the rule sets none');
     const source = raw.source;
     if (!isRecord(source) || typeof source.author !== 'string' || source.author.length === 0) throw where('"source.author" is required');
     if (!isStringArray(source.reference) || source.reference.length === 0) throw where('"source.reference" must list at least one reference');
@@ -109,11 +133,13 @@ export function compileRuleFile(file: string, document: unknown, vendors: Readon
       regex,
       set: Object.freeze(set),
       confidence: raw.confidence,
+      brandConfidence,
       ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
       references: source.reference,
       examples: readExamples(raw.examples, where),
       counterExamples,
       hasCaptures: Object.values(set).some((value) => value.includes('$')),
+      templates: compileTemplates(set),
     };
   });
 }
