@@ -93,12 +93,19 @@ function main(): number {
   const wronglyCovered = nonCovered.filter((item) => item.result.covered);
   const brandOnly = outcomes.filter((item) => item.label.decidable === false);
   const brandOnlyUnknown = brandOnly.filter((item) => item.result.vendor === null).length;
+  // A brand is scored only where the label names one; null is "cannot tell", another brand is an error.
+  const branded = outcomes.filter((item) => item.label.brand !== null && item.label.brand !== undefined);
+  const brandRight = branded.filter((item) => item.result.brand === item.label.brand).length;
+  const wronglyBranded = branded.filter((item) => item.result.brand !== null && item.result.brand !== item.label.brand);
   const recallPass = recall >= RECALL_TARGET;
   const coveredPass = wronglyCovered.length === 0;
+  const brandPass = wronglyBranded.length === 0;
   console.log('\ntargets');
   console.log(`  recall on Hikvision and Hikvision-OEM examples >= ${RECALL_TARGET * 100}%: ${percent(hikvisionCorrect, hikvisionCases.length).trim()} (${hikvisionCorrect}/${hikvisionCases.length})  ${recallPass ? 'PASS' : 'FAIL'}`);
   console.log(`  no non-covered example called covered: ${wronglyCovered.length} of ${nonCovered.length}  ${coveredPass ? 'PASS' : 'FAIL'}`);
+  console.log(`  no labelled brand answered with another brand: ${wronglyBranded.length} of ${branded.length}  ${brandPass ? 'PASS' : 'FAIL'}`);
   console.log(`  (info) lines whose strings cannot prove the maker answered "unknown": ${brandOnlyUnknown} of ${brandOnly.length}`);
+  console.log(`  (info) brand as labelled, on lines whose label names one: ${brandRight} of ${branded.length} (the rest answered "unknown")`);
 
   const misses = outcomes.filter((item) => item.result.vendor !== item.expected || (item.result.covered && !item.label.covered));
   if (misses.length > 0) {
@@ -107,7 +114,11 @@ function main(): number {
       console.log(`  ${item.file}:${item.lineNumber} expected ${item.expected ?? 'unknown'}, got ${item.result.vendor ?? 'unknown'} (${item.result.confidence}) — ${item.source}`);
     }
   }
-  return recallPass && coveredPass ? 0 : 1;
+  if (wronglyBranded.length > 0) {
+    console.log(`\nwrong brands (${wronglyBranded.length})`);
+    for (const item of wronglyBranded.slice(0, 30)) console.log(`  ${item.file}:${item.lineNumber} expected brand ${item.label.brand}, got ${item.result.brand} — ${item.source}`);
+  }
+  return recallPass && coveredPass && brandPass ? 0 : 1;
 }
 
 process.exitCode = main();

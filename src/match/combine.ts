@@ -2,9 +2,11 @@
 // protocol a rule read, or the OUI registry), never by one weak signal; the brand comes from label evidence
 // and may differ from the maker (an LTS-branded Hikvision is vendor Hikvision, brand LTS); disagreements are
 // listed, not hidden; `covered` comes only from vendors.json.
+// This runs once per device per scan (and once per line in `camaudit identify`): evidence lists are short, so
+// small arrays scanned linearly replace per-call maps and sets.
 import type { DeviceClass, Evidence, FirmwareVersion, Identification } from '../model.js';
 import { findAdvisories } from './advisories.js';
-import { colonForm, macHex } from './oui.js';
+import { colonMac } from './oui.js';
 import { parseFirmware } from './firmware.js';
 import { nameKey } from './load-knowledge-base.js';
 import type { BrandInfo, KnowledgeBase } from './types.js';
@@ -13,6 +15,10 @@ import { CHANNEL_CAP, CONFLICT_FLOOR, CONFLICT_PENALTY, OUI_CLASS_WEIGHT, VERDIC
 
 /** What a brand on its own adds to its own maker (brands named after a vendor of vendors.json). */
 const OWN_BRAND_IMPLIED = 0.45;
+/** Model patterns add this to a model's weight when they recognise it as one of the chosen maker's. */
+const CONFIRMED_MODEL_BONUS = 0.5;
+/** Bound of the per-knowledge-base caches of brand labels and channel names (device labels are open-ended). */
+const CACHE_LIMIT = 4096;
 
 interface ResolvedBrand {
   name: string;
@@ -20,17 +26,34 @@ interface ResolvedBrand {
   ownVendor?: string;
 }
 
+interface ChannelTally {
+  channel: string;
+  highest: number;
+  /** Product of (1 - confidence) over the channel's votes: noisy-OR without keeping the list. */
+  miss: number;
+}
+
 interface VendorScore {
   vendor: string;
   total: number;
-  channels: Map<string, number[]>;
-  ruleIds: Set<string>;
+  channels: ChannelTally[];
+  ruleIds: string[];
 }
 
+const deviceClasses: ReadonlySet<string> = new Set(DEVICE_CLASSES);
+const channelNames = new Map<string, string>();
+
 export function channelOf(evidence: Evidence): string {
-  if (evidence.field === 'mac') return 'oui';
-  const dot = evidence.field.indexOf('.');
-  return dot < 0 ? evidence.field : evidence.field.slice(0, dot);
+  const { field } = evidence;
+  if (field === 'mac') return 'oui';
+  let channel = channelNames.get(field);
+  if (channel === undefined) {
+    const dot = field.indexOf('.');
+    channel = dot < 0 ? field : field.slice(0, dot);
+    if (channelNames.size >= CACHE_LIMIT) channelNames.clear();
+    channelNames.set(field, channel);
+  }
+  return channel;
 }
 
 function decode(value: string): string {
@@ -42,7 +65,7 @@ function decode(value: string): string {
   }
 }
 
-export function resolveBrand(knowledgeBase: KnowledgeBase, raw: string): ResolvedBrand | undefined {
+function resolveBrandUncached(knowledgeBase: KnowledgeBase, raw: string): ResolvedBrand | undefined {
   const text = decode(raw);
   const key = nameKey(text);
   if (key === '' || knowledgeBase.genericBrandNames.has(key)) return undefined;
@@ -53,86 +76,77 @@ export function resolveBrand(knowledgeBase: KnowledgeBase, raw: string): Resolve
   return { name: text };
 }
 
-function noisyOr(values: Iterable<number>): number {
-  let miss = 1;
-  for (const value of values) miss *= 1 - value;
-  return 1 - miss;
-}
+const resolvedBrands = new WeakMap<KnowledgeBase, Map<string, ResolvedBrand | null>>();
 
-function channelScore(confidences: number[]): number {
-  let highest = 0;
-  for (const value of confidences) if (value > highest) highest = value;
-  return Math.max(highest, Math.min(CHANNEL_CAP, noisyOr(confidences)));
-}
-
-function colonMac(raw: string | undefined): string | undefined {
-  const hex = raw ? macHex(raw) : undefined;
-  return hex ? colonForm(hex) : undefined;
-}
-
-const modelRuleIdCache = new WeakMap<KnowledgeBase, ReadonlySet<string>>();
-function modelRuleIds(knowledgeBase: KnowledgeBase): ReadonlySet<string> {
-  let ids = modelRuleIdCache.get(knowledgeBase);
-  if (!ids) {
-    ids = new Set(knowledgeBase.modelRules.map((rule) => rule.id));
-    modelRuleIdCache.set(knowledgeBase, ids);
+/** The brand a label names (decoded, aliases resolved), or undefined for generic labels. Cached per label. */
+export function resolveBrand(knowledgeBase: KnowledgeBase, raw: string): ResolvedBrand | undefined {
+  let cache = resolvedBrands.get(knowledgeBase);
+  if (!cache) {
+    cache = new Map();
+    resolvedBrands.set(knowledgeBase, cache);
   }
-  return ids;
+  const cached = cache.get(raw);
+  if (cached !== undefined) return cached ?? undefined;
+  const resolved = resolveBrandUncached(knowledgeBase, raw);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(raw, resolved ?? null);
+  return resolved;
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;
+const byCodeUnits = (left: string, right: string): number => (left < right ? -1 : left > right ? 1 : 0);
+
+function vote(scores: VendorScore[], vendor: string, item: Evidence, confidence: number): void {
+  if (confidence <= 0) return;
+  let score: VendorScore | undefined;
+  for (const candidate of scores) if (candidate.vendor === vendor) score = candidate;
+  if (!score) {
+    score = { vendor, total: 0, channels: [], ruleIds: [] };
+    scores.push(score);
+  }
+  const channel = channelOf(item);
+  let tally: ChannelTally | undefined;
+  for (const candidate of score.channels) if (candidate.channel === channel) tally = candidate;
+  if (!tally) {
+    tally = { channel, highest: 0, miss: 1 };
+    score.channels.push(tally);
+  }
+  if (confidence > tally.highest) tally.highest = confidence;
+  tally.miss *= 1 - confidence;
+  if (!score.ruleIds.includes(item.ruleId)) score.ruleIds.push(item.ruleId);
+}
 
 function scoreVendors(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[]): VendorScore[] {
-  const scores = new Map<string, VendorScore>();
-  const vote = (vendor: string, item: Evidence, confidence: number): void => {
-    if (confidence <= 0) return;
-    let score = scores.get(vendor);
-    if (!score) {
-      score = { vendor, total: 0, channels: new Map(), ruleIds: new Set() };
-      scores.set(vendor, score);
-    }
-    const channel = channelOf(item);
-    const list = score.channels.get(channel);
-    if (list) list.push(confidence);
-    else score.channels.set(channel, [confidence]);
-    score.ruleIds.add(item.ruleId);
-  };
+  const scores: VendorScore[] = [];
   for (const item of evidence) {
     const vendor = item.params['hw.vendor'];
     if (vendor) {
-      vote(vendor, item, item.confidence);
+      vote(scores, vendor, item, item.confidence);
       continue;
     }
     const brandName = item.params['hw.brand'];
     const resolved = brandName ? resolveBrand(knowledgeBase, brandName) : undefined;
-    if (resolved?.brand?.maker) vote(resolved.brand.maker, item, Math.min(item.confidence, resolved.brand.impliedConfidence));
-    else if (resolved?.ownVendor) vote(resolved.ownVendor, item, Math.min(item.confidence, OWN_BRAND_IMPLIED));
+    if (resolved?.brand?.maker) vote(scores, resolved.brand.maker, item, Math.min(item.confidence, resolved.brand.impliedConfidence));
+    else if (resolved?.ownVendor) vote(scores, resolved.ownVendor, item, Math.min(item.confidence, OWN_BRAND_IMPLIED));
   }
-  for (const score of scores.values()) {
+  for (const score of scores) {
+    // Within a channel rules combine by noisy-OR up to CHANNEL_CAP (one rule above it keeps its own value);
+    // channels combine by noisy-OR.
     let miss = 1;
-    for (const confidences of score.channels.values()) miss *= 1 - channelScore(confidences);
+    for (const tally of score.channels) miss *= 1 - Math.max(tally.highest, Math.min(CHANNEL_CAP, 1 - tally.miss));
     score.total = 1 - miss;
   }
-  return [...scores.values()].sort((a, b) => b.total - a.total || a.vendor.localeCompare(b.vendor));
+  return scores.sort((a, b) => b.total - a.total || byCodeUnits(a.vendor, b.vendor));
 }
 
-function bestValue(evidence: readonly Evidence[], param: string, bonus?: (item: Evidence, value: string) => number): string | null {
-  let best: string | null = null;
-  let bestScore = -1;
-  for (const item of evidence) {
-    const value = item.params[param];
-    if (!value) continue;
-    const score = item.confidence + (bonus?.(item, value) ?? 0);
-    if (score > bestScore) {
-      best = value;
-      bestScore = score;
-    }
-  }
-  return best;
-}
-
+/**
+ * The brand with the strongest label evidence. Each claim weighs its rule's brandConfidence (so a model
+ * family's own-brand claim yields to any explicit label); a brand of another maker than the one named is a
+ * conflict, never a reason to change the maker.
+ */
 function chooseBrand(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[], vendor: string | null, conflicts: string[]): string | null {
-  const weights = new Map<string, number>();
+  const names: string[] = [];
+  const weights: number[] = [];
   for (const item of evidence) {
     const raw = item.params['hw.brand'];
     const resolved = raw ? resolveBrand(knowledgeBase, raw) : undefined;
@@ -142,39 +156,97 @@ function chooseBrand(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[]
       conflicts.push(`brand ${resolved.name} (${item.ruleId}, ${item.field}) belongs to ${maker}, but the evidence names ${vendor} as the maker`);
       continue;
     }
-    weights.set(resolved.name, Math.max(weights.get(resolved.name) ?? 0, item.confidence));
+    const weight = knowledgeBase.ruleById.get(item.ruleId)?.brandConfidence ?? item.confidence;
+    const index = names.indexOf(resolved.name);
+    if (index < 0) {
+      names.push(resolved.name);
+      weights.push(weight);
+    } else if (weight > weights[index]!) weights[index] = weight;
   }
   let best: string | null = null;
   let bestWeight = -1;
-  for (const [name, weight] of weights) {
-    if (weight > bestWeight) {
-      best = name;
-      bestWeight = weight;
+  for (let index = 0; index < names.length; index += 1) {
+    if (weights[index]! > bestWeight) {
+      best = names[index]!;
+      bestWeight = weights[index]!;
     }
   }
   return best;
 }
 
 function chooseClass(evidence: readonly Evidence[]): DeviceClass {
-  const weights = new Map<DeviceClass, number>();
+  const classes: DeviceClass[] = [];
+  const weights: number[] = [];
   for (const item of evidence) {
     const value = item.params['hw.class'] as DeviceClass | undefined;
-    if (!value || !DEVICE_CLASSES.includes(value)) continue;
+    if (!value || !deviceClasses.has(value)) continue;
     const weight = item.field === 'mac' ? OUI_CLASS_WEIGHT : item.confidence;
-    weights.set(value, Math.max(weights.get(value) ?? 0, weight));
+    const index = classes.indexOf(value);
+    if (index < 0) {
+      classes.push(value);
+      weights.push(weight);
+    } else if (weight > weights[index]!) weights[index] = weight;
   }
   let best: DeviceClass = 'unknown';
   let bestWeight = 0;
-  for (const [value, weight] of weights) {
-    if (weight > bestWeight) {
-      best = value;
-      bestWeight = weight;
+  for (let index = 0; index < classes.length; index += 1) {
+    if (weights[index]! > bestWeight) {
+      best = classes[index]!;
+      bestWeight = weights[index]!;
     }
   }
   return best;
 }
 
-export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[], observedMacs: readonly string[]): Identification {
+interface Labels {
+  model: string | null;
+  firmware: string | null;
+  serial: string | null;
+  serials: string[];
+  mac: string | null;
+}
+
+/** Model, firmware, serial and MAC in one pass: each the value of the strongest evidence that sets it. */
+function chooseLabels(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[], vendor: string | null, observedMacs: readonly string[]): Labels {
+  // A model that one of the chosen maker's model patterns recognised beats a merely reported one.
+  const confirmedModels: string[] = [];
+  if (vendor) for (const item of evidence) if (item.params['hw.vendor'] === vendor && knowledgeBase.modelRuleIds.has(item.ruleId)) confirmedModels.push(item.value);
+  const labels: Labels = { model: null, firmware: null, serial: null, serials: [], mac: null };
+  let modelScore = -1;
+  let firmwareScore = -1;
+  let serialScore = -1;
+  for (const value of observedMacs) labels.mac ??= colonMac(value) ?? null;
+  for (const item of evidence) {
+    const { params, confidence } = item;
+    const model = params['hw.model'];
+    if (model) {
+      const score = confidence + (confirmedModels.includes(model) ? CONFIRMED_MODEL_BONUS : 0);
+      if (score > modelScore) {
+        labels.model = model;
+        modelScore = score;
+      }
+    }
+    const firmware = params['hw.firmware'];
+    if (firmware && confidence > firmwareScore) {
+      labels.firmware = firmware;
+      firmwareScore = confidence;
+    }
+    const serial = params['hw.serial'];
+    if (serial) {
+      if (confidence > serialScore) {
+        labels.serial = serial;
+        serialScore = confidence;
+      }
+      if (!labels.serials.includes(serial)) labels.serials.push(serial);
+    }
+    const mac = params['hw.mac'];
+    if (mac && labels.mac === null) labels.mac = colonMac(mac) ?? null;
+  }
+  return labels;
+}
+
+/** The verdict for one device. Takes ownership of `evidence` (it is sorted in place and returned). */
+export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: Evidence[], observedMacs: readonly string[]): Identification {
   const ranked = scoreVendors(knowledgeBase, evidence);
   const top = ranked[0];
   const runnerUp = ranked[1];
@@ -188,23 +260,12 @@ export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: readonly
       if (runnerUp && runnerUp.total >= CONFLICT_FLOOR) conflicts.push(`undecided: ${other.vendor} scores ${round(other.total)} but ${runnerUp.vendor} scores ${round(runnerUp.total)}`);
       continue;
     }
-    conflicts.push(`${other.vendor} also indicated (score ${round(other.total)}) by ${[...other.ruleIds].join(', ')}`);
+    conflicts.push(`${other.vendor} also indicated (score ${round(other.total)}) by ${other.ruleIds.join(', ')}`);
   }
 
-  // A model that one of the chosen maker's model patterns recognised beats a merely reported one.
-  const patternIds = modelRuleIds(knowledgeBase);
-  const confirmedModels = new Set<string>();
-  for (const item of evidence) if (patternIds.has(item.ruleId) && item.params['hw.vendor'] === vendor) confirmedModels.add(item.value);
-  const model = bestValue(evidence, 'hw.model', (_item, value) => (confirmedModels.has(value) ? 0.5 : 0));
-  const firmwareRaw = bestValue(evidence, 'hw.firmware');
-  const firmware: FirmwareVersion | null = firmwareRaw ? parseFirmware(firmwareRaw) : null;
-  const serial = bestValue(evidence, 'hw.serial');
-  const serials = new Set<string>();
-  for (const item of evidence) if (item.params['hw.serial']) serials.add(item.params['hw.serial']);
-  if (serials.size > 1) conflicts.push(`serial numbers differ: ${[...serials].join(' vs ')}`);
-  let mac: string | null = null;
-  for (const value of observedMacs) mac ??= colonMac(value) ?? null;
-  for (const item of evidence) mac ??= colonMac(item.params['hw.mac']) ?? null;
+  const labels = chooseLabels(knowledgeBase, evidence, vendor, observedMacs);
+  const firmware: FirmwareVersion | null = labels.firmware ? parseFirmware(labels.firmware) : null;
+  if (labels.serials.length > 1) conflicts.push(`serial numbers differ: ${labels.serials.join(' vs ')}`);
   const brand = chooseBrand(knowledgeBase, evidence, vendor, conflicts);
 
   if (!vendor && brand) {
@@ -213,22 +274,27 @@ export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: readonly
   }
 
   const vendorInfo = vendor ? knowledgeBase.vendors.get(vendor) : undefined;
-  const agreeing = top && vendor ? [...top.channels.keys()].sort() : [];
   const covered = vendorInfo?.covered === true;
-  const sorted = [...evidence].sort((a, b) => b.confidence - a.confidence || a.ruleId.localeCompare(b.ruleId));
+  let coveredReason: string | null = null;
+  if (covered && top) {
+    const agreeing = top.channels.map((tally) => tally.channel).sort(byCodeUnits);
+    coveredReason = `${vendorInfo.coveredReason} Maker identified from ${agreeing.length} independent channel(s): ${agreeing.join(', ')}.`;
+  }
+  const deviceClass = chooseClass(evidence);
+  evidence.sort((a, b) => b.confidence - a.confidence || byCodeUnits(a.ruleId, b.ruleId));
   return {
     vendor,
     brand,
-    model,
+    model: labels.model,
     firmware,
-    serial,
-    mac,
-    deviceClass: chooseClass(evidence),
+    serial: labels.serial,
+    mac: labels.mac,
+    deviceClass,
     covered,
-    coveredReason: covered ? `${vendorInfo!.coveredReason} Maker identified from ${agreeing.length} independent channel(s): ${agreeing.join(', ')}.` : null,
+    coveredReason,
     confidence: round(adjusted),
-    evidence: sorted,
+    evidence,
     conflicts,
-    advisories: findAdvisories(knowledgeBase.advisories, vendor, model, firmware),
+    advisories: findAdvisories(knowledgeBase.advisories, vendor, labels.model, firmware),
   };
 }

@@ -11,6 +11,8 @@ export { parseObservationLine, type ParseLineResult } from './parse-line.js';
 export { parseFirmware } from './firmware.js';
 export { VERDICT_THRESHOLD } from './weights.js';
 
+const NO_MACS: readonly string[] = Object.freeze([]);
+
 /** The evidence the knowledge base finds in one observation. */
 export function matchObservation(observation: Observation, knowledgeBase: KnowledgeBase = loadKnowledgeBase()): Evidence[] {
   return matchObservationWith(knowledgeBase, observation);
@@ -18,16 +20,21 @@ export function matchObservation(observation: Observation, knowledgeBase: Knowle
 
 /** One identification from all observations of one device (same MAC, or same address). */
 export function identify(observations: readonly Observation[], knowledgeBase: KnowledgeBase = loadKnowledgeBase()): Identification {
+  if (observations.length === 1) {
+    // One observation (every line of `camaudit identify`): its evidence needs no merging.
+    const observation = observations[0]!;
+    return combineEvidence(knowledgeBase, matchObservationWith(knowledgeBase, observation), observation.mac ? [observation.mac] : NO_MACS);
+  }
   const evidence: Evidence[] = [];
   const macs: string[] = [];
-  const seenOui = new Set<string>();
+  const seenOui: string[] = [];
   for (const observation of observations) {
     if (observation.mac) macs.push(observation.mac);
     for (const item of matchObservationWith(knowledgeBase, observation)) {
       // The same MAC seen by several protocols is one registry fact, not several channels.
       if (item.field === 'mac') {
-        if (seenOui.has(item.value)) continue;
-        seenOui.add(item.value);
+        if (seenOui.includes(item.value)) continue;
+        seenOui.push(item.value);
       }
       evidence.push(item);
     }

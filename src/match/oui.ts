@@ -45,22 +45,33 @@ export function isUnregisteredMac(hex: string): boolean {
   return (digit & 0x03) !== 0;
 }
 
+interface Block {
+  /** The /24 assignment, when the registry lists one. */
+  entry?: OuiEntry;
+  /** /28 and /36 assignments inside this /24, by their 7 or 9 hex digits: most /24s have none. */
+  longer?: Map<string, OuiEntry>;
+}
+
 export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
-  const byLength = new Map<number, Map<string, OuiEntry>>([
-    [9, new Map()],
-    [7, new Map()],
-    [6, new Map()],
-  ]);
-  for (const entry of entries) byLength.get(entry.prefix.length)?.set(entry.prefix.toUpperCase(), entry);
-  const longest = [byLength.get(9)!, byLength.get(7)!, byLength.get(6)!] as const;
-  const lengths = [9, 7, 6] as const;
+  // One map lookup for most MACs: keyed by the first 6 hex digits, the longer blocks only where they exist.
+  const blocks = new Map<string, Block>();
+  for (const entry of entries) {
+    const prefix = entry.prefix.toUpperCase();
+    const key = prefix.slice(0, 6);
+    let block = blocks.get(key);
+    if (!block) {
+      block = {};
+      blocks.set(key, block);
+    }
+    if (prefix.length === 6) block.entry = entry;
+    else (block.longer ??= new Map()).set(prefix, entry);
+  }
   const lookupHex = (hex: string): OuiEntry | undefined => {
     if (hex.length !== HEX_DIGITS || isUnregisteredMac(hex)) return undefined;
-    for (let index = 0; index < longest.length; index += 1) {
-      const entry = longest[index]!.get(hex.slice(0, lengths[index]));
-      if (entry) return entry;
-    }
-    return undefined;
+    const block = blocks.get(hex.slice(0, 6));
+    if (!block) return undefined;
+    if (block.longer) return block.longer.get(hex.slice(0, 9)) ?? block.longer.get(hex.slice(0, 7)) ?? block.entry;
+    return block.entry;
   };
   return {
     size: entries.length,

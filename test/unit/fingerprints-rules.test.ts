@@ -129,6 +129,8 @@ describe('loading a broken knowledge base', () => {
     ['no source', { ...valid, source: { author: 'x', reference: [] } }, /reference/],
     ['a field outside the Observation', { ...valid, field: 'snmp.sysDescr' }, /field/],
     ['a duplicate id', { ...valid, id: 'hikvision-http-server-webs' }, /duplicate/],
+    ['a brandConfidence on a rule that sets no brand', { ...valid, brandConfidence: 0.2 }, /brandConfidence.*sets none/],
+    ['a brandConfidence outside 0..1', { ...valid, set: { 'hw.brand': 'LTS' }, brandConfidence: 2 }, /brandConfidence/],
   ])('rejects %s with CAMAUDIT_ERR_BAD_FINGERPRINT naming file and rule', (name, rule, message) => {
     const copy = brokenCopy(name.replace(/\W+/g, '-'), rule);
     let thrown: unknown;
