@@ -11,8 +11,18 @@ export interface Credentials {
 export interface ScanConfig {
   site: string;
   agent: string;
-  /** How long multicast channels listen for replies after their last probe. */
+  /**
+   * How long multicast channels listen for replies, counted from their first multicast probe (later rounds and the
+   * unicast sweeps run inside it). Devices spread multicast replies over this time (SSDP MX, WS-Discovery
+   * APP_MAX_DELAY), so it sets the length of a scan of a small range.
+   */
   listenWindowMs: number;
+  /**
+   * How long UDP channels keep listening after their last unicast probe (never longer than `listenWindowMs`). A
+   * device answers a unicast probe at once, so a sweep's replies arrive while it runs; this covers the last
+   * addresses' round trip, not a device's random delay.
+   */
+  unicastGraceMs: number;
   /** Absolute bound on one TCP/HTTP/RTSP exchange, connect to last byte. */
   exchangeTimeoutMs: number;
   /** Connect timeout for TCP probes (a closed or filtered port should not hold a slot). */
@@ -42,6 +52,7 @@ export const DEFAULT_SCAN_CONFIG: Readonly<ScanConfig> = Object.freeze({
   site: 'default',
   agent: 'local',
   listenWindowMs: 3000,
+  unicastGraceMs: 500,
   exchangeTimeoutMs: 5000,
   connectTimeoutMs: 1000,
   maxBodyBytes: 256 * 1024,
@@ -73,6 +84,7 @@ export function resolveScanConfig(overrides: Partial<ScanConfig> = {}): Readonly
   if (agent) fromEnv.agent = agent;
   const numeric: [keyof ScanConfig, string][] = [
     ['listenWindowMs', 'CAMAUDIT_LISTEN_WINDOW_MS'],
+    ['unicastGraceMs', 'CAMAUDIT_UNICAST_GRACE_MS'],
     ['exchangeTimeoutMs', 'CAMAUDIT_EXCHANGE_TIMEOUT_MS'],
     ['connectTimeoutMs', 'CAMAUDIT_CONNECT_TIMEOUT_MS'],
     ['maxBodyBytes', 'CAMAUDIT_MAX_BODY_BYTES'],

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
-import { checkScope } from './net/cidr.js';
+import { checkScope, cidrContains } from './net/cidr.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces } from './discovery/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
@@ -15,6 +15,9 @@ import type { Inventory } from './inventory/index.js';
 //   stage 1  every selected channel at once (multicast per interface, unicast sweeps of the ranges, banners)
 //   stage 2  banner probe of ports the devices told us about (SADP HttpPort, DHIP HttpPort, XAddrs, SRV)
 //   stage 3  the kernel neighbour table, which only holds entries after stages 1 and 2 made traffic
+
+/** Channels whose replies can name a web port (SADP/DHIP HttpPort, WS-Discovery XAddrs, mDNS SRV): stage 2's input. */
+const ANNOUNCING_SOURCES: ReadonlySet<string> = new Set(['sadp', 'dhip', 'wsdiscovery', 'mdns']);
 
 export interface ScanRequest {
   cidrs: string[];
@@ -81,7 +84,11 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const context = createProbeContext({ config, log, scanId, signal: abort.signal, limiter });
   const seen = new Set<string>();
   let observationCount = 0;
+  // Only what stage 2 reads is kept (replies that can announce ports, and anything outside the ranges), so a /16
+  // sweep's banner observations do not pile up in memory: they are in the inventory already.
   const stageObservations: Observation[] = [];
+  const announcesPorts = (observation: Observation): boolean =>
+    ANNOUNCING_SOURCES.has(observation.source) || !request.cidrs.some((cidr) => cidrContains(cidr, observation.ip));
 
   const record = (observation: Observation): void => {
     inventory.recordObservation(scanId, observation);
@@ -103,7 +110,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     const stageOne = selectModules(request.channels, 'sweep');
     for await (const observation of runModules(stageOne, scope, context)) {
       record(observation);
-      stageObservations.push(observation);
+      if (announcesPorts(observation)) stageObservations.push(observation);
     }
     // The kernel may drop neighbour entries of a large sweep before the end (gc_thresh), so read it now and again last.
     await readNeighbours();
@@ -125,11 +132,14 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     dependencies.signal?.removeEventListener('abort', onAbort);
   }
   const finished = inventory.finishScan(scanId, { status });
+  const durationMs = Math.round(performance.now() - started);
+  // probes = packets and connection attempts, all channels together (what the rate limit counted).
+  log.info({ scanId, status, probes: limiter.granted, observations: observationCount, devices: finished.deviceIds.length, durationMs }, 'scan finished');
   return {
     scanId,
     status,
     observations: observationCount,
     deviceIds: finished.deviceIds,
-    durationMs: Math.round(performance.now() - started),
+    durationMs,
   };
 }

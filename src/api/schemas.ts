@@ -106,9 +106,13 @@ const idParams = {
   required: ['id'],
 } as const;
 
+/** Largest page offset accepted: far past any inventory, and within what SQLite binds as an integer. */
+export const MAX_PAGE_OFFSET = 2_147_483_647;
+
 const pageProperties = {
   limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
-  offset: { type: 'integer', minimum: 0, default: 0 },
+  // Bounded like limit: a huge number (1e308 passes as an integer) cannot be bound by SQLite and gave a 500.
+  offset: { type: 'integer', minimum: 0, maximum: MAX_PAGE_OFFSET, default: 0 },
 } as const;
 
 export const deviceFilterProperties = {

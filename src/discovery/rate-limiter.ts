@@ -24,6 +24,8 @@ export interface RateLimiterOptions {
 export interface TokenBucketRateLimiter extends RateLimiter {
   /** Callers currently waiting for a token. */
   readonly waiting: number;
+  /** Tokens granted so far: the packets and connection attempts the scan made (for its summary and benchmarks). */
+  readonly granted: number;
   /** Host buckets held in memory (idle ones are evicted). */
   readonly trackedHosts: number;
 }
@@ -42,10 +44,20 @@ interface Waiter {
   signal: AbortSignal;
 }
 
+/** 224.0.0.0/4: a multicast group, the destination of a channel's few discovery rounds. */
+function isMulticastGroup(host: string): boolean {
+  const first = Number(host.slice(0, host.indexOf('.')));
+  return first >= 224 && first <= 239;
+}
+
 /**
  * Token buckets, one global and one per host. Waiters are served in arrival order among those whose host has a
  * token, so a host at its per-host limit does not hold up the others (no head-of-line blocking) and no waiter
  * starves. One timer wakes the queue at the moment the next token can be granted: no polling loop.
+ *
+ * Multicast probes go ahead of the queue: they are a handful per channel and interface, and the listen window
+ * runs from them, so queueing them behind a sweep's hundreds of waiting connection attempts would only delay the
+ * window (and the scan) by that queue's length. They still take their tokens, so the rates hold.
  */
 export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateLimiter {
   const globalRate = checkRate('globalPerSecond', options.globalPerSecond);
@@ -57,8 +69,11 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
   const hostCapacity = capacityOf(hostRate);
   const globalBucket: Bucket = { tokens: globalCapacity, updatedAtMs: now(), waiting: 0 };
   const hosts = new Map<string, Bucket>();
-  // A Set iterates in insertion order and deletes in O(1): the FIFO queue of waiters.
+  // A Set iterates in insertion order and deletes in O(1): the FIFO queues of waiters, multicast first.
+  const urgentWaiters = new Set<Waiter>();
   const waiters = new Set<Waiter>();
+  const queued = (): number => urgentWaiters.size + waiters.size;
+  let granted = 0;
   // One abort listener per signal, not per waiter: a scan's 64 probe slots share one signal, and a listener each
   // would trip Node's listener-leak warning.
   const waitersBySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
@@ -101,11 +116,12 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     globalBucket.tokens -= 1;
+    granted += 1;
     return true;
   };
 
   const removeWaiter = (waiter: Waiter): void => {
-    waiters.delete(waiter);
+    if (!waiters.delete(waiter)) urgentWaiters.delete(waiter);
     const entry = waitersBySignal.get(waiter.signal);
     if (entry) {
       entry.waiters.delete(waiter);
@@ -129,7 +145,7 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
             removeWaiter(aborted);
             aborted.reject(abortReason(signal));
           }
-          if (waiters.size === 0 && timer !== undefined) {
+          if (queued() === 0 && timer !== undefined) {
             clearTimeout(timer);
             timer = undefined;
           }
@@ -145,23 +161,27 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
   const pump = (): void => {
     timer = undefined;
     const atMs = now();
-    for (const waiter of waiters) {
-      if (tryGrant(waiter.host, atMs)) {
-        removeWaiter(waiter);
-        waiter.resolve();
-      } else if (globalBucket.tokens < 1) {
-        break;
+    serve: for (const queue of [urgentWaiters, waiters]) {
+      for (const waiter of queue) {
+        if (tryGrant(waiter.host, atMs)) {
+          removeWaiter(waiter);
+          waiter.resolve();
+        } else if (globalBucket.tokens < 1) {
+          break serve;
+        }
       }
     }
     schedule(atMs);
   };
 
   const schedule = (atMs: number): void => {
-    if (timer !== undefined || waiters.size === 0) return;
+    if (timer !== undefined || queued() === 0) return;
     let hostWaitMs = Number.POSITIVE_INFINITY;
-    for (const waiter of waiters) {
-      hostWaitMs = Math.min(hostWaitMs, msUntilToken(hostBucket(waiter.host, atMs), hostRate));
-      if (hostWaitMs === 0) break;
+    scan: for (const queue of [urgentWaiters, waiters]) {
+      for (const waiter of queue) {
+        hostWaitMs = Math.min(hostWaitMs, msUntilToken(hostBucket(waiter.host, atMs), hostRate));
+        if (hostWaitMs === 0) break scan;
+      }
     }
     const waitMs = Math.max(hostWaitMs, msUntilToken(globalBucket, globalRate));
     // Ref'd on purpose: this timer exists only while someone waits, and when every probe slot is waiting for a
@@ -173,10 +193,11 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
     take(host: string, signal: AbortSignal): Promise<void> {
       if (signal.aborted) return Promise.reject(abortReason(signal));
       const atMs = now();
-      if (waiters.size === 0 && tryGrant(host, atMs)) return Promise.resolve();
+      const urgent = isMulticastGroup(host);
+      if ((urgent ? urgentWaiters.size : queued()) === 0 && tryGrant(host, atMs)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const waiter: Waiter = { host, resolve, reject, signal };
-        waiters.add(waiter);
+        (urgent ? urgentWaiters : waiters).add(waiter);
         hostBucket(host, atMs).waiting += 1;
         listenForAbort(waiter);
         // Run the queue now rather than at the pending timer: earlier waiters may be held by their own host's
@@ -186,7 +207,10 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
       });
     },
     get waiting() {
-      return waiters.size;
+      return queued();
+    },
+    get granted() {
+      return granted;
     },
     get trackedHosts() {
       return hosts.size;

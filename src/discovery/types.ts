@@ -25,6 +25,17 @@ export interface RateLimiter {
   take(host: string, signal: AbortSignal): Promise<void>;
 }
 
+/** Network input a channel refused or cut short (malformed, hostile, oversized, too slow), with why. */
+export interface RejectedInput {
+  /** Channel name (sadp, ssdp, banner, onvif, …). */
+  channel: string;
+  /** The address the input came from. */
+  ip: string;
+  port?: number;
+  /** Plain text for people: what was refused and why. */
+  reason: string;
+}
+
 export interface ProbeContext {
   config: Readonly<ScanConfig>;
   log: Logger;
@@ -32,6 +43,8 @@ export interface ProbeContext {
   signal: AbortSignal;
   /** Turns a module's raw finding into an observation with site, agent, scan id, time and stable id. */
   observe(input: ObservationInput): Observation;
+  /** Records an input the channel refused: logged, counted, and kept (bounded) for the scan's record. */
+  reject(input: RejectedInput): void;
 }
 
 /** One module per protocol in src/discovery/<protocol>/, all with this shape. */

@@ -4,8 +4,14 @@
 //     interface's address (so a multi-homed host reaches every segment, and we know which one answered),
 //   - by unicast to every host address of the scope's CIDR ranges (cameras behind a router),
 //   - optionally listening on the well-known port joined to the group (devices that answer to the group),
-// and yields every reply datagram until `listenWindowMs` after the last send, or until the scan aborts.
+// and yields every reply datagram until the listen deadline (listenDeadline below), or until the scan aborts.
 // Parsing is the channel's job; this file knows nothing of any protocol.
+//
+// Timing: the multicast rounds and the unicast sweep run side by side, each through the shared limiter. The listen
+// window (config.listenWindowMs) runs from the first multicast send, so a unicast sweep shorter than the window
+// costs no time; after the last unicast send only a short grace (config.unicastGraceMs) is added, since a device
+// answers a unicast probe at once. A scan's length is thus set by the window or by the rate limit, whichever is
+// longer, never by the two added up.
 //
 // Usage:
 //   for await (const reply of udpExchange(scope, context, { channel: 'sadp', group, port, probes: [bytes] })) {
@@ -21,7 +27,7 @@ export const DEFAULT_SEND_COUNT = 2;
 /**
  * Times each unicast probe is sent to each range address. Once: a sweep of a /24 on three channels is already
  * ~1000 datagrams, mostly to silent addresses, and sending it twice would double both the load on fragile
- * devices and the time before the listen window can start (the sweep is paced by the rate limiter).
+ * devices and the length of the sweep (it is paced by the rate limiter).
  */
 export const DEFAULT_UNICAST_SEND_COUNT = 1;
 /** Spacing between rounds of the same probe (a protocol pacing, not a timeout). */
@@ -80,9 +86,27 @@ function bindSocket(socket: Socket, options: { address?: string; port: number })
   });
 }
 
+/** When the sending times are known: the moment an exchange stops listening (same clock as `performance.now()`). */
+export interface SendTimes {
+  /** First multicast send; undefined when nothing went out by multicast. */
+  multicastStartedAtMs: number | undefined;
+  /** Last send of any kind (multicast round or unicast probe). */
+  lastSendAtMs: number;
+}
+
+/**
+ * The end of listening: the whole listen window after the first multicast send, and at least the unicast grace
+ * (capped by the window) after the last send of any kind. Shared with the mDNS session, which runs its own sockets.
+ */
+export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['config'], 'listenWindowMs' | 'unicastGraceMs'>): number {
+  const graceMs = Math.min(config.unicastGraceMs, config.listenWindowMs);
+  const afterLastSend = times.lastSendAtMs + graceMs;
+  return times.multicastStartedAtMs === undefined ? afterLastSend : Math.max(times.multicastStartedAtMs + config.listenWindowMs, afterLastSend);
+}
+
 /**
  * Send `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host of
- * `scope.cidrs`; yield the replies until `config.listenWindowMs` after the last send (or abort).
+ * `scope.cidrs`; yield the replies until the listen deadline (`listenDeadline`) or abort.
  * Every unicast send first takes a token from `context.limiter` for that host; multicast sends take
  * one for the group. Sockets are closed when the iteration ends, however it ends.
  */
@@ -183,31 +207,45 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
   };
 
   let listenTimer: NodeJS.Timeout | undefined;
-  const sendAll = async (): Promise<void> => {
-    const multicastRounds = multicastSockets.length > 0 ? sendCount : 0;
-    const unicastRounds = unicastSocket !== undefined ? unicastSendCount : 0;
-    const rounds = Math.max(multicastRounds, unicastRounds);
-    for (let round = 0; round < rounds; round++) {
-      for (const { socket } of round < multicastRounds ? multicastSockets : []) {
+  const times: SendTimes = { multicastStartedAtMs: undefined, lastSendAtMs: performance.now() };
+  const sent = (multicast: boolean): void => {
+    const atMs = performance.now();
+    if (multicast) times.multicastStartedAtMs ??= atMs;
+    times.lastSendAtMs = atMs;
+  };
+  // Multicast rounds are a few datagrams; they must not wait for a sweep of thousands of addresses to finish.
+  const sendMulticast = async (): Promise<void> => {
+    const rounds = multicastSockets.length > 0 ? sendCount : 0;
+    for (let round = 0; round < rounds && !finished; round++) {
+      for (const { socket } of multicastSockets) {
         for (const probe of options.probes) {
           await limiter.take(options.group, signal);
           send(socket, options.group, probe);
-        }
-      }
-      if (unicastSocket !== undefined && round < unicastRounds) {
-        // Overlapping ranges are merged, so no host is probed twice in one round.
-        for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
-          if (finished) return;
-          // A host that already answered needs no second round.
-          if (round > 0 && answered.has(host)) continue;
-          for (const probe of options.probes) {
-            await limiter.take(host, signal);
-            send(unicastSocket, host, probe);
-          }
+          sent(true);
         }
       }
       if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
     }
+  };
+  const sendUnicast = async (): Promise<void> => {
+    if (unicastSocket === undefined) return;
+    for (let round = 0; round < unicastSendCount && !finished; round++) {
+      // Overlapping ranges are merged, so no host is probed twice in one round.
+      for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
+        if (finished) return;
+        // A host that already answered needs no second round.
+        if (round > 0 && answered.has(host)) continue;
+        for (const probe of options.probes) {
+          await limiter.take(host, signal);
+          send(unicastSocket, host, probe);
+          sent(false);
+        }
+      }
+      if (round + 1 < unicastSendCount) await sleep(sendGapMs, undefined, { signal });
+    }
+  };
+  const sendAll = async (): Promise<void> => {
+    await Promise.all([sendMulticast(), sendUnicast()]);
   };
 
   if (multicastSockets.length === 0 && unicastSocket === undefined) {
@@ -218,11 +256,12 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
   const onAbort = (): void => finish();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) finish();
-  const started = Date.now();
+  const started = performance.now();
   if (!finished) void sendAll()
     .then(() => {
-      log.debug({ sentForMs: Date.now() - started, listenWindowMs: config.listenWindowMs }, 'probes sent; listening');
-      if (!finished) listenTimer = setTimeout(finish, config.listenWindowMs);
+      const remainingMs = Math.max(0, listenDeadline(times, config) - performance.now());
+      log.debug({ sentForMs: Math.round(performance.now() - started), listenWindowMs: config.listenWindowMs, remainingMs: Math.round(remainingMs) }, 'probes sent; listening');
+      if (!finished) listenTimer = setTimeout(finish, remainingMs);
     })
     .catch((error: unknown) => {
       if (!signal.aborted && !finished) log.warn({ err: error }, 'probe sending stopped');

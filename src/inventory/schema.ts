@@ -121,6 +121,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX device_history_device ON device_history (device_id, at);
   `,
+  // 2: device pages are ordered by (last_seen DESC, id); without a matching index SQLite sorts every device per page.
+  `
+  CREATE INDEX devices_last_seen_id ON devices (last_seen DESC, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

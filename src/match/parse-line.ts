@@ -65,9 +65,14 @@ function defined<T extends object>(value: T): T {
 }
 
 /** Folds dotted top-level keys ("http.headers", "onvif.deviceInformation") into nested sections. */
+// A dotted key is a path that this function walks and creates: a part that names the prototype chain would let a
+// line write into Object.prototype of the whole process.
+const FORBIDDEN_KEY_PARTS = new Set(['__proto__', 'prototype', 'constructor']);
+
 function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
   const nested: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
+    if (key.split('.').some((part) => FORBIDDEN_KEY_PARTS.has(part))) fail(`key "${key.slice(0, 80)}" names the prototype chain`);
     const dot = key.indexOf('.');
     if (dot < 0) {
       nested[key] = isRecord(value) && isRecord(nested[key]) ? { ...(nested[key] as object), ...value } : value;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CamauditError } from '../../errors.js';
 import type { DeviceStatus } from '../../model.js';
 import type { DeviceFilter, DevicePatch, Inventory } from '../../inventory/index.js';
+import { checkedPage } from '../page.js';
 import { getDeviceSchema, listDevicesSchema, patchDeviceSchema } from '../schemas.js';
 
 export interface DeviceFilterQuery {
@@ -30,7 +31,7 @@ export function filterOf(query: DeviceFilterQuery): DeviceFilter {
 
 export function registerDeviceRoutes(app: FastifyInstance, inventory: Inventory): void {
   app.get<{ Querystring: DeviceFilterQuery & { limit: number; offset: number } }>('/devices', { schema: listDevicesSchema }, async (request) =>
-    inventory.listDevices(filterOf(request.query), { limit: request.query.limit, offset: request.query.offset }),
+    inventory.listDevices(filterOf(request.query), checkedPage(request.query)),
   );
 
   app.get<{ Params: { id: string } }>('/devices/:id', { schema: getDeviceSchema }, async (request) => {

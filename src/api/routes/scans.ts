@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { checkedPage } from '../page.js';
 import { CamauditError } from '../../errors.js';
 import type { Inventory, ScanStatus } from '../../inventory/index.js';
 import { checkRangesAllowed, type AddressRange } from '../allowed-ranges.js';
@@ -19,7 +20,7 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
   let starting = false;
 
   app.get<{ Querystring: { limit: number; offset: number; status?: ScanStatus; site?: string } }>('/scans', { schema: listScansSchema }, async (request) =>
-    inventory.listScans(request.query),
+    inventory.listScans({ ...request.query, ...checkedPage(request.query) }),
   );
 
   app.get<{ Params: { id: string } }>('/scans/:id', { schema: getScanSchema }, async (request) => {

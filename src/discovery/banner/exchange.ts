@@ -38,7 +38,7 @@ export type HttpExchangeResult =
   | (ExchangeFailure & { url: string });
 
 export type RtspExchangeResult =
-  | { ok: true; url: string; options: RtspResponse; describe?: RtspResponse; elapsedMs: number }
+  | { ok: true; url: string; options: RtspResponse; describe?: RtspResponse; elapsedMs: number; end: ReadEnd }
   | (ExchangeFailure & { url: string });
 
 function hostHeader(target: ExchangeTarget, defaultPort: number): string {
@@ -153,7 +153,7 @@ export async function rtspExchange(target: ExchangeTarget, limits: ExchangeLimit
         elapsedMs: connection.elapsedMs,
       };
     }
-    const result: RtspExchangeResult = { ok: true, url, options: options.value, elapsedMs: connection.elapsedMs };
+    const result: RtspExchangeResult = { ok: true, url, options: options.value, elapsedMs: connection.elapsedMs, end: first.end };
     if (first.end === 'complete' && connection.open && describeAllowed(options.value)) {
       connection.write(buildRtspRequest('DESCRIBE', target, 2));
       const second = await connection.read(framer);

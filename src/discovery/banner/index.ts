@@ -42,6 +42,8 @@ export interface BannerStats {
   observations: number;
   /** Hosts skipped after their first port of each scheme stayed silent. */
   silentHosts: number;
+  /** Hosts skipped after holding every first port to the deadline without a reply. */
+  heldHosts: number;
   /** Failures by reason: refused, connect-timeout, deadline, not-http, no-reply, … */
   failures: Record<string, number>;
 }
@@ -87,16 +89,40 @@ function rtspObservation(target: BannerTarget, result: Extract<RtspExchangeResul
 interface ProbeOutcome {
   observations: Observation[];
   silent: boolean;
+  /** The host accepted the connection and then held it to our deadline without a whole reply. */
+  held: boolean;
 }
 
 /** Failures that say nothing answered at all: the address may hold no host. */
 const SILENT_FAILURES = new Set(['connect-timeout', 'unreachable']);
 
+/** Why an exchange's input was refused or cut, for the scan's record; undefined for ordinary outcomes. */
+function refusalOf(result: HttpExchangeResult | RtspExchangeResult, limits: ExchangeLimits): string | undefined {
+  const protocol = result.url.startsWith('rtsp') ? 'RTSP' : 'HTTP';
+  if (result.ok) {
+    const end = result.end;
+    if (end === 'deadline') return `${protocol} reply not complete within ${limits.exchangeTimeoutMs} ms (kept what had arrived)`;
+    if (end === 'capped') return `${protocol} reply larger than ${limits.maxHeaderBytes + limits.maxBodyBytes} bytes (headers ${limits.maxHeaderBytes}, body ${limits.maxBodyBytes}); cut`;
+    return undefined;
+  }
+  if (result.stage === 'connect') return result.reason === 'deadline' ? `${result.detail} (device held the connection)` : undefined;
+  // A reply cut by the deadline is judged by the deadline, not by the few bytes a trickling device got out.
+  if (result.end === 'deadline') return `connection accepted but no complete ${protocol} reply within ${limits.exchangeTimeoutMs} ms`;
+  if (result.reason === 'not-http' || result.reason === 'not-rtsp') return `reply is not ${protocol}: ${result.detail}`;
+  if (result.end === 'capped') return `${protocol} reply head larger than ${limits.maxHeaderBytes} bytes; cut`;
+  return undefined;
+}
+
+function heldToDeadline(result: HttpExchangeResult | RtspExchangeResult): boolean {
+  if (result.ok) return result.end === 'deadline';
+  return result.stage === 'connect' ? result.reason === 'deadline' : result.end === 'deadline';
+}
+
 async function probeOne(target: BannerTarget, context: ProbeContext, signal: AbortSignal, log: Logger, stats: BannerStats): Promise<ProbeOutcome> {
-  const fail = (reason: string, fields: Record<string, unknown>): ProbeOutcome => {
+  const fail = (reason: string, fields: Record<string, unknown>, held = false): ProbeOutcome => {
     stats.failures[reason] = (stats.failures[reason] ?? 0) + 1;
     log.debug({ ip: target.ip, port: target.port, scheme: target.scheme, reason, ...fields }, 'banner probe got nothing');
-    return { observations: [], silent: SILENT_FAILURES.has(reason) };
+    return { observations: [], silent: SILENT_FAILURES.has(reason), held };
   };
   try {
     await context.limiter.take(target.ip, signal);
@@ -105,17 +131,21 @@ async function probeOne(target: BannerTarget, context: ProbeContext, signal: Abo
     return fail('aborted', {});
   }
   const limits = limitsOf(context);
+  const result = target.scheme === 'rtsp' ? await rtspExchange(target, limits, signal) : await httpExchange(target, target.scheme === 'https', limits, signal);
+  const refusal = signal.aborted ? undefined : refusalOf(result, limits);
+  if (refusal !== undefined) context.reject({ channel: 'banner', ip: target.ip, port: target.port, reason: refusal });
+  const held = heldToDeadline(result);
   if (target.scheme === 'rtsp') {
-    const result = await rtspExchange(target, limits, signal);
-    if (!result.ok) return fail(result.reason, { detail: result.detail, elapsedMs: result.elapsedMs, firstBytesHex: result.stage === 'response' ? result.firstBytesHex : undefined });
-    return { observations: [rtspObservation(target, result, context)], silent: false };
+    const rtsp = result as RtspExchangeResult;
+    if (!rtsp.ok) return fail(rtsp.reason, { detail: rtsp.detail, elapsedMs: rtsp.elapsedMs, firstBytesHex: rtsp.stage === 'response' ? rtsp.firstBytesHex : undefined }, held);
+    return { observations: [rtspObservation(target, rtsp, context)], silent: false, held };
   }
-  const result = await httpExchange(target, target.scheme === 'https', limits, signal);
-  const observation = httpObservation(target, result, context);
-  const outcome = result.ok
-    ? { observations: [], silent: false }
-    : fail(result.reason, { detail: result.detail, elapsedMs: result.elapsedMs, firstBytesHex: result.stage === 'response' ? result.firstBytesHex : undefined });
-  return { observations: observation ? [observation] : [], silent: outcome.silent };
+  const http = result as HttpExchangeResult;
+  const observation = httpObservation(target, http, context);
+  const outcome = http.ok
+    ? { observations: [], silent: false, held }
+    : fail(http.reason, { detail: http.detail, elapsedMs: http.elapsedMs, firstBytesHex: http.stage === 'response' ? http.firstBytesHex : undefined }, held);
+  return { observations: observation ? [observation] : [], silent: outcome.silent, held };
 }
 
 /**
@@ -147,6 +177,14 @@ async function probeHost(targets: readonly BannerTarget[], gated: boolean, conte
     stats.targets -= rest.length;
     return observations;
   }
+  // A host that accepted every first port and answered none within the deadline would hold the sweep for another
+  // full deadline on its other ports: it is not probed further (issue 6, a scan must not hang on one camera).
+  if (firstOutcomes.every((outcome) => outcome.held)) {
+    stats.heldHosts += 1;
+    stats.targets -= rest.length;
+    context.reject({ channel: 'banner', ip: first[0]!.ip, reason: `held every first port (${first.map((target) => target.port).join(', ')}) to the deadline without a reply; its other ports were not probed` });
+    return observations;
+  }
   return observations.concat((await probeAll(rest)).flatMap((outcome) => outcome.observations));
 }
 
@@ -170,7 +208,7 @@ async function* probeTargets(
   log: Logger,
   gated: boolean,
 ): AsyncGenerator<Observation, void, undefined> {
-  const stats: BannerStats = { targets: 0, observations: 0, silentHosts: 0, failures: {} };
+  const stats: BannerStats = { targets: 0, observations: 0, silentHosts: 0, heldHosts: 0, failures: {} };
   const startedAt = performance.now();
   try {
     // `concurrency` bounds hosts in flight; each host holds at most one socket per port it is probed on.

@@ -8,9 +8,11 @@
 import { canonicalJson } from '../../observation.js';
 import type { Observation } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
+import { createReplyGuard } from '../reply-guard.js';
 import { udpExchange } from '../udp.js';
 import { parseDhipReply } from './parse.js';
 import { DHIP_GROUP, DHIP_PORT, buildDhipSearch } from './probe.js';
+
 
 export interface DhipDiscoveryOptions {
   /** Destination port; only tests on loopback change it. */
@@ -26,19 +28,18 @@ export function createDhipDiscovery(options: DhipDiscoveryOptions = {}): Discove
     emits: ['dhip'],
     async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
       const log = context.log.child({ module: 'dhip' });
-      const seen = new Set<string>();
+      const guard = createReplyGuard('dhip', 'DHIP', context);
       // As with SADP, a device may answer to the group; listening there costs one socket.
       const replies = udpExchange(scope, context, { channel: 'dhip', group, port, probes: [buildDhipSearch()], listenOnGroupPort: true });
       for await (const reply of replies) {
         const result = parseDhipReply(reply.data);
         if (!result.ok) {
           log.debug({ from: reply.from.address, reason: result.reason }, 'dhip reply dropped');
+          context.reject({ channel: 'dhip', ip: reply.from.address, port: reply.from.port, reason: `DHIP reply refused: ${result.reason}` });
           continue;
         }
         const dhip = result.value.fields;
-        const key = `${reply.from.address}\0${canonicalJson(dhip)}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (!guard.admit(reply.from.address, reply.from.port, canonicalJson(dhip))) continue;
         if (result.value.ipv4Address !== undefined && result.value.ipv4Address !== reply.from.address) {
           log.info({ from: reply.from.address, selfReported: result.value.ipv4Address }, 'dhip device reports another IPv4 address');
         }

@@ -13,7 +13,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS } from '../udp.js';
+import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, listenDeadline, type SendTimes } from '../udp.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
 
@@ -26,7 +26,7 @@ const MAX_FOLLOW_UPS_PER_ROUTE = 512;
 /** Questions per follow-up message, so a message stays well under a 1500-byte MTU. */
 const QUESTIONS_PER_MESSAGE = 8;
 
-export type MdnsContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
+export type MdnsContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
 
 export interface MdnsSessionOptions {
   port: number;
@@ -79,15 +79,24 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   const interfaceOf = (address: string): LocalInterface | undefined =>
     scope.interfaces.find((local) => cidrContains(`${local.address}/${local.prefixLength}`, address));
 
-  const send = (route: Route, message: Buffer, questionNames: readonly string[]): void => {
-    const host = route.key.startsWith('unicast:') ? route.destination : options.group;
-    limiter
-      .take(host, signal)
+  // Sending times, for the end of the listen window (udp.ts listenDeadline: the same rule as the other UDP channels).
+  const times: SendTimes = { multicastStartedAtMs: undefined, lastSendAtMs: performance.now() };
+  const sent = (multicast: boolean): void => {
+    const atMs = performance.now();
+    if (multicast) times.multicastStartedAtMs ??= atMs;
+    times.lastSendAtMs = atMs;
+  };
+
+  const send = (route: Route, message: Buffer, questionNames: readonly string[]): Promise<void> => {
+    const unicast = route.key.startsWith('unicast:');
+    return limiter
+      .take(unicast ? route.destination : options.group, signal)
       .then(() => {
         if (finished) return;
         route.socket.send(message, options.port, route.destination, (error) => {
           if (error) log.debug({ err: error, destination: route.destination, questions: questionNames }, 'mdns query send failed');
         });
+        sent(!unicast);
       })
       .catch(() => log.trace({ destination: route.destination }, 'mdns query not sent: scan aborted'));
   };
@@ -96,7 +105,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     route.flushScheduled = false;
     while (route.pending.length > 0) {
       const batch = route.pending.splice(0, QUESTIONS_PER_MESSAGE);
-      send(route, buildMdnsQuery(batch, { unicastResponse: true }), batch.map((question) => question.name));
+      void send(route, buildMdnsQuery(batch, { unicastResponse: true }), batch.map((question) => question.name));
     }
   };
 
@@ -142,6 +151,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       const result = parseMdnsMessage(data);
       if (!result.ok) {
         log.debug({ from: remote.address, reason: result.reason }, 'mdns packet dropped');
+        context.reject?.({ channel: 'mdns', ip: remote.address, port: remote.port, reason: `mDNS packet refused: ${result.reason}` });
         return;
       }
       // Other hosts' queries reach the group listener too; only answers carry what a device is.
@@ -154,8 +164,13 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
         senders.set(remote.address, sender);
       }
       const room = MAX_RECORDS_PER_SENDER - sender.records.length;
-      if (room < result.value.records.length) log.warn({ from: remote.address, kept: MAX_RECORDS_PER_SENDER }, 'mdns sender exceeds the record bound');
-      sender.records.push(...result.value.records.slice(0, Math.max(0, room)));
+      if (room < result.value.records.length) {
+        log.debug({ from: remote.address, kept: MAX_RECORDS_PER_SENDER }, 'mdns sender exceeds the record bound');
+        context.reject?.({ channel: 'mdns', ip: remote.address, port: remote.port, reason: `more than ${MAX_RECORDS_PER_SENDER} mDNS records from one sender; the rest ignored` });
+      }
+      // A sender already at its bound teaches nothing more: no follow-up work per flooded packet.
+      if (room <= 0) return;
+      sender.records.push(...result.value.records.slice(0, room));
       const route = transport === 'unicast' ? unicastRoute(remote.address) : local === undefined ? undefined : routes.get(`interface:${local.name}`);
       if (route !== undefined) followUp(route, sender.records);
     };
@@ -201,22 +216,36 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     const multicastRoutes = [...routes.values()];
 
     const browse = buildBrowseQuery(options.browseTypes, { unicastResponse: true });
-    const sendCount = options.sendCount ?? DEFAULT_SEND_COUNT;
-    for (let round = 0; round < sendCount && !finished; round++) {
-      for (const route of multicastRoutes) send(route, browse, options.browseTypes);
-      const socket = unicastSocket;
-      for (const host of socket === undefined ? [] : expandScope(scope.cidrs, config.maxScopeAddresses)) {
-        if (finished) break;
-        // A host that already answered needs no second round.
-        if (round > 0 && senders.has(host)) continue;
-        await limiter.take(host, signal);
-        socket?.send(browse, options.port, host, (error) => {
-          if (error) log.debug({ err: error, host }, 'mdns unicast query failed');
-        });
+    const sendGapMs = options.sendGapMs ?? DEFAULT_SEND_GAP_MS;
+    // Multicast rounds and the unicast sweep run side by side: the window runs from the first multicast query,
+    // and a sweep shorter than it costs no time (udp.ts explains the rule).
+    const multicastRounds = async (): Promise<void> => {
+      const rounds = multicastRoutes.length > 0 ? (options.sendCount ?? DEFAULT_SEND_COUNT) : 0;
+      for (let round = 0; round < rounds && !finished; round++) {
+        await Promise.all(multicastRoutes.map((route) => send(route, browse, options.browseTypes)));
+        if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
       }
-      if (round + 1 < sendCount) await sleep(options.sendGapMs ?? DEFAULT_SEND_GAP_MS, undefined, { signal });
-    }
-    await sleep(config.listenWindowMs, undefined, { signal });
+    };
+    const unicastSweep = async (): Promise<void> => {
+      const socket = unicastSocket;
+      if (socket === undefined) return;
+      for (let round = 0; round < DEFAULT_UNICAST_SEND_COUNT && !finished; round++) {
+        for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
+          if (finished) break;
+          // A host that already answered needs no second round.
+          if (round > 0 && senders.has(host)) continue;
+          await limiter.take(host, signal);
+          socket.send(browse, options.port, host, (error) => {
+            if (error) log.debug({ err: error, host }, 'mdns unicast query failed');
+          });
+          sent(false);
+        }
+        if (round + 1 < DEFAULT_UNICAST_SEND_COUNT) await sleep(sendGapMs, undefined, { signal });
+      }
+    };
+    await Promise.all([multicastRounds(), unicastSweep()]);
+    const remainingMs = listenDeadline(times, config) - performance.now();
+    if (remainingMs > 0) await sleep(remainingMs, undefined, { signal });
   } catch (error) {
     if (!signal.aborted) log.warn({ err: error }, 'mdns session stopped');
   } finally {

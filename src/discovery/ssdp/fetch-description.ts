@@ -6,6 +6,14 @@ import type { ProbeContext } from '../types.js';
 
 export type FetchContext = Pick<ProbeContext, 'config' | 'limiter' | 'signal'>;
 
+/** The device did not complete the description within our time or size bound (not a plain network failure). */
+export class DescriptionBoundExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DescriptionBoundExceeded';
+  }
+}
+
 export interface FetchedDescription {
   status: number;
   body: Buffer;
@@ -15,8 +23,25 @@ export interface FetchedDescription {
 export async function fetchDescription(url: URL, context: FetchContext): Promise<FetchedDescription> {
   const { config } = context;
   await context.limiter.take(url.hostname, context.signal);
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(config.exchangeTimeoutMs)]);
-  return new Promise((resolve, reject) => {
+  // One absolute deadline from connect to last byte: a device trickling a byte at a time cannot extend it.
+  const deadline = AbortSignal.timeout(config.exchangeTimeoutMs);
+  const signal = AbortSignal.any([context.signal, deadline]);
+  return new Promise((resolve, rejectPromise) => {
+    let settled = false;
+    const reject = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      // Whichever event reported it first, a deadline that fired is the reason.
+      const timedOut = deadline.aborted && !context.signal.aborted;
+      const overflow = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
+      rejectPromise(
+        timedOut
+          ? new DescriptionBoundExceeded(`no complete description within ${config.exchangeTimeoutMs} ms`)
+          : overflow
+            ? new DescriptionBoundExceeded(`description headers larger than ${config.maxHeaderBytes} bytes`)
+            : error,
+      );
+    };
     const outgoing = request(
       {
         host: url.hostname,
@@ -31,7 +56,9 @@ export async function fetchDescription(url: URL, context: FetchContext): Promise
       (incoming) => {
         const declared = Number(incoming.headers['content-length']);
         if (Number.isFinite(declared) && declared > config.maxXmlBytes) {
-          outgoing.destroy(new Error(`description declares ${declared} bytes, over the ${config.maxXmlBytes}-byte bound`));
+          const error = new DescriptionBoundExceeded(`description declares ${declared} bytes, over the ${config.maxXmlBytes}-byte bound`);
+          reject(error);
+          outgoing.destroy(error);
           return;
         }
         const chunks: Buffer[] = [];
@@ -39,12 +66,18 @@ export async function fetchDescription(url: URL, context: FetchContext): Promise
         incoming.on('data', (chunk: Buffer) => {
           received += chunk.length;
           if (received > config.maxXmlBytes) {
-            outgoing.destroy(new Error(`description larger than ${config.maxXmlBytes} bytes`));
+            const error = new DescriptionBoundExceeded(`description larger than ${config.maxXmlBytes} bytes`);
+            reject(error);
+            outgoing.destroy(error);
             return;
           }
           chunks.push(chunk);
         });
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        incoming.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
         incoming.on('error', reject);
         // After 'end' this is a no-op (the promise is settled); before it, the device hung up mid-body.
         incoming.on('close', () => reject(new Error('connection closed before the description ended')));

@@ -11,7 +11,7 @@
 import type { Observation, SsdpSection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { udpExchange, type UdpReply } from '../udp.js';
-import { fetchDescription } from './fetch-description.js';
+import { DescriptionBoundExceeded, fetchDescription } from './fetch-description.js';
 import { descriptionUrlFor, parseSsdpMessage, parseUpnpDescription, type SsdpMessage } from './parse.js';
 import { SSDP_GROUP, SSDP_MX_SECONDS, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';
 
@@ -27,6 +27,11 @@ export interface SsdpDiscoveryOptions {
  * hash of its fields (the same device must give the same id scan after scan).
  */
 const VOLATILE_HEADERS = new Set(['date']);
+
+/** Replies kept per root device: a device sends one per search target it has, a few dozen at most. */
+export const MAX_MESSAGES_PER_RESPONDER = 256;
+/** Root devices (distinct LOCATIONs) kept per address: more is a flood, and each would cost a description fetch. */
+export const MAX_RESPONDERS_PER_ADDRESS = 16;
 
 /** One root device at one address: every reply it sent, and its description once fetched. */
 interface Responder {
@@ -54,8 +59,10 @@ async function describe(address: string, location: string, context: ProbeContext
   const url = descriptionUrlFor(location, address);
   if (!url.ok) {
     log.info({ location, reason: url.reason }, 'ssdp description not fetched');
+    context.reject({ channel: 'ssdp', ip: address, reason: `SSDP LOCATION not followed: ${url.reason}` });
     return undefined;
   }
+  const port = url.value.port === '' ? 80 : Number(url.value.port);
   try {
     const fetched = await fetchDescription(url.value, context);
     if (fetched.status !== 200) {
@@ -65,6 +72,7 @@ async function describe(address: string, location: string, context: ProbeContext
     const result = parseUpnpDescription(fetched.body, context.config.maxXmlBytes);
     if (!result.ok) {
       log.info({ url: url.value.href, reason: result.reason }, 'ssdp description dropped');
+      context.reject({ channel: 'ssdp', ip: address, port, reason: `UPnP description refused: ${result.reason}` });
       return undefined;
     }
     const fields = { ...result.value.fields };
@@ -72,6 +80,7 @@ async function describe(address: string, location: string, context: ProbeContext
     return fields;
   } catch (error) {
     log.info({ url: url.value.href, err: error }, 'ssdp description fetch failed');
+    if (error instanceof DescriptionBoundExceeded) context.reject({ channel: 'ssdp', ip: address, port, reason: `UPnP description: ${error.message}` });
     return undefined;
   }
 }
@@ -105,12 +114,14 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
     async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
       const log = context.log.child({ module: 'ssdp' });
       const responders = new Map<string, Responder>();
+      const respondersByAddress = new Map<string, number>();
       const inSlot = fetchSlots(Math.max(1, context.config.concurrency));
       // Replies go to the sending socket (UDA 1.1 §1.3.3), so no listener on the group port is needed.
       for await (const reply of udpExchange(scope, context, { channel: 'ssdp', group, port, probes })) {
         const result = parseSsdpMessage(reply.data);
         if (!result.ok) {
           log.debug({ from: reply.from.address, reason: result.reason }, 'ssdp reply dropped');
+          context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `SSDP reply refused: ${result.reason}` });
           continue;
         }
         const message = result.value;
@@ -119,6 +130,12 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
         const key = `${reply.from.address}\0${message.location ?? message.uuid ?? ''}`;
         let responder = responders.get(key);
         if (responder === undefined) {
+          const count = (respondersByAddress.get(reply.from.address) ?? 0) + 1;
+          if (count > MAX_RESPONDERS_PER_ADDRESS) {
+            context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${MAX_RESPONDERS_PER_ADDRESS} different SSDP root devices from one address; the rest ignored` });
+            continue;
+          }
+          respondersByAddress.set(reply.from.address, count);
           responder = { address: reply.from.address, transport: reply.transport, messages: [] };
           if (reply.interfaceName !== undefined) responder.interfaceName = reply.interfaceName;
           responders.set(key, responder);
@@ -126,6 +143,10 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
           const { location } = message;
           const address = reply.from.address;
           if (location !== undefined) responder.description = inSlot(() => describe(address, location, context));
+        }
+        if (responder.messages.length >= MAX_MESSAGES_PER_RESPONDER) {
+          context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${MAX_MESSAGES_PER_RESPONDER} SSDP replies for one root device; the rest ignored` });
+          continue;
         }
         responder.messages.push(message);
       }

@@ -9,6 +9,7 @@
 import { canonicalJson } from '../../observation.js';
 import type { Observation, WsDiscoverySection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
+import { createReplyGuard } from '../reply-guard.js';
 import { udpExchange, type UdpReply } from '../udp.js';
 import { queryOnvifDevice } from './onvif-client.js';
 import { parseWsDiscoveryReply, type WsDiscoveryMatch } from './parse.js';
@@ -49,7 +50,7 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
     async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
       const log = context.log.child({ module: 'wsdiscovery' });
       const probes = WS_DISCOVERY_PROBE_TYPES.map((type) => buildWsDiscoveryProbe(type, createWsDiscoveryMessageId()));
-      const seen = new Set<string>();
+      const guard = createReplyGuard('wsdiscovery', 'WS-Discovery', context);
       const queried = new Set<string>();
       const ready: Observation[] = [];
       const pending = new Set<Promise<void>>();
@@ -90,13 +91,12 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
         const result = parseWsDiscoveryReply(reply.data);
         if (!result.ok) {
           log.debug({ from: reply.from.address, reason: result.reason }, 'ws-discovery reply dropped');
+          context.reject({ channel: 'wsdiscovery', ip: reply.from.address, port: reply.from.port, reason: `WS-Discovery reply refused: ${result.reason}` });
           continue;
         }
         for (const match of result.value.matches) {
           const wsdiscovery = sectionOf(match);
-          const key = `${reply.from.address}\0${canonicalJson(wsdiscovery)}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
+          if (!guard.admit(reply.from.address, reply.from.port, canonicalJson(wsdiscovery))) continue;
           yield context.observe({
             source: 'wsdiscovery',
             ip: reply.from.address,

@@ -19,13 +19,26 @@ export interface SoapExchange {
   body: Buffer;
 }
 
-type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
+type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
+
+/**
+ * An exchange the device did not complete within our bounds (time or size). Unlike a refused connection, it means
+ * the device is holding us up or flooding us: the remaining calls to it are not made.
+ */
+export class OnvifBoundExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OnvifBoundExceeded';
+  }
+}
 
 /** POST one SOAP envelope; resolves with status and body, rejects on timeout, abort, oversize or socket error. */
 export function postSoap(url: URL, operation: OnvifOperation, envelope: string, context: ClientContext): Promise<SoapExchange> {
   const { config } = context;
   const payload = Buffer.from(envelope, 'utf8');
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(config.exchangeTimeoutMs)]);
+  // One absolute deadline from connect to last byte: a device trickling a byte at a time cannot extend it.
+  const deadline = AbortSignal.timeout(config.exchangeTimeoutMs);
+  const signal = AbortSignal.any([context.signal, deadline]);
   return new Promise((resolve, reject) => {
     // Every way an exchange can end (answer, oversize, timeout, abort, reset) settles exactly once.
     let settled = false;
@@ -33,7 +46,8 @@ export function postSoap(url: URL, operation: OnvifOperation, envelope: string, 
       if (settled) return;
       settled = true;
       outgoing.destroy();
-      reject(error);
+      // Whichever event reported it first, a deadline that fired is the reason.
+      reject(deadline.aborted && !context.signal.aborted ? new OnvifBoundExceeded(`no complete ONVIF reply within ${config.exchangeTimeoutMs} ms`) : error);
     };
     const outgoing = request(
       {
@@ -55,7 +69,7 @@ export function postSoap(url: URL, operation: OnvifOperation, envelope: string, 
         let received = 0;
         incoming.on('data', (chunk: Buffer) => {
           received += chunk.length;
-          if (received > config.maxXmlBytes) fail(new Error(`ONVIF response larger than ${config.maxXmlBytes} bytes`));
+          if (received > config.maxXmlBytes) fail(new OnvifBoundExceeded(`ONVIF reply larger than ${config.maxXmlBytes} bytes`));
           else chunks.push(chunk);
         });
         incoming.on('end', () => {
@@ -67,7 +81,11 @@ export function postSoap(url: URL, operation: OnvifOperation, envelope: string, 
         incoming.on('close', () => fail(new Error('ONVIF response ended early')));
       },
     );
-    outgoing.on('error', fail);
+    outgoing.on('error', (error) => {
+      // Node's HTTP parser refuses a head over maxHeaderSize: a size bound, like the body's.
+      const code = (error as NodeJS.ErrnoException).code;
+      fail(code === 'HPE_HEADER_OVERFLOW' ? new OnvifBoundExceeded(`ONVIF reply headers larger than ${config.maxHeaderBytes} bytes`) : error);
+    });
     outgoing.on('close', () => fail(new Error('ONVIF connection closed without a response')));
     outgoing.end(payload);
   });
@@ -91,6 +109,9 @@ function credentialsFor(ip: string, credentials: readonly Credentials[]): Creden
  */
 export async function queryOnvifDevice(url: URL, ip: string, context: ClientContext): Promise<OnvifSection | undefined> {
   const log = context.log.child({ module: 'onvif', ip, url: url.href });
+  const port = url.port === '' ? 80 : Number(url.port);
+  // Set once the device held an exchange past our time or size bound: no further call is made to it.
+  let givenUp = false;
   const call = async (operation: OnvifOperation, token?: UsernameToken): Promise<{ status: number; reply?: OnvifReply; reason?: string }> => {
     await context.limiter.take(ip, context.signal);
     const exchange = await postSoap(url, operation, buildOnvifRequest(operation, token), context);
@@ -98,12 +119,21 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
     return result.ok ? { status: exchange.status, reply: result.value } : { status: exchange.status, reason: result.reason };
   };
   const attempt = async <T>(operation: OnvifOperation, read: (reply: OnvifReply) => T | undefined, token?: UsernameToken) => {
+    if (givenUp) return { status: 0, value: undefined, reply: undefined };
     try {
       const outcome = await call(operation, token);
-      if (outcome.reply === undefined) log.debug({ operation, status: outcome.status, reason: outcome.reason }, 'onvif reply unreadable');
+      if (outcome.reply === undefined) {
+        log.debug({ operation, status: outcome.status, reason: outcome.reason }, 'onvif reply unreadable');
+        // An empty body (a bare 401 or 500) is an answer without a document, not a refused input.
+        if (outcome.reason !== 'empty document') context.reject?.({ channel: 'onvif', ip, port, reason: `ONVIF ${operation} reply refused: ${outcome.reason ?? 'unreadable'}` });
+      }
       return { ...outcome, value: outcome.reply === undefined ? undefined : read(outcome.reply) };
     } catch (error) {
       log.debug({ operation, err: error }, 'onvif exchange failed');
+      if (error instanceof OnvifBoundExceeded) {
+        givenUp = true;
+        context.reject?.({ channel: 'onvif', ip, port, reason: `ONVIF ${operation}: ${error.message}; no further ONVIF call to this device` });
+      }
       return { status: 0, value: undefined, reply: undefined };
     }
   };

@@ -1,0 +1,131 @@
+// Hostile UDP discovery answers for the issue-6 lab (never used by the default profiles): on a discovery port, every
+// datagram matching `match` draws fixed replies, each sent `repeat` times (a reply storm), from the device's own
+// address to the sender (or to the group). The replies are whatever the profile says: malformed and truncated
+// packets, XXE documents, entity bombs, valid replies pointing at hostile TCP ports, names made of escapes.
+//
+// Profile section:
+//   "hostile-udp": { "listeners": [
+//     { "port": 3702, "group": "239.255.255.250", "match": "Probe",
+//       "replies": [{ "text": "<?xml …>", "repeat": 1 }, { "base64": "…" }] }
+//   ] }
+// `text` is a template (responder.ts); `match` is a regular expression tried on the datagram as latin1 text.
+
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { JsonReader } from '../../validate.js';
+import { renderTemplate, type StartResponder } from '../responder.js';
+import { MAX_PROBE_BYTES } from '../udp-group.js';
+
+/** The largest storm one datagram may draw: enough to test a flood, small enough for a lab link. */
+const MAX_REPEAT = 5_000;
+/** A UDP payload cannot be larger. */
+const MAX_REPLY_BYTES = 65_507;
+
+export interface HostileUdpReply {
+  bytes: Buffer;
+  repeat: number;
+}
+
+export interface HostileUdpListener {
+  port: number;
+  group?: string;
+  match: RegExp;
+  replyTo: 'sender' | 'group';
+  replies: { text?: string; base64?: string; repeat: number }[];
+}
+
+export function parseHostileUdpConfig(value: unknown): { ok: true; value: HostileUdpListener[] } | { ok: false; reason: string } {
+  const r = new JsonReader();
+  const root = r.object(value, 'hostile-udp');
+  if (!root) return { ok: false, reason: r.problems.join('; ') };
+  r.noExtraKeys(root, 'hostile-udp', ['listeners', '$comment']);
+  const listeners: HostileUdpListener[] = [];
+  for (const [index, entry] of (r.array(root.listeners, 'hostile-udp.listeners') ?? []).entries()) {
+    const path = `hostile-udp.listeners[${index}]`;
+    const object = r.object(entry, path);
+    if (!object) continue;
+    r.noExtraKeys(object, path, ['port', 'group', 'match', 'replyTo', 'replies', '$comment']);
+    const port = r.integer(object.port, `${path}.port`, 1, 65_535);
+    const group = r.optionalString(object.group, `${path}.group`, /^2(?:2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/);
+    const matchText = r.optionalString(object.match, `${path}.match`) ?? '';
+    let match = /(?:)/;
+    try {
+      match = new RegExp(matchText);
+    } catch (error) {
+      r.problem(`${path}.match`, (error as Error).message);
+    }
+    const replyTo = object.replyTo === undefined ? 'sender' : r.oneOf(object.replyTo, `${path}.replyTo`, ['sender', 'group'] as const);
+    if (replyTo === 'group' && group === undefined) r.problem(`${path}.replyTo`, 'group needs a group');
+    const replies = (r.array(object.replies, `${path}.replies`) ?? []).flatMap((item, replyIndex) => {
+      const replyPath = `${path}.replies[${replyIndex}]`;
+      const reply = r.object(item, replyPath);
+      if (!reply) return [];
+      r.noExtraKeys(reply, replyPath, ['text', 'base64', 'repeat', '$comment']);
+      const text = r.optionalString(reply.text, `${replyPath}.text`);
+      const base64 = r.optionalString(reply.base64, `${replyPath}.base64`, /^[A-Za-z0-9+/=\s]*$/);
+      if ((text === undefined) === (base64 === undefined)) r.problem(replyPath, 'needs exactly one of text and base64');
+      const repeat = reply.repeat === undefined ? 1 : (r.integer(reply.repeat, `${replyPath}.repeat`, 1, MAX_REPEAT) ?? 1);
+      return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat }];
+    });
+    if (replies.length === 0) r.problem(`${path}.replies`, 'needs at least one reply');
+    listeners.push({ port: port ?? 0, ...(group === undefined ? {} : { group }), match, replyTo: replyTo ?? 'sender', replies });
+  }
+  if (listeners.length === 0) r.problem('hostile-udp.listeners', 'needs at least one listener');
+  if (r.problems.length > 0) return { ok: false, reason: r.problems.join('; ') };
+  return { ok: true, value: listeners };
+}
+
+function bind(socket: Socket, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(new Error(`hostile-udp could not bind UDP ${port}: ${error.message}`));
+    socket.once('error', onError);
+    socket.bind({ port, address: '0.0.0.0' }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export const start: StartResponder = async (value, context) => {
+  const parsed = parseHostileUdpConfig(value);
+  if (!parsed.ok) throw new Error(`hostile-udp section of ${context.profile.name}: ${parsed.reason}`);
+  const sockets: Socket[] = [];
+  for (const listener of parsed.value) {
+    // Rendered once at start: a template typo stops the device before "ready".
+    const replies: HostileUdpReply[] = listener.replies.map((reply) => ({
+      bytes: reply.base64 !== undefined ? Buffer.from(reply.base64, 'base64') : Buffer.from(renderTemplate(reply.text ?? '', context), 'utf8'),
+      repeat: reply.repeat,
+    }));
+    for (const reply of replies) {
+      if (reply.bytes.length > MAX_REPLY_BYTES) throw new Error(`hostile-udp reply on port ${listener.port} is ${reply.bytes.length} bytes, over a UDP payload`);
+    }
+    const socket = createSocket({ type: 'udp4', reuseAddr: true });
+    sockets.push(socket);
+    await bind(socket, listener.port);
+    if (listener.group !== undefined) {
+      socket.addMembership(listener.group, context.ip);
+      socket.setMulticastInterface(context.ip);
+    }
+    socket.on('error', (error) => context.log('hostile-udp socket error', { port: listener.port, error: error.message }));
+    socket.on('message', (data: Buffer, remote: RemoteInfo) => {
+      if (data.length > MAX_PROBE_BYTES || !listener.match.test(data.toString('latin1'))) return;
+      const toGroup = listener.replyTo === 'group' && listener.group !== undefined;
+      const address = toGroup ? (listener.group as string) : remote.address;
+      const port = toGroup ? listener.port : remote.port;
+      let sent = 0;
+      for (const reply of replies) {
+        for (let copy = 0; copy < reply.repeat; copy += 1) {
+          sent += 1;
+          socket.send(reply.bytes, port, address, (error) => {
+            if (error) context.log('hostile-udp send failed', { port: listener.port, error: error.message });
+          });
+        }
+      }
+      context.log('hostile-udp replies', { port: listener.port, to: address, datagrams: sent });
+    });
+  }
+  return {
+    stop: async () => {
+      await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    },
+  };
+};

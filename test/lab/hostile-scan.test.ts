@@ -1,0 +1,256 @@
+// Issue 6 end to end: the real CLI scans the default lab, then the same lab with seven hostile devices added
+// (test/lab/profiles/hostile-*.json: silent, trickling and endless TCP services, XXE and entity bombs on every XML
+// channel, malformed packets on every UDP channel, a reply storm, names made of escapes, formulas and script).
+// The hostile scan must finish within the normal time plus its configured bounds, identify every healthy device
+// exactly as the scan without the hostile ones did, keep device text out of terminals and spreadsheets unescaped,
+// record every refused input with a reason (log and scan record), resolve no entity, and keep its memory bounded.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
+import type { InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
+import { labAvailable, startLab, type Lab } from './lab.js';
+import { loadProfile } from './profile-loader.js';
+
+const availability = labAvailable();
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+const runLab = availability.ok || inCi;
+if (!runLab) process.stderr.write(`\n!!! HOSTILE LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+
+const CLI = resolve('dist/src/cli/main.js');
+const HOSTILE_PROFILES = ['hostile-silent', 'hostile-trickle', 'hostile-endless', 'hostile-xml', 'hostile-garbage', 'hostile-storm', 'hostile-names'];
+const SCAN_TIMEOUT_MS = 180_000;
+/**
+ * What hostile devices may add to a scan: one exchange deadline in the sweep stage (a held connection, an ONVIF
+ * call or a description fetch runs beside the others, so at most one deadline longer), one in the follow-up stage
+ * (ports the devices announced), and slack for a loaded two-core CI machine.
+ */
+const ALLOWED_EXTRA_MS = 2 * DEFAULT_SCAN_CONFIG.exchangeTimeoutMs + 4_000;
+/** Peak RSS the hostile scan may add over the normal one (bodies are capped at ~300 KiB an exchange). */
+const ALLOWED_EXTRA_RSS_MB = 64;
+
+// The CLI's own peak RSS (VmHWM of /proc/self/status, read as it exits), written to stderr by a preloaded module.
+const PEAK_RSS_PRELOAD = `data:text/javascript,${encodeURIComponent(
+  "import { readFileSync, writeSync } from 'node:fs';" +
+    "process.on('exit', () => { const m = /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8')); writeSync(2, `\\ncamaudit-peak-rss-kb ${m ? m[1] : '?'}\\n`); });",
+)}`;
+
+interface ScanRun {
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** Device text that must never reach a terminal raw: C0 controls but newline, DEL, C1 controls (0x9b is a CSI). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point of this test.
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Characters XML 1.0 cannot carry: a workbook holding one is corrupt (C1 and tab/newline are legal text there). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point of this test.
+const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** RFC 4180 rows (quoted cells with doubled quotes, CRLF line ends). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index]!;
+    if (quoted) {
+      if (character === '"' && text[index + 1] === '"') {
+        cell += '"';
+        index += 1;
+      } else if (character === '"') quoted = false;
+      else cell += character;
+    } else if (character === '"') quoted = true;
+    else if (character === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (character === '\n') {
+      row.push(cell.replace(/\r$/, ''));
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += character;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
+  let lab: Lab;
+  let workDirectory: string;
+  let normalDb: string;
+  let hostileDb: string;
+  let normal: ScanRun;
+  let hostile: ScanRun;
+  let normalDevices: InventoryDevice[];
+  let hostileDevices: InventoryDevice[];
+  let hostileScan: ScanRecord;
+
+  const cli = async (argv: string[], timeoutMs = 30_000) => {
+    const result = await lab.runInScanner([process.execPath, CLI, ...argv], { timeoutMs });
+    if (result.code !== 0) throw new Error(`camaudit ${argv.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  };
+
+  const scan = async (database: string, extra: string[]): Promise<ScanRun> => {
+    const ranges = lab.segments.flatMap((segment) => ['--cidr', segment.cidr]);
+    const started = performance.now();
+    const result = await lab.runInScanner([process.execPath, '--import', PEAK_RSS_PRELOAD, CLI, 'scan', ...ranges, '--db', database, ...extra], {
+      timeoutMs: SCAN_TIMEOUT_MS,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (result.code !== 0) throw new Error(`scan exited ${result.code}: ${result.stderr.slice(-4000)}`);
+    const peak = /camaudit-peak-rss-kb (\d+)/.exec(result.stderr);
+    if (!peak) throw new Error(`no peak RSS line in the scan's stderr: ${result.stderr.slice(-1000)}`);
+    return { stdout: result.stdout, stderr: result.stderr, seconds, peakRssMb: Number(peak[1]) / 1024 };
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-hostile-'));
+    normalDb = join(workDirectory, 'normal.sqlite');
+    hostileDb = join(workDirectory, 'hostile.sqlite');
+    lab = await startLab();
+    normal = await scan(normalDb, ['--json']);
+    normalDevices = JSON.parse(await cli(['devices', '--json', '--db', normalDb])) as InventoryDevice[];
+    for (const name of HOSTILE_PROFILES) await lab.addDevice(loadProfile(name));
+    // Table output, as a person at a terminal would see it.
+    hostile = await scan(hostileDb, []);
+    hostileDevices = JSON.parse(await cli(['devices', '--json', '--db', hostileDb])) as InventoryDevice[];
+    const scans = JSON.parse(await cli(['scans', '--json', '--db', hostileDb])) as ScanRecord[];
+    hostileScan = scans[0]!;
+    process.stderr.write(
+      `hostile: scan without hostile devices ${normal.seconds.toFixed(1)} s, peak RSS ${normal.peakRssMb.toFixed(0)} MB; ` +
+        `with ${HOSTILE_PROFILES.length} hostile devices ${hostile.seconds.toFixed(1)} s, peak RSS ${hostile.peakRssMb.toFixed(0)} MB; ` +
+        `${String(hostileScan.counts.rejectedInputs ?? '?')} inputs refused\n`,
+    );
+  }, 360_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
+  });
+
+  const healthy = () => lab.devices.filter((device) => !HOSTILE_PROFILES.includes(device.name));
+  const hostileIps = () => lab.devices.filter((device) => HOSTILE_PROFILES.includes(device.name)).map((device) => device.ip);
+  const byIp = (devices: InventoryDevice[], ip: string) => devices.find((device) => device.ip === ip || device.addresses.includes(ip));
+  const summary = (device: InventoryDevice | undefined) => {
+    if (!device) return undefined;
+    const { vendor, brand, model, covered, deviceClass } = device.identification;
+    return { mac: device.mac, vendor, brand, model, firmware: device.identification.firmware?.raw ?? null, covered, deviceClass };
+  };
+
+  it('finishes within the normal scan time plus the configured bounds', () => {
+    expect(hostile.stderr).toContain('finished');
+    expect(hostile.seconds * 1000).toBeLessThanOrEqual(normal.seconds * 1000 + ALLOWED_EXTRA_MS);
+  });
+
+  it('identifies every healthy device exactly as the scan without hostile devices did, and as its profile expects', () => {
+    for (const device of healthy()) {
+      const before = byIp(normalDevices, device.ip);
+      const after = byIp(hostileDevices, device.ip);
+      expect(after, `${device.name} (${device.ip}) not found with hostile devices present`).toBeDefined();
+      expect(summary(after), device.name).toEqual(summary(before));
+      const expected = device.profile.expect;
+      expect(after!.identification.vendor, device.name).toBe(expected.vendor);
+      expect(after!.identification.covered, device.name).toBe(expected.covered);
+      if (expected.isCamera) expect(after!.identification.deviceClass, device.name).toBe('camera');
+    }
+    expect(hostileDevices.filter((device) => !hostileIps().includes(device.ip)).length).toBe(normalDevices.length);
+  });
+
+  it('declares no hostile device covered, whatever it claims', () => {
+    for (const ip of hostileIps()) expect(byIp(hostileDevices, ip)?.identification.covered ?? false, ip).toBe(false);
+  });
+
+  it('prints no control character from a device to the terminal, on stdout or stderr', () => {
+    // The names device did reach the table: its escapes are shown as text, not obeyed.
+    expect(hostile.stdout).toContain('\\u001b[2J');
+    expect(hostile.stdout).not.toMatch(RAW_CONTROL);
+    expect(hostile.stderr).not.toMatch(RAW_CONTROL);
+  });
+
+  it('exports spreadsheets with every formula neutralised and every tag escaped', async () => {
+    const csvPath = join(workDirectory, 'hostile.csv');
+    await cli(['export', '--format', 'csv', '--db', hostileDb, '--out', csvPath]);
+    const rows = parseCsv(readFileSync(csvPath, 'utf8').replace(/^\uFEFF/, ''));
+    const names = rows.find((row) => row.includes('10.231.1.207'));
+    expect(names, 'the names device is exported').toBeDefined();
+    expect(names).toContain(`'=HYPERLINK("http://example.invalid/x","click me")`);
+    for (const row of rows) for (const cell of row) expect(cell, JSON.stringify(row)).not.toMatch(FORMULA_START);
+
+    const xlsxPath = join(workDirectory, 'hostile.xlsx');
+    await cli(['export', '--format', 'xlsx', '--db', hostileDb, '--out', xlsxPath]);
+    const files = unzipSync(readFileSync(xlsxPath));
+    const sheets = Object.entries(files).filter(([name]) => name.startsWith('xl/worksheets/')).map(([, bytes]) => Buffer.from(bytes).toString('utf8'));
+    expect(sheets.join('')).toContain('&lt;script&gt;');
+    for (const sheet of sheets) {
+      expect(sheet).not.toMatch(/<f[\s>]/);
+      expect(sheet).not.toContain('<script');
+      expect(sheet).not.toMatch(XML_INVALID);
+    }
+  });
+
+  it('records every refused input with its reason, in the log and in the scan record', () => {
+    const expected: [string, string, RegExp][] = [
+      ['10.231.1.201', 'banner', /no complete HTTP reply within \d+ ms/],
+      ['10.231.1.201', 'banner', /held every first port/],
+      ['10.231.1.201', 'onvif', /no complete ONVIF reply within/],
+      ['10.231.1.201', 'ssdp', /no complete description within/],
+      ['10.231.1.202', 'banner', /no complete HTTP reply within/],
+      ['10.231.1.202', 'onvif', /no complete ONVIF reply within/],
+      ['10.231.1.202', 'ssdp', /no complete description within/],
+      ['10.231.1.203', 'banner', /HTTP reply larger than/],
+      ['10.231.1.203', 'banner', /RTSP reply larger than/],
+      ['10.231.1.203', 'onvif', /larger than/],
+      ['10.231.1.203', 'ssdp', /larger than/],
+      ['10.231.1.204', 'sadp', /DOCTYPE or ENTITY/],
+      ['10.231.1.204', 'wsdiscovery', /DOCTYPE or ENTITY/],
+      ['10.231.1.204', 'onvif', /DOCTYPE or ENTITY/],
+      ['10.231.1.204', 'ssdp', /UPnP description refused: .*DOCTYPE or ENTITY/],
+      ['10.231.1.205', 'sadp', /SADP reply refused/],
+      ['10.231.1.205', 'dhip', /DHIP reply refused/],
+      ['10.231.1.205', 'wsdiscovery', /WS-Discovery reply refused/],
+      ['10.231.1.205', 'ssdp', /SSDP reply refused/],
+      ['10.231.1.205', 'mdns', /mDNS packet refused/],
+      ['10.231.1.205', 'banner', /reply is not HTTP/],
+      ['10.231.1.205', 'banner', /reply is not RTSP/],
+      ['10.231.1.206', 'wsdiscovery', /reply storm/],
+      ['10.231.1.206', 'ssdp', /more than \d+ SSDP replies/],
+    ];
+    const logged = hostile.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; channel?: string; ip?: string; reason?: string })
+      .filter((entry) => entry.msg === 'input refused');
+    const recorded = hostileScan.errors as { channel: string; ip: string; reason: string; count: number }[];
+    for (const [ip, channel, reason] of expected) {
+      const label = `${channel} ${ip} ${String(reason)}`;
+      expect(logged.some((entry) => entry.ip === ip && entry.channel === channel && reason.test(entry.reason ?? '')), `log: ${label}`).toBe(true);
+      expect(recorded.some((entry) => entry.ip === ip && entry.channel === channel && reason.test(entry.reason)), `scan record: ${label}`).toBe(true);
+    }
+    expect(Number(hostileScan.counts.rejectedInputs)).toBeGreaterThanOrEqual(recorded.length);
+    // No healthy device had an input refused: the bounds cut only what is hostile.
+    const healthyIps = new Set(healthy().map((device) => device.ip));
+    expect(recorded.filter((entry) => healthyIps.has(entry.ip))).toEqual([]);
+  });
+
+  it('resolves no entity: neither a local file nor an expansion reaches the inventory', () => {
+    for (const file of [hostileDb, `${hostileDb}-wal`]) {
+      if (!existsSync(file)) continue;
+      const bytes = readFileSync(file);
+      expect(bytes.includes('root:x:0:0')).toBe(false);
+      expect(bytes.includes('lollollollol')).toBe(false);
+    }
+  });
+
+  it('keeps memory bounded', () => {
+    expect(hostile.peakRssMb).toBeLessThanOrEqual(normal.peakRssMb + ALLOWED_EXTRA_RSS_MB);
+  });
+});
