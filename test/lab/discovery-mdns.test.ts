@@ -9,13 +9,11 @@ import { parseMdnsConfig } from './device/responders/mdns.js';
 import { renderTemplate } from './device/responder.js';
 import { lan2AxisProfile } from './discovery-extra-profiles.js';
 import { runChannels } from './drivers/run-channel-client.js';
-import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { startLab, type Lab, type LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! MDNS LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('MDNS');
 
 const PROFILES = ['router', 'hik-ipc', 'axis-cam', 'dahua-ipc', 'printer'];
 const LISTEN_WINDOW_MS = 1500;

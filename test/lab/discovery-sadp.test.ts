@@ -5,14 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseSadpConfig } from './device/responders/sadp.js';
 import { runChannel } from './drivers/run-channel-client.js';
-import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { startLab, type Lab, type LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import type { DeviceProfile } from './profile.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! SADP LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('SADP');
 
 const LISTEN_WINDOW_MS = 1500;
 const ROUTED_CIDR = '10.231.20.0/24';

@@ -4,16 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseSsdpConfig } from './device/responders/ssdp.js';
-import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { startLab, type Lab, type LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import type { DeviceProfile } from './profile.js';
 import { lan2AxisProfile } from './discovery-extra-profiles.js';
 import { runChannels } from './drivers/run-channel-client.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! SSDP LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('SSDP');
 
 const PROFILES = ['router', 'axis-cam', 'dahua-ipc', 'hik-ipc', 'printer', 'routed-dahua'];
 const LISTEN_WINDOW_MS = 1500;

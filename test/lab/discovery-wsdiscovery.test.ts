@@ -6,12 +6,10 @@ import type { Observation } from '../../src/model.js';
 import { parseOnvifConfig } from './device/responders/onvif.js';
 import { parseWsDiscoveryConfig } from './device/responders/wsdiscovery.js';
 import { runChannel } from './drivers/run-channel-client.js';
-import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { startLab, type Lab, type LabDevice } from './lab.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! WS-DISCOVERY LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('WS-DISCOVERY');
 
 const LISTEN_WINDOW_MS = 1500;
 const ROUTED_CIDR = '10.231.20.0/24';

@@ -7,13 +7,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanDiff } from '../../src/inventory/index.js';
 import type { Device } from '../../src/model.js';
-import { labAvailable, startLab, type Lab } from './lab.js';
+import { startLab, type Lab } from './lab.js';
 import { loadProfile } from './profile-loader.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! INVENTORY DIFF LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('INVENTORY DIFF');
 
 const CLI = resolve('dist/src/cli/main.js');
 const RANGE = '10.231.1.0/24';

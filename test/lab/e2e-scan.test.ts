@@ -7,12 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device } from '../../src/model.js';
-import { labAvailable, startLab, type Lab } from './lab.js';
+import { startLab, type Lab } from './lab.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! END-TO-END LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('END-TO-END');
 
 const CLI = resolve('dist/src/cli/main.js');
 

@@ -11,13 +11,11 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import type { InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
-import { labAvailable, startLab, type Lab } from './lab.js';
+import { startLab, type Lab } from './lab.js';
 import { loadProfile } from './profile-loader.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! HOSTILE LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('HOSTILE');
 
 const CLI = resolve('dist/src/cli/main.js');
 const HOSTILE_PROFILES = ['hostile-silent', 'hostile-trickle', 'hostile-endless', 'hostile-xml', 'hostile-garbage', 'hostile-storm', 'hostile-names'];

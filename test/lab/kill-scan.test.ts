@@ -9,12 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
-import { labAvailable, startLab, type Lab } from './lab.js';
+import { startLab, type Lab } from './lab.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! KILL-SCAN LAB TEST SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('KILL-SCAN');
 
 const CLI = resolve('dist/src/cli/main.js');
 /** Observations the scan must have committed before it is killed: some, not all (a full scan of the lab has ~40). */

@@ -10,12 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BURST_WINDOW_MS } from '../../src/discovery/run.js';
 import { counterLogPath, type CounterEvent } from './device/responders/counter.js';
-import { labAvailable, startLab, type DeviceProfile, type Lab } from './lab.js';
+import { startLab, type DeviceProfile, type Lab } from './lab.js';
+import { labGate } from './gate.js';
 
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) process.stderr.write(`\n!!! RATE-LIMIT LAB TEST SKIPPED: ${availability.ok ? '' : availability.reason}\n\n`);
+const runLab = labGate('RATE-LIMIT');
 
 const CLI = resolve('dist/src/cli/main.js');
 const RANGE = '10.231.1.64/29';
