@@ -6,7 +6,7 @@ import { checkScope, cidrContains } from './net/cidr.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces } from './discovery/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
-import { createProbeContext, createRateLimiter, runModules } from './discovery/run.js';
+import { createProbeContext, createRateLimiter, rejectionRecord, runModules } from './discovery/run.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
 import type { Inventory } from './inventory/index.js';
 
@@ -125,13 +125,13 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     status = abort.signal.aborted ? 'interrupted' : 'failed';
     log.error({ err: error, scanId }, 'scan failed');
     if (status === 'failed') {
-      inventory.finishScan(scanId, { status });
+      inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
       throw error;
     }
   } finally {
     dependencies.signal?.removeEventListener('abort', onAbort);
   }
-  const finished = inventory.finishScan(scanId, { status });
+  const finished = inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
   const durationMs = Math.round(performance.now() - started);
   // probes = packets and connection attempts, all channels together (what the rate limit counted).
   log.info({ scanId, status, probes: limiter.granted, observations: observationCount, devices: finished.deviceIds.length, durationMs }, 'scan finished');
