@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Dockerfile's steps, run outside Docker (no engine on CI machines), so a broken step fails CI.
-# --check: build in a temporary directory exactly as the image does, prune dev dependencies, then prove the
-# runtime layout works: the CLI starts, `serve` answers /health, and no dev dependency is needed at run time.
+# --check: build in a temporary directory exactly as the image does, prune (docker/prune-runtime.sh), then prove the
+# runtime layout works with runtime dependencies only: the CLI starts, the matcher loads the fingerprints and names
+# a Hikvision banner, and `serve` (SQLite addon included) answers /health as the image's HEALTHCHECK asks it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/camaudit-image.XXXXXX)
@@ -12,8 +13,9 @@ mkdir -p "$work/build" && cd "$work/build"
 cp "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" .
 npm ci --no-fund --loglevel=error
 cp -r "$root/src" "$root/fingerprints" .
+mkdir -p docker && cp "$root/docker/prune-runtime.sh" docker/
 npm run build --silent
-npm prune --omit=dev --loglevel=error
+sh docker/prune-runtime.sh
 
 echo "build-steps: stage runtime in $work/runtime"
 mkdir -p "$work/runtime/data" && cd "$work/runtime"
@@ -21,6 +23,12 @@ cp "$work/build/package.json" .
 cp -r "$work/build/node_modules" "$work/build/fingerprints" .
 mkdir -p dist && cp -r "$work/build/dist/src" dist/src
 node dist/src/cli/main.js --version
+echo "build-steps: runtime node_modules $(du -sh node_modules | cut -f1), dist $(du -sh dist | cut -f1), fingerprints $(du -sh fingerprints | cut -f1)"
+identified=$(printf '%s\n' '{"source":"http","ip":"192.0.2.1","port":80,"http":{"url":"http://192.0.2.1/","status":200,"headers":{"server":"DNVRS-Webs"}}}' | node dist/src/cli/main.js identify -)
+case "$identified" in
+  *'"vendor":"Hikvision"'*) echo "build-steps: runtime matcher identifies a Hikvision banner" ;;
+  *) echo "build-steps: FAILED: identify gave: $identified" >&2; exit 1 ;;
+esac
 port=$((20000 + RANDOM % 20000))
 node dist/src/cli/main.js serve --db "$work/runtime/data/camaudit.sqlite" --host 127.0.0.1 --port "$port" &
 server_pid=$!

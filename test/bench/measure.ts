@@ -37,8 +37,12 @@ export interface Summary {
   values: number[];
 }
 
-export function summarise(values: readonly number[]): Summary {
-  return { median: percentile(values, 0.5), p90: percentile(values, 0.9), runs: values.length, values: [...values] };
+/**
+ * Median and p90 of several runs. p90 is the slow tail: for times (lower is better) the 90th percentile; for rates
+ * (`higherIsBetter`) the 10th, i.e. 90% of runs were at least this fast (as match.bench.ts reports it).
+ */
+export function summarise(values: readonly number[], higherIsBetter = false): Summary {
+  return { median: percentile(values, 0.5), p90: percentile(values, higherIsBetter ? 0.1 : 0.9), runs: values.length, values: [...values] };
 }
 
 export interface ChildFigures {

@@ -23,7 +23,8 @@ Options:
   --db FILE              inventory file (default ${defaultDatabasePath()})
   --site NAME            site recorded on every observation (default "default")
   --agent NAME           agent name recorded on every observation (default the host name)
-  --listen-window MS     how long multicast channels listen (default 3000)
+  --listen-window MS     how long multicast channels listen (default 3000); unicast sweeps run inside it
+  --unicast-grace MS     how long to wait for replies after the last unicast probe (default 500)
   --timeout MS           absolute bound of one TCP exchange (default 5000)
   --rate N               packets per second, all channels together (default 1000)
   --host-rate N          packets per second to one host (default 40)
@@ -43,6 +44,7 @@ export const scanCommand: Command = {
       site: { type: 'string' },
       agent: { type: 'string' },
       'listen-window': { type: 'string' },
+      'unicast-grace': { type: 'string' },
       timeout: { type: 'string' },
       rate: { type: 'string' },
       'host-rate': { type: 'string' },
@@ -55,6 +57,7 @@ export const scanCommand: Command = {
       site: values.site,
       agent: values.agent,
       listenWindowMs: numberFlag('listen-window', values['listen-window']),
+      unicastGraceMs: numberFlag('unicast-grace', values['unicast-grace']),
       exchangeTimeoutMs: numberFlag('timeout', values.timeout),
       globalRatePerSecond: numberFlag('rate', values.rate),
       perHostRatePerSecond: numberFlag('host-rate', values['host-rate']),
