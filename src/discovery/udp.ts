@@ -18,6 +18,7 @@
 //     const result = parseSadpReply(reply.data);   // reply.from, reply.interfaceName, reply.transport
 //   }
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
@@ -84,6 +85,33 @@ function bindSocket(socket: Socket, options: { address?: string; port: number })
       resolve();
     });
   });
+}
+
+/**
+ * Creates and binds one udp4 socket of an exchange, registered in `sockets` so the caller closes it whatever
+ * happens. A socket that cannot bind (address gone, port taken without reuse) is logged and skipped: the other
+ * interfaces and channels go on. After bind, errors (ICMP unreachable on some kernels, a closed interface) are
+ * logged, not fatal. Shared by this engine and the mDNS session, which needs its own follow-up logic.
+ */
+export async function openUdpSocket(
+  sockets: Socket[],
+  log: Logger,
+  label: Record<string, string | number>,
+  bindTo: { address?: string; port: number },
+  onMessage: (data: Buffer, remote: RemoteInfo) => void,
+  reuseAddr = false,
+): Promise<Socket | undefined> {
+  const socket = createSocket({ type: 'udp4', reuseAddr });
+  sockets.push(socket);
+  socket.on('message', onMessage);
+  try {
+    await bindSocket(socket, bindTo);
+  } catch (error) {
+    log.warn({ err: error, ...label }, 'could not bind discovery socket; continuing without it');
+    return undefined;
+  }
+  socket.on('error', (error) => log.debug({ err: error, ...label }, 'discovery socket error'));
+  return socket;
 }
 
 /** When the sending times are known: the moment an exchange stops listening (same clock as `performance.now()`). */
@@ -153,25 +181,12 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
     notify();
   };
 
-  const openSocket = async (
+  const openSocket = (
     label: Record<string, string | number>,
     bindTo: { address?: string; port: number },
     onMessage: (data: Buffer, remote: RemoteInfo) => void,
     reuseAddr = false,
-  ): Promise<Socket | undefined> => {
-    const socket = createSocket({ type: 'udp4', reuseAddr });
-    sockets.push(socket);
-    socket.on('message', onMessage);
-    try {
-      await bindSocket(socket, bindTo);
-    } catch (error) {
-      log.warn({ err: error, ...label }, 'could not bind discovery socket; continuing without it');
-      return undefined;
-    }
-    // After bind, errors (ICMP unreachable on some kernels, closed interface) are logged, not fatal.
-    socket.on('error', (error) => log.debug({ err: error, ...label }, 'discovery socket error'));
-    return socket;
-  };
+  ): Promise<Socket | undefined> => openUdpSocket(sockets, log, label, bindTo, onMessage, reuseAddr);
 
   const multicastSockets: { socket: Socket; local: LocalInterface }[] = [];
   for (const local of scope.interfaces) {

@@ -7,26 +7,13 @@ import { pino } from 'pino';
 import type { Identification, Observation } from '../../src/model.js';
 import { createObservation, type ObservationInput } from '../../src/observation.js';
 import { openInventory, type Inventory } from '../../src/inventory/index.js';
+import { emptyIdentification } from '../../src/inventory/rows.js';
 
 export const silentLog = pino({ level: 'silent' });
 
 /** Vendor from SADP (Hikvision) or DHIP (Dahua); model from SADP/DHIP or an HTTP title; firmware from SADP/DHIP. */
 export function identifyDouble(observations: Observation[]): Identification {
-  const identification: Identification = {
-    vendor: null,
-    brand: null,
-    model: null,
-    firmware: null,
-    serial: null,
-    mac: null,
-    deviceClass: 'unknown',
-    covered: false,
-    coveredReason: null,
-    confidence: 0,
-    evidence: [],
-    conflicts: [],
-    advisories: [],
-  };
+  const identification: Identification = emptyIdentification();
   for (const observation of observations) {
     if (observation.sadp) {
       identification.vendor = 'Hikvision';

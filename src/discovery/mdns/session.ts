@@ -9,11 +9,11 @@
 //     holds its sender, since Linux delivers group traffic to every socket bound to the port;
 //   - with CIDR ranges, unicast queries to port 5353 of each address (RFC 6762 §5.5), through the limiter.
 // Every record heard is kept per sender; follow-ups go out during the listen window and never extend it.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, listenDeadline, type SendTimes } from '../udp.js';
+import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, listenDeadline, openUdpSocket, type SendTimes } from '../udp.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
 
@@ -51,17 +51,6 @@ export interface MdnsSender {
   interfaceName?: string;
   transport: 'multicast' | 'unicast';
   records: MdnsRecord[];
-}
-
-function bindSocket(socket: Socket, options: { address?: string; port: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    socket.once('error', onError);
-    socket.bind({ ...options, exclusive: false }, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 /** Run one scan's queries and listen window; resolves with every sender heard and its records. */
@@ -175,19 +164,8 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       if (route !== undefined) followUp(route, sender.records);
     };
 
-  const openSocket = async (label: Record<string, string | number>, bindTo: { address?: string; port: number }, reuseAddr: boolean, onMessage: (data: Buffer, remote: RemoteInfo) => void): Promise<Socket | undefined> => {
-    const socket = createSocket({ type: 'udp4', reuseAddr });
-    sockets.push(socket);
-    socket.on('message', onMessage);
-    try {
-      await bindSocket(socket, bindTo);
-    } catch (error) {
-      log.warn({ err: error, ...label }, 'could not bind mdns socket; continuing without it');
-      return undefined;
-    }
-    socket.on('error', (error) => log.debug({ err: error, ...label }, 'mdns socket error'));
-    return socket;
-  };
+  const openSocket = (label: Record<string, string | number>, bindTo: { address?: string; port: number }, reuseAddr: boolean, onMessage: (data: Buffer, remote: RemoteInfo) => void): Promise<Socket | undefined> =>
+    openUdpSocket(sockets, log, label, bindTo, onMessage, reuseAddr);
 
   try {
     for (const local of scope.interfaces) {
