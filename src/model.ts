@@ -47,6 +47,13 @@ export interface HttpSection {
   body?: string;
   /** True when the body was cut at the cap. */
   bodyTruncated?: boolean;
+  /**
+   * Hashes of `/favicon.ico` (only from a whole 200 reply with a body). `md5`: lower-case hex, as Recog's
+   * favicons.xml. `mmh3`: as Shodan's `http.favicon.hash` computes it: MurmurHash3 x86 32-bit, seed 0, signed
+   * int32, over the base64 of the bytes with a newline after every 76 characters and at the end (Python's
+   * `base64.encodebytes`). `bytes`: the favicon's length.
+   */
+  favicon?: { md5: string; mmh3: number; bytes: number };
 }
 
 export interface TlsSection {

@@ -30,6 +30,17 @@ function integer(value: unknown, path: string, max: number): number | undefined 
   return value;
 }
 
+/** `http.favicon`: md5 hex and the signed 32-bit Shodan mmh3, as the banner probe records them. */
+function favicon(value: unknown): { md5: string; mmh3: number; bytes: number } | undefined {
+  const raw = section(value, 'http.favicon');
+  if (!raw) return undefined;
+  const md5 = text(raw.md5, 'http.favicon.md5');
+  if (md5 === undefined || !/^[0-9a-f]{32}$/i.test(md5)) fail('http.favicon.md5 must be 32 hex digits');
+  const mmh3 = raw.mmh3;
+  if (typeof mmh3 !== 'number' || !Number.isInteger(mmh3) || mmh3 < -2147483648 || mmh3 > 2147483647) fail('http.favicon.mmh3 must be a signed 32-bit integer');
+  return { md5: md5.toLowerCase(), mmh3, bytes: integer(raw.bytes, 'http.favicon.bytes', 1 << 30) ?? 0 };
+}
+
 /** A string map; numbers and booleans are kept as text since devices are inconsistent about types. */
 function stringMap(value: unknown, path: string, lowerCaseKeys = false): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
@@ -92,7 +103,7 @@ function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
 function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'source' | 'ip'> {
   const result: Omit<ObservationInput, 'source' | 'ip'> = {};
   const http = section(raw.http, 'http');
-  if (http) result.http = defined({ url: text(http.url, 'http.url'), status: integer(http.status, 'http.status', 999), headers: stringMap(http.headers, 'http.headers', true) ?? {}, title: text(http.title, 'http.title'), body: text(http.body, 'http.body') });
+  if (http) result.http = defined({ url: text(http.url, 'http.url'), status: integer(http.status, 'http.status', 999), headers: stringMap(http.headers, 'http.headers', true) ?? {}, title: text(http.title, 'http.title'), body: text(http.body, 'http.body'), favicon: favicon(http.favicon) });
   const tls = section(raw.tls, 'tls');
   if (tls) result.tls = defined({ subject: text(tls.subject, 'tls.subject'), issuer: text(tls.issuer, 'tls.issuer'), serialNumber: text(tls.serialNumber, 'tls.serialNumber'), fingerprint256: text(tls.fingerprint256, 'tls.fingerprint256') });
   const rtsp = section(raw.rtsp, 'rtsp');

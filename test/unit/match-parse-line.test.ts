@@ -1,7 +1,7 @@
 // The `camaudit identify` input format: nested or dotted sections, every value type-checked, never a throw.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseObservationLine } from '../../src/match/index.js';
+import { identify, parseObservationLine } from '../../src/match/index.js';
 
 const context = { site: 'hq', agent: 'laptop' };
 
@@ -82,5 +82,20 @@ describe('parseObservationLine', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('favicon hashes in identify input', () => {
+  it('reads http.favicon and lets the favicon rules name the maker', () => {
+    const parsed = parseObservationLine(JSON.stringify({ source: 'http', ip: '10.0.0.8', port: 80, 'http.favicon': { md5: '89B932FCC47CF4CA3FAADB0CFDEF89CF', mmh3: 999357577, bytes: 1150 } }), { site: 's', agent: 'a' });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.observation.http?.favicon).toEqual({ md5: '89b932fcc47cf4ca3faadb0cfdef89cf', mmh3: 999357577, bytes: 1150 });
+    expect(identify([parsed.observation]).vendor).toBe('Hikvision');
+  });
+
+  it('refuses a favicon whose hashes are not hashes', () => {
+    const parsed = parseObservationLine(JSON.stringify({ source: 'http', ip: '10.0.0.8', 'http.favicon': { md5: 'zz', mmh3: 1 } }), { site: 's', agent: 'a' });
+    expect(parsed.ok).toBe(false);
   });
 });

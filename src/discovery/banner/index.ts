@@ -1,6 +1,7 @@
 // The banner channel: every address of the scope × the camera ports, through the shared limiter and the bounded
 // probe loop of run.ts. HTTP ports get `GET /`, HTTPS ports the same over TLS (certificate recorded), RTSP ports
-// OPTIONS/DESCRIBE.
+// OPTIONS/DESCRIBE. A web port that answered `GET /` below 500 gets one more request, `GET /favicon.ico`, whose
+// hashes are public fingerprints (protocols.md §4.5); it is the only extra request a port ever gets.
 //
 // A reply that is not HTTP (or RTSP) emits nothing: the data model has no field for raw bytes, and a guess would
 // put a non-HTTP service into `http.*` where rules would misread it. Its first bytes go to the debug log instead.
@@ -10,7 +11,8 @@ import type { HttpSection, Observation, RtspSection } from '../../model.js';
 import { expandScope } from '../../net/cidr.js';
 import { mapConcurrent } from '../run.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import { httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
+import { httpBytesExchange, httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
+import { FAVICON_MAX_BYTES, faviconHashes, type FaviconHashes } from './favicon.js';
 
 export type BannerScheme = 'http' | 'https' | 'rtsp';
 
@@ -53,7 +55,7 @@ function limitsOf(context: ProbeContext): ExchangeLimits {
   return { connectTimeoutMs, exchangeTimeoutMs, maxHeaderBytes, maxBodyBytes };
 }
 
-function httpObservation(target: BannerTarget, result: HttpExchangeResult, context: ProbeContext): Observation | undefined {
+function httpObservation(target: BannerTarget, result: HttpExchangeResult, context: ProbeContext, favicon?: FaviconHashes): Observation | undefined {
   const http: HttpSection = { url: result.url, headers: {} };
   if (result.ok) {
     const { status, headers, title, body, bodyTruncated } = result.response;
@@ -62,6 +64,7 @@ function httpObservation(target: BannerTarget, result: HttpExchangeResult, conte
     if (title !== undefined) http.title = title;
     if (body !== undefined) http.body = body;
     if (bodyTruncated) http.bodyTruncated = true;
+    if (favicon) http.favicon = favicon;
   } else if (!result.tls) {
     return undefined;
   }
@@ -118,6 +121,31 @@ function heldToDeadline(result: HttpExchangeResult | RtspExchangeResult): boolea
   return result.stage === 'connect' ? result.reason === 'deadline' : result.end === 'deadline';
 }
 
+/**
+ * One bounded `GET /favicon.ico` after a `GET /` that answered below 500 and did not hold us to the deadline;
+ * hashes only from a whole 200 with a body. Any failure is only logged: the favicon is a bonus, not a probe.
+ */
+async function fetchFavicon(target: BannerTarget, result: HttpExchangeResult, context: ProbeContext, signal: AbortSignal, log: Logger): Promise<FaviconHashes | undefined> {
+  if (!result.ok || result.response.status >= 500 || result.end === 'deadline' || result.end === 'aborted' || signal.aborted) return undefined;
+  const where = { ip: target.ip, port: target.port, scheme: target.scheme };
+  try {
+    await context.limiter.take(target.ip, signal);
+  } catch {
+    return undefined;
+  }
+  const limits = { ...limitsOf(context), maxBodyBytes: Math.min(context.config.maxBodyBytes, FAVICON_MAX_BYTES) };
+  const reply = await httpBytesExchange(target, target.scheme === 'https', '/favicon.ico', limits, signal);
+  if (!reply.ok) {
+    log.debug({ ...where, detail: reply.detail, elapsedMs: reply.elapsedMs }, 'favicon request failed');
+    return undefined;
+  }
+  if (reply.status !== 200 || reply.body.length === 0 || reply.truncated) {
+    log.debug({ ...where, status: reply.status, bytes: reply.body.length, truncated: reply.truncated }, 'no usable favicon');
+    return undefined;
+  }
+  return faviconHashes(reply.body);
+}
+
 async function probeOne(target: BannerTarget, context: ProbeContext, signal: AbortSignal, log: Logger, stats: BannerStats): Promise<ProbeOutcome> {
   const fail = (reason: string, fields: Record<string, unknown>, held = false): ProbeOutcome => {
     stats.failures[reason] = (stats.failures[reason] ?? 0) + 1;
@@ -141,7 +169,8 @@ async function probeOne(target: BannerTarget, context: ProbeContext, signal: Abo
     return { observations: [rtspObservation(target, rtsp, context)], silent: false, held };
   }
   const http = result as HttpExchangeResult;
-  const observation = httpObservation(target, http, context);
+  const favicon = await fetchFavicon(target, http, context, signal, log);
+  const observation = httpObservation(target, http, context, favicon);
   const outcome = http.ok
     ? { observations: [], silent: false, held }
     : fail(http.reason, { detail: http.detail, elapsedMs: http.elapsedMs, firstBytesHex: http.stage === 'response' ? http.firstBytesHex : undefined }, held);

@@ -32,22 +32,9 @@ export function parseHttpResponse(bytes: Uint8Array, options: HttpParseOptions =
     const head = parseResponseHead(bytes, 'HTTP');
     if (!head.ok) return rejected(head.reason);
     const { version, status, reason, headers, bodyOffset } = head.value;
-    let truncated = options.truncated === true || bodyOffset === undefined;
-    let bodyBytes: Uint8Array = bodyOffset === undefined ? new Uint8Array(0) : bytes.subarray(bodyOffset);
-    if (bodyOffset !== undefined && isChunked(headers)) {
-      const chunked = decodeChunked(bytes, bodyOffset);
-      // Broken chunk framing: show the bytes as they came rather than nothing.
-      if (!chunked.malformed || chunked.data.length > 0) {
-        bodyBytes = chunked.data;
-        if (!chunked.complete) truncated = true;
-      }
-    } else {
-      const declared = contentLengthOf(headers);
-      if (declared !== undefined) {
-        if (bodyBytes.length < declared) truncated = true;
-        else bodyBytes = bodyBytes.subarray(0, declared);
-      }
-    }
+    const raw = responseBodyBytes(bytes, headers, bodyOffset, options.truncated === true);
+    const bodyBytes = raw.bodyBytes;
+    let truncated = raw.truncated;
     let body: string | undefined = bodyBytes.length > 0 ? sanitizeText(decodeUtf8(bodyBytes)) : undefined;
     if (body !== undefined && options.maxBodyChars !== undefined && body.length > options.maxBodyChars) {
       body = capChars(body, options.maxBodyChars);
@@ -62,6 +49,35 @@ export function parseHttpResponse(bytes: Uint8Array, options: HttpParseOptions =
     // Defence in depth: the readers above are written not to throw; if one does, the bytes are still only data.
     return rejected(`unreadable HTTP response: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * The body's bytes after transfer decoding (chunked, or cut at Content-Length), and whether they are incomplete:
+ * cut by our cap or deadline (`readTruncated`), head not finished, or shorter than the device declared.
+ */
+export function responseBodyBytes(
+  bytes: Uint8Array,
+  headers: Record<string, string>,
+  bodyOffset: number | undefined,
+  readTruncated: boolean,
+): { bodyBytes: Uint8Array; truncated: boolean } {
+  let truncated = readTruncated || bodyOffset === undefined;
+  let bodyBytes: Uint8Array = bodyOffset === undefined ? new Uint8Array(0) : bytes.subarray(bodyOffset);
+  if (bodyOffset !== undefined && isChunked(headers)) {
+    const chunked = decodeChunked(bytes, bodyOffset);
+    // Broken chunk framing: show the bytes as they came rather than nothing.
+    if (!chunked.malformed || chunked.data.length > 0) {
+      bodyBytes = chunked.data;
+      if (!chunked.complete) truncated = true;
+    }
+  } else {
+    const declared = contentLengthOf(headers);
+    if (declared !== undefined) {
+      if (bodyBytes.length < declared) truncated = true;
+      else bodyBytes = bodyBytes.subarray(0, declared);
+    }
+  }
+  return { bodyBytes, truncated };
 }
 
 /**
