@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CAMAUDIT_ERR_SCANNING_DISABLED: 'this server was started without ranges it may scan',
   CAMAUDIT_ERR_INTERNAL: 'an unexpected fault inside camaudit (a bug; the log has the details)',
   CAMAUDIT_ERR_TIMEOUT: 'a network exchange did not finish within its time bound',
+  CAMAUDIT_ERR_CREDENTIALS: 'the credentials file could not be read or is not valid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

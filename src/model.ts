@@ -94,6 +94,8 @@ export interface OnvifSection {
   deviceInformation?: Record<string, string>;
   /** Whether GetDeviceInformation needed credentials (and whether configured ones were used). */
   deviceInformationAuth?: 'none' | 'configured' | 'refused';
+  /** How the configured credentials were accepted: HTTP Digest (RFC 7616) or a WS-Security UsernameToken. */
+  deviceInformationAuthScheme?: 'http-digest' | 'ws-usernametoken';
   systemDateAndTime?: string;
   /** Namespace → XAddr from GetServices or GetCapabilities. */
   services?: Record<string, string>;

@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
+import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './unicast-pool.js';
 
 /** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
 export const DEFAULT_SEND_COUNT = 2;
@@ -132,6 +133,27 @@ export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['conf
   return times.multicastStartedAtMs === undefined ? afterLastSend : Math.max(times.multicastStartedAtMs + config.listenWindowMs, afterLastSend);
 }
 
+/** Opens the sockets of a unicast sweep (udp.ts and the mDNS session); undefined when none could bind. */
+export async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
+  const opened: Socket[] = [];
+  for (let index = 0; index < UNICAST_POOL_SIZE; index++) {
+    const socket = await open(index);
+    if (socket !== undefined) opened.push(socket);
+  }
+  return createUnicastPool(opened, log);
+}
+
+/**
+ * After the last unicast send: let what libuv still queues (behind probes waiting on ARP) leave, within
+ * NEIGHBOUR_RESOLUTION_BOUND_MS, and count the grace from when the last datagram really left.
+ */
+export async function drainUnicast(pool: UnicastPool | undefined, times: SendTimes, signal: AbortSignal, log: Logger): Promise<void> {
+  if (pool === undefined) return;
+  const stillQueued = await pool.drain(NEIGHBOUR_RESOLUTION_BOUND_MS, signal);
+  if (stillQueued > 0) log.warn({ stillQueued, boundMs: NEIGHBOUR_RESOLUTION_BOUND_MS }, 'unicast probes still queued behind unresolved addresses; they are dropped');
+  times.lastSendAtMs = Math.max(times.lastSendAtMs, pool.lastSentAtMs() ?? 0);
+}
+
 /**
  * Send `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host of
  * `scope.cidrs`; yield the replies until the listen deadline (`listenDeadline`) or abort.
@@ -212,7 +234,7 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
       }
     }
   }
-  const unicastSocket = scope.cidrs.length > 0 ? await openSocket({ unicast: scope.cidrs.length }, { port: 0 }, receive('unicast', undefined)) : undefined;
+  const unicastPool = scope.cidrs.length > 0 ? await openUnicastPool(log, (index) => openSocket({ unicast: scope.cidrs.length, socket: index }, { port: 0 }, receive('unicast', undefined))) : undefined;
 
   const send = (socket: Socket, destination: string, probe: Buffer): void => {
     if (finished) return;
@@ -243,7 +265,7 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
     }
   };
   const sendUnicast = async (): Promise<void> => {
-    if (unicastSocket === undefined) return;
+    if (unicastPool === undefined) return;
     for (let round = 0; round < unicastSendCount && !finished; round++) {
       // Overlapping ranges are merged, so no host is probed twice in one round.
       for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
@@ -252,7 +274,10 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
         if (round > 0 && answered.has(host)) continue;
         for (const probe of options.probes) {
           await limiter.take(host, signal);
-          send(unicastSocket, host, probe);
+          if (finished) return;
+          await unicastPool.send(probe, options.port, host, signal, (error) => {
+            if (error) log.debug({ err: error, destination: host }, 'probe send failed');
+          });
           sent(false);
         }
       }
@@ -261,9 +286,10 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
   };
   const sendAll = async (): Promise<void> => {
     await Promise.all([sendMulticast(), sendUnicast()]);
+    await drainUnicast(unicastPool, times, signal, log);
   };
 
-  if (multicastSockets.length === 0 && unicastSocket === undefined) {
+  if (multicastSockets.length === 0 && unicastPool === undefined) {
     // Nothing could be sent, so there is nothing to wait for; the finally below still closes what was opened.
     log.debug('no interface and no range to probe');
     finished = true;

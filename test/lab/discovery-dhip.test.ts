@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseDhipConfig } from './device/responders/dhip.js';
-import { runChannel } from './drivers/run-channel-client.js';
+import { expectEndedWithItsWindow, observationsOfExactly, runChannel } from './drivers/run-channel-client.js';
 import { startLab, type Lab, type LabDevice } from './lab.js';
 import { labGate } from './gate.js';
 
@@ -12,7 +12,6 @@ const runLab = labGate('DHIP');
 
 const LISTEN_WINDOW_MS = 1500;
 const ROUTED_CIDR = '10.231.20.0/24';
-const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
 
 const answersDhip = (device: LabDevice): boolean => device.profile.protocols.dhip !== undefined;
 
@@ -54,27 +53,23 @@ describe.runIf(runLab)('dhip channel in the lab', () => {
     const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS });
     const reachable = lab.devices.filter((device) => answersDhip(device) && device.segment !== 'routed');
     expect(reachable.map((device) => device.name)).toContain('dahua-ipc');
-    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
-    for (const device of reachable) {
-      const observation = run.observations.find((item) => item.ip === device.ip);
+    for (const { device, observation } of observationsOfExactly(run, reachable)) {
       checkDevice(observation, device);
       expect(observation).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
     }
     expect(run.interfaces.sort()).toEqual(['eth0', 'eth1']);
-    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+    expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
   }, 60_000);
 
   it('finds the routed Dahua by unicast search, given its range (spaced JSON with escaped slashes parsed)', async () => {
     const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none' });
     const routed = lab.devices.filter((device) => device.segment === 'routed' && answersDhip(device));
     expect(routed.map((device) => device.name)).toContain('routed-dahua');
-    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
-    for (const device of routed) {
-      const observation = run.observations.find((item) => item.ip === device.ip);
+    for (const { device, observation } of observationsOfExactly(run, routed)) {
       checkDevice(observation, device);
-      expect(observation?.transport).toBe('unicast');
-      expect((observation?.dhip?.IPv6Address as Record<string, unknown> | undefined)?.LinkLocalAddress).toMatch(/^fe80::.*\/64$/);
+      expect(observation.transport).toBe('unicast');
+      expect((observation.dhip?.IPv6Address as Record<string, unknown> | undefined)?.LinkLocalAddress).toMatch(/^fe80::.*\/64$/);
     }
-    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+    expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseSadpConfig } from './device/responders/sadp.js';
-import { runChannel } from './drivers/run-channel-client.js';
+import { expectEndedWithItsWindow, observationsOfExactly, runChannel } from './drivers/run-channel-client.js';
 import { startLab, type Lab, type LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import type { DeviceProfile } from './profile.js';
@@ -14,8 +14,6 @@ const runLab = labGate('SADP');
 
 const LISTEN_WINDOW_MS = 1500;
 const ROUTED_CIDR = '10.231.20.0/24';
-/** Two send rounds 250 ms apart, the listen window, and room for tsx start-up on a loaded two-core machine. */
-const DURATION_BOUND_MS = LISTEN_WINDOW_MS + 1500;
 
 /**
  * A Hikvision that sends its ProbeMatch to the group (239.255.255.250:37020) instead of to the prober, as
@@ -73,9 +71,7 @@ describe.runIf(runLab)('sadp channel in the lab', () => {
     const reachable = lab.devices.filter((device) => answersSadp(device) && device.segment !== 'routed');
     expect(reachable.map((device) => device.segment)).toEqual(expect.arrayContaining(['lan', 'lan2']));
     expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'hik-noonvif', 'lts-ipc', 'lan2-hik', 'hik-groupreply']));
-    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
-    for (const device of reachable) {
-      const observation = run.observations.find((item) => item.ip === device.ip);
+    for (const { device, observation } of observationsOfExactly(run, reachable)) {
       checkDevice(observation, device);
       expect(observation).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
     }
@@ -83,19 +79,17 @@ describe.runIf(runLab)('sadp channel in the lab', () => {
     expect(run.observations.find((item) => item.ip === lab.devices.find((device) => device.name === 'lts-ipc')?.ip)?.sadp).toMatchObject({ OEMInfo: 'LTS', DetailOEMCode: '2' });
     expect(run.observations.find((item) => item.ip === lab.devices.find((device) => device.name === 'hik-ipc')?.ip)?.sadp).toMatchObject({ DetailOEMCode: '1', HCPlatformEnable: 'flase' });
     expect(run.interfaces.sort()).toEqual(['eth0', 'eth1']);
-    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+    expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
   }, 60_000);
 
   it('finds the routed Hikvision by unicast inquiry, given its range, and nothing else there', async () => {
     const run = await runChannel(lab, ['sadp'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none' });
     const routed = lab.devices.filter((device) => device.segment === 'routed' && answersSadp(device));
     expect(routed.map((device) => device.name)).toContain('routed-hik');
-    expect(run.observations.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
-    for (const device of routed) {
-      const observation = run.observations.find((item) => item.ip === device.ip);
+    for (const { device, observation } of observationsOfExactly(run, routed)) {
       checkDevice(observation, device);
-      expect(observation?.transport).toBe('unicast');
+      expect(observation.transport).toBe('unicast');
     }
-    expect(run.durationMs).toBeLessThan(DURATION_BOUND_MS);
+    expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
   }, 60_000);
 });

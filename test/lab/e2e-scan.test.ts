@@ -2,17 +2,20 @@
 // lab's three ranges, and every emulated device must come out with the vendor, brand, covered flag and class its
 // profile expects. What each device is comes from the profiles' `expect` blocks, not from this file.
 // Then the inventory is served by the real `camaudit serve` and read over HTTP, and exported.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Device } from '../../src/model.js';
+import type { Device, Observation } from '../../src/model.js';
 import { startLab, type Lab } from './lab.js';
 import { labGate } from './gate.js';
 
 const runLab = labGate('END-TO-END');
 
 const CLI = resolve('dist/src/cli/main.js');
+/** The ONVIF login the lab's cameras know (their profiles' onvif.users), configured for the first segment only. */
+const LAN_LOGIN = { cidr: '10.231.1.0/24', username: 'admin', password: 'Lab-Onvif-1' };
 
 describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
   let lab: Lab;
@@ -26,10 +29,13 @@ describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
     workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-e2e-'));
     database = join(workDirectory, 'inventory.sqlite');
+    const credentials = join(workDirectory, 'onvif-logins.json');
+    writeFileSync(credentials, JSON.stringify([LAN_LOGIN]), { mode: 0o600 });
     lab = await startLab();
     const ranges = lab.segments.map((segment) => segment.cidr);
     const started = performance.now();
-    const result = await lab.runInScanner([process.execPath, CLI, 'scan', ...ranges.flatMap((range) => ['--cidr', range]), '--db', database, '--json'], {
+    const args = ['scan', ...ranges.flatMap((range) => ['--cidr', range]), '--db', database, '--credentials', credentials, '--json'];
+    const result = await lab.runInScanner([process.execPath, CLI, ...args], {
       timeoutMs: 120_000,
     });
     scanSeconds = (performance.now() - started) / 1000;
@@ -87,6 +93,29 @@ describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
     const ips = devices.map((device) => device.ip);
     expect(new Set(ips).size).toBe(ips.length);
     expect(scanStdErr).toContain('finished');
+  });
+
+  it('uses the configured ONVIF login inside its range only, and never logs the password', () => {
+    const store = new Database(database, { readonly: true });
+    try {
+      const rows = store.prepare("SELECT raw FROM observations WHERE source = 'onvif'").all() as { raw: string }[];
+      const onvif = rows.map((row) => JSON.parse(row.raw) as Observation);
+      let checked = 0;
+      for (const labDevice of lab.devices) {
+        const section = labDevice.profile.protocols.onvif as { anonymousDeviceInformation?: boolean } | undefined;
+        if (section === undefined) continue;
+        const observation = onvif.find((entry) => entry.ip === labDevice.ip);
+        const expected = section.anonymousDeviceInformation === true ? 'none' : labDevice.ip.startsWith('10.231.1.') ? 'configured' : 'refused';
+        expect(observation?.onvif?.deviceInformationAuth, labDevice.name).toBe(expected);
+        expect(observation?.onvif?.deviceInformation !== undefined, labDevice.name).toBe(expected !== 'refused');
+        checked += 1;
+      }
+      expect(checked).toBeGreaterThanOrEqual(5);
+    } finally {
+      store.close();
+    }
+    expect(scanStdErr).toContain('credentials: ONVIF logins for 10.231.1.0/24');
+    expect(scanStdErr).not.toContain(LAN_LOGIN.password);
   });
 
   it('serves the inventory over REST and exports it', async () => {

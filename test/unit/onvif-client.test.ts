@@ -83,6 +83,8 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
 
   async function device(overrides: Partial<OnvifResponderConfig> = {}) {
     const operations: string[] = [];
+    /** The Authorization scheme of each request ('none' when it carried no header). */
+    const authorizations: string[] = [];
     const config: OnvifResponderConfig = {
       port: 0,
       deviceInformation: { Manufacturer: 'HIKVISION', Model: '{{identity.model}}', FirmwareVersion: 'V5.5.31 build 180903', SerialNumber: 'SN1', HardwareId: '88' },
@@ -90,6 +92,8 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
       anonymousDeviceInformation: false,
       refusalStatus: 401,
       timeZone: 'UTC0',
+      authentication: 'ws-usernametoken',
+      digestRealm: 'IP Camera(C2183)',
       ...overrides,
     };
     const context: ResponderContext = {
@@ -97,12 +101,14 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
       ip: '127.0.0.1',
       mac: '44:47:cc:00:00:01',
       log: (message, fields) => {
-        if (message === 'onvif request') operations.push(`${String(fields?.operation)} ${String(fields?.status)}`);
+        if (message !== 'onvif request') return;
+        operations.push(`${String(fields?.operation)} ${String(fields?.status)}`);
+        authorizations.push(String(fields?.authorization));
       },
     };
     const server = await startOnvifServer(config, context, '127.0.0.1', 0);
     stops.push(server.stop);
-    return { url: new URL(`http://127.0.0.1:${server.port}/onvif/device_service`), operations };
+    return { url: new URL(`http://127.0.0.1:${server.port}/onvif/device_service`), operations, authorizations };
   }
 
   function clientContext(overrides: Partial<ScanConfig> = {}) {
@@ -136,6 +142,46 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
     const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));
     expect(section).toMatchObject({ deviceInformationAuth: 'configured', deviceInformation: { SerialNumber: 'SN1' } });
     expect(operations.slice(-2)).toEqual(['GetDeviceInformation 400', 'GetDeviceInformation 200']);
+  });
+
+  it('answers a Digest-only device (Hikvision "Digest" mode) with HTTP Digest, one authenticated attempt', async () => {
+    const { url, operations, authorizations } = await device({ authentication: 'digest' });
+    const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));
+    expect(section).toMatchObject({ deviceInformationAuth: 'configured', deviceInformationAuthScheme: 'http-digest', deviceInformation: { SerialNumber: 'SN1' } });
+    expect(operations.slice(-2)).toEqual(['GetDeviceInformation 401', 'GetDeviceInformation 200']);
+    expect(authorizations).toEqual(['none', 'none', 'none', 'Digest']);
+  });
+
+  it('with a wrong password tries Digest, then the UsernameToken, and stops there (two refusals, no more)', async () => {
+    const { url, operations, authorizations } = await device({ authentication: 'digest-and-ws-usernametoken' });
+    const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'wrong' }] }));
+    expect(section?.deviceInformationAuth).toBe('refused');
+    expect(section?.deviceInformationAuthScheme).toBeUndefined();
+    expect(operations.slice(-3)).toEqual(['GetDeviceInformation 401', 'GetDeviceInformation 401', 'GetDeviceInformation 401']);
+    expect(authorizations.slice(-3)).toEqual(['none', 'Digest', 'none']);
+  });
+
+  it('uses the UsernameToken on a device whose refusal carries no Digest challenge', async () => {
+    const { url, authorizations } = await device();
+    const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));
+    expect(section).toMatchObject({ deviceInformationAuth: 'configured', deviceInformationAuthScheme: 'ws-usernametoken' });
+    expect(authorizations).not.toContain('Digest');
+  });
+
+  it('sends no Authorization header to a Digest device outside the credentials range', async () => {
+    const { url, authorizations } = await device({ authentication: 'digest' });
+    const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '10.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));
+    expect(section?.deviceInformationAuth).toBe('refused');
+    expect(authorizations).toEqual(['none', 'none', 'none']);
+  });
+
+  it('sends no credentials to an XAddr naming another host than the device that answered', async () => {
+    const { url, authorizations, operations } = await device({ authentication: 'digest' });
+    // The reply came from 127.0.0.2 (inside the credentials range) but its XAddr names 127.0.0.1.
+    const section = await queryOnvifDevice(url, '127.0.0.2', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));
+    expect(section?.deviceInformationAuth).toBe('refused');
+    expect(authorizations).toEqual(['none', 'none', 'none']);
+    expect(operations.filter((entry) => entry.startsWith('GetDeviceInformation'))).toHaveLength(1);
   });
 
   it('reports refused when the configured password is wrong', async () => {

@@ -101,7 +101,7 @@ describe('DHIP module on loopback', () => {
 describe('WS-Discovery module on loopback', () => {
   it('emits the ProbeMatch once (both probe types answered) and follows the XAddr on the responder to ONVIF', async () => {
     const onvif = await startOnvifServer(
-      { port: 0, deviceInformation: { Manufacturer: 'HIKVISION', Model: '{{identity.model}}' }, users: [{ username: 'admin', password: 'pw-1' }], anonymousDeviceInformation: false, refusalStatus: 401, timeZone: 'UTC0' },
+      { port: 0, deviceInformation: { Manufacturer: 'HIKVISION', Model: '{{identity.model}}' }, users: [{ username: 'admin', password: 'pw-1' }], anonymousDeviceInformation: false, refusalStatus: 401, timeZone: 'UTC0', authentication: 'ws-usernametoken', digestRealm: 'IP Camera(C2183)' },
       responderContext, '127.0.0.1', 0,
     );
     cleanups.push(onvif.stop);

@@ -1,4 +1,5 @@
 import { resolveScanConfig } from '../../config.js';
+import { resolveCredentials } from '../../credentials-file.js';
 import { CHANNELS, type ChannelName } from '../../discovery/index.js';
 import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
@@ -29,6 +30,8 @@ Options:
   --rate N               packets per second, all channels together (default 1000)
   --host-rate N          packets per second to one host (default 40)
   --concurrency N        hosts probed by TCP at once (default 256)
+  --credentials FILE     ONVIF logins per range, JSON [{"cidr","username","password"}] (or CAMAUDIT_CREDENTIALS_FILE);
+                         sent only to devices inside their range, only after a device refused without them
   --json                 print the devices as JSON instead of a table
   --fail-on-covered      exit 3 when a covered (Hikvision, Dahua, ...) device was found`;
 
@@ -49,11 +52,17 @@ export const scanCommand: Command = {
       rate: { type: 'string' },
       'host-rate': { type: 'string' },
       concurrency: { type: 'string' },
+      credentials: { type: 'string' },
       json: { type: 'boolean', default: false },
       'fail-on-covered': { type: 'boolean', default: false },
     });
     const channels = (values.channels?.split(',').map((name) => name.trim()).filter(Boolean) ?? [...CHANNELS]) as ChannelName[];
+    const log = createRootLogger();
+    const credentials = resolveCredentials(values.credentials, log);
+    // Said at the default log level too: the user should see that logins will be sent, and to which ranges.
+    if (credentials.length > 0) process.stderr.write(`credentials: ONVIF logins for ${credentials.map((entry) => entry.cidr).join(', ')} (sent only inside those ranges)\n`);
     const config = resolveScanConfig({
+      credentials,
       site: values.site,
       agent: values.agent,
       listenWindowMs: numberFlag('listen-window', values['listen-window']),
@@ -66,7 +75,6 @@ export const scanCommand: Command = {
     if (values.cidr.length === 0 && values['no-multicast']) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--no-multicast needs at least one --cidr');
     }
-    const log = createRootLogger();
     const inventory = openDefaultInventory(values.db, log);
     const progress = createProgress(process.stderr);
     const abort = new AbortController();

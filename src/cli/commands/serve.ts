@@ -1,4 +1,5 @@
 import { resolveScanConfig } from '../../config.js';
+import { resolveCredentials } from '../../credentials-file.js';
 import { CHANNELS } from '../../discovery/index.js';
 import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
@@ -21,7 +22,8 @@ Options:
   --token TOKEN        API token (or CAMAUDIT_API_TOKEN)
   --allow-cidr RANGE   range POST /scans and scheduled scans may cover (repeatable); none = the API cannot scan
   --scan-every DURATION  scan the allowed ranges on a schedule (e.g. 30m, 6h); one scan at a time
-  --no-multicast       scheduled and API scans probe the ranges by unicast only`;
+  --no-multicast       scheduled and API scans probe the ranges by unicast only
+  --credentials FILE   ONVIF logins per range for those scans (see camaudit scan --help; or CAMAUDIT_CREDENTIALS_FILE)`;
 
 export const serveCommand: Command = {
   usage: USAGE,
@@ -34,11 +36,12 @@ export const serveCommand: Command = {
       'allow-cidr': { type: 'string', multiple: true, default: [] },
       'scan-every': { type: 'string' },
       'no-multicast': { type: 'boolean', default: false },
+      credentials: { type: 'string' },
     });
     const port = numberFlag('port', values.port) ?? DEFAULT_API_PORT;
     const token = values.token ?? process.env.CAMAUDIT_API_TOKEN ?? undefined;
     const log = createRootLogger(process.env.CAMAUDIT_LOG_LEVEL ?? 'info');
-    const config = resolveScanConfig();
+    const config = resolveScanConfig({ credentials: resolveCredentials(values.credentials, log) });
     const allowedCidrs = values['allow-cidr'];
     const everyMs = values['scan-every'] !== undefined ? parseDuration(values['scan-every']) : undefined;
     if (everyMs !== undefined && allowedCidrs.length === 0) {

@@ -13,7 +13,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, listenDeadline, openUdpSocket, type SendTimes } from '../udp.js';
+import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, type SendTimes } from '../udp.js';
+import type { UnicastPool } from '../unicast-pool.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
 
@@ -36,10 +37,10 @@ export interface MdnsSessionOptions {
   sendGapMs?: number;
 }
 
-/** Where a follow-up question goes: the group on one interface, or one host by unicast. */
+/** Where a follow-up question goes: the group on one interface (its socket), or one host by unicast (the pool). */
 interface Route {
   key: string;
-  socket: Socket;
+  socket: Socket | 'unicast';
   destination: string;
   asked: Set<string>;
   pending: MdnsQuestion[];
@@ -77,14 +78,16 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   };
 
   const send = (route: Route, message: Buffer, questionNames: readonly string[]): Promise<void> => {
-    const unicast = route.key.startsWith('unicast:');
+    const unicast = route.socket === 'unicast';
+    const onSent = (error: Error | null): void => {
+      if (error) log.debug({ err: error, destination: route.destination, questions: questionNames }, 'mdns query send failed');
+    };
     return limiter
       .take(unicast ? route.destination : options.group, signal)
-      .then(() => {
+      .then(async () => {
         if (finished) return;
-        route.socket.send(message, options.port, route.destination, (error) => {
-          if (error) log.debug({ err: error, destination: route.destination, questions: questionNames }, 'mdns query send failed');
-        });
+        if (route.socket === 'unicast') await unicastPool?.send(message, options.port, route.destination, signal, onSent);
+        else route.socket.send(message, options.port, route.destination, onSent);
         sent(!unicast);
       })
       .catch(() => log.trace({ destination: route.destination }, 'mdns query not sent: scan aborted'));
@@ -120,14 +123,14 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     }
   };
 
-  let unicastSocket: Socket | undefined;
+  let unicastPool: UnicastPool | undefined;
   /** Follow-ups to a host found by unicast go back to it by unicast; routes are made only for hosts that answered. */
   const unicastRoute = (host: string): Route | undefined => {
-    if (unicastSocket === undefined) return undefined;
+    if (unicastPool === undefined) return undefined;
     const key = `unicast:${host}`;
     let route = routes.get(key);
     if (route === undefined) {
-      route = { key, socket: unicastSocket, destination: host, asked: new Set(), pending: [], flushScheduled: false };
+      route = { key, socket: 'unicast', destination: host, asked: new Set(), pending: [], flushScheduled: false };
       routes.set(key, route);
     }
     return route;
@@ -190,7 +193,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
         }
       }
     }
-    if (scope.cidrs.length > 0) unicastSocket = await openSocket({ unicast: scope.cidrs.length }, { port: 0 }, false, receive('unicast', undefined));
+    if (scope.cidrs.length > 0) unicastPool = await openUnicastPool(log, (index) => openSocket({ unicast: scope.cidrs.length, socket: index }, { port: 0 }, false, receive('unicast', undefined)));
     const multicastRoutes = [...routes.values()];
 
     const browse = buildBrowseQuery(options.browseTypes, { unicastResponse: true });
@@ -205,15 +208,16 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       }
     };
     const unicastSweep = async (): Promise<void> => {
-      const socket = unicastSocket;
-      if (socket === undefined) return;
+      const pool = unicastPool;
+      if (pool === undefined) return;
       for (let round = 0; round < DEFAULT_UNICAST_SEND_COUNT && !finished; round++) {
         for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
           if (finished) break;
           // A host that already answered needs no second round.
           if (round > 0 && senders.has(host)) continue;
           await limiter.take(host, signal);
-          socket.send(browse, options.port, host, (error) => {
+          if (finished) break;
+          await pool.send(browse, options.port, host, signal, (error) => {
             if (error) log.debug({ err: error, host }, 'mdns unicast query failed');
           });
           sent(false);
@@ -222,6 +226,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       }
     };
     await Promise.all([multicastRounds(), unicastSweep()]);
+    await drainUnicast(unicastPool, times, signal, log);
     const remainingMs = listenDeadline(times, config) - performance.now();
     if (remainingMs > 0) await sleep(remainingMs, undefined, { signal });
   } catch (error) {

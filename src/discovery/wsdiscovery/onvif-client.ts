@@ -8,15 +8,20 @@ import type { Credentials } from '../../config.js';
 import type { OnvifSection } from '../../model.js';
 import type { ProbeContext } from '../types.js';
 import { cidrContains } from '../../net/cidr.js';
+import { digestAuthorization, parseDigestChallenge } from '../http-digest.js';
 import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './onvif-parse.js';
 import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken } from './onvif-soap.js';
 
 /** WS-Security nonce length used by ONVIF clients (16 random bytes). */
 const NONCE_BYTES = 16;
+/** HTTP Digest client nonce: 8 random bytes, as hex. */
+const CNONCE_BYTES = 8;
 
 export interface SoapExchange {
   status: number;
   body: Buffer;
+  /** The WWW-Authenticate value of a refusal (several headers comma-joined by Node), for HTTP Digest. */
+  wwwAuthenticate?: string;
 }
 
 type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
@@ -32,8 +37,11 @@ export class OnvifBoundExceeded extends Error {
   }
 }
 
-/** POST one SOAP envelope; resolves with status and body, rejects on timeout, abort, oversize or socket error. */
-export function postSoap(url: URL, operation: OnvifOperation, envelope: string, context: ClientContext): Promise<SoapExchange> {
+/**
+ * POST one SOAP envelope, with an HTTP Authorization value when given; resolves with status and body, rejects on
+ * timeout, abort, oversize or socket error.
+ */
+export function postSoap(url: URL, operation: OnvifOperation, envelope: string, context: ClientContext, authorization?: string): Promise<SoapExchange> {
   const { config } = context;
   const payload = Buffer.from(envelope, 'utf8');
   // One absolute deadline from connect to last byte: a device trickling a byte at a time cannot extend it.
@@ -62,6 +70,7 @@ export function postSoap(url: URL, operation: OnvifOperation, envelope: string, 
           'content-type': `application/soap+xml; charset=utf-8; action="${onvifAction(operation)}"`,
           'content-length': payload.length,
           connection: 'close',
+          ...(authorization === undefined ? {} : { authorization }),
         },
       },
       (incoming) => {
@@ -75,7 +84,8 @@ export function postSoap(url: URL, operation: OnvifOperation, envelope: string, 
         incoming.on('end', () => {
           if (settled) return;
           settled = true;
-          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks) });
+          const wwwAuthenticate = incoming.headers['www-authenticate'];
+          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks), ...(wwwAuthenticate === undefined ? {} : { wwwAuthenticate }) });
         });
         incoming.on('error', fail);
         incoming.on('close', () => fail(new Error('ONVIF response ended early')));
@@ -102,9 +112,16 @@ function credentialsFor(ip: string, credentials: readonly Credentials[]): Creden
   });
 }
 
+/** How the configured credentials went with GetDeviceInformation: sent as one scheme, or as the other. */
+type Authentication = { token?: UsernameToken; authorization?: string };
+type AuthenticationScheme = NonNullable<OnvifSection['deviceInformationAuthScheme']>;
+
 /**
  * GetSystemDateAndTime and GetCapabilities (both answered without credentials, ONVIF PRE_AUTH), then
- * GetDeviceInformation without credentials, and with a UsernameToken digest only if refused and configured.
+ * GetDeviceInformation without credentials. Only if the device refuses and the user configured credentials for a
+ * range holding it are they sent: as HTTP Digest first when the refusal carried a Digest challenge (ONVIF Core
+ * §5.12.1; Hikvision's "Digest" mode accepts nothing else), else, or if Digest is refused, as a WS-Security
+ * UsernameToken digest. At most two attempts per scan, since firmware locks an address out after a few failures.
  * Returns undefined when the device answered none of them.
  */
 export async function queryOnvifDevice(url: URL, ip: string, context: ClientContext): Promise<OnvifSection | undefined> {
@@ -112,16 +129,17 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
   const port = url.port === '' ? 80 : Number(url.port);
   // Set once the device held an exchange past our time or size bound: no further call is made to it.
   let givenUp = false;
-  const call = async (operation: OnvifOperation, token?: UsernameToken): Promise<{ status: number; reply?: OnvifReply; reason?: string }> => {
+  const call = async (operation: OnvifOperation, authentication: Authentication): Promise<{ status: number; reply?: OnvifReply; reason?: string; wwwAuthenticate?: string }> => {
     await context.limiter.take(ip, context.signal);
-    const exchange = await postSoap(url, operation, buildOnvifRequest(operation, token), context);
+    const exchange = await postSoap(url, operation, buildOnvifRequest(operation, authentication.token), context, authentication.authorization);
     const result = parseOnvifEnvelope(exchange.body, context.config.maxXmlBytes);
-    return result.ok ? { status: exchange.status, reply: result.value } : { status: exchange.status, reason: result.reason };
+    const challenge = exchange.wwwAuthenticate === undefined ? {} : { wwwAuthenticate: exchange.wwwAuthenticate };
+    return result.ok ? { status: exchange.status, reply: result.value, ...challenge } : { status: exchange.status, reason: result.reason, ...challenge };
   };
-  const attempt = async <T>(operation: OnvifOperation, read: (reply: OnvifReply) => T | undefined, token?: UsernameToken) => {
+  const attempt = async <T>(operation: OnvifOperation, read: (reply: OnvifReply) => T | undefined, authentication: Authentication = {}) => {
     if (givenUp) return { status: 0, value: undefined, reply: undefined };
     try {
-      const outcome = await call(operation, token);
+      const outcome = await call(operation, authentication);
       if (outcome.reply === undefined) {
         log.debug({ operation, status: outcome.status, reason: outcome.reason }, 'onvif reply unreadable');
         // An empty body (a bare 401 or 500) is an answer without a document, not a refused input.
@@ -167,23 +185,41 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
     section.deviceInformation = anonymous.value;
     section.deviceInformationAuth = 'none';
   } else if ((anonymous.reply !== undefined && isAuthorizationFault(anonymous.reply)) || anonymous.status === 401) {
-    const configured = credentialsFor(ip, context.config.credentials);
-    if (configured === undefined) {
-      section.deviceInformationAuth = 'refused';
-    } else {
-      const token: UsernameToken = {
-        username: configured.username,
-        password: configured.password,
-        nonce: randomBytes(NONCE_BYTES),
-        created: new Date(Date.now() + clockOffsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    // Credentials go only to the address they were configured for: never to an XAddr naming another host.
+    const configured = url.hostname === ip ? credentialsFor(ip, context.config.credentials) : undefined;
+    section.deviceInformationAuth = 'refused';
+    if (configured !== undefined) {
+      const viaDigest = (): Authentication | undefined => {
+        if (anonymous.status !== 401 || anonymous.wwwAuthenticate === undefined) return undefined;
+        const challenge = parseDigestChallenge(anonymous.wwwAuthenticate);
+        if (!challenge.ok) {
+          log.debug({ reason: challenge.reason }, 'onvif refusal carries no Digest challenge we can answer');
+          return undefined;
+        }
+        const answer = { username: configured.username, password: configured.password, method: 'POST', uri: `${url.pathname}${url.search}`, cnonce: randomBytes(CNONCE_BYTES).toString('hex'), nonceCount: 1 };
+        return { authorization: digestAuthorization(challenge.value, answer) };
       };
-      const authenticated = await attempt('GetDeviceInformation', readInformation, token);
-      if (authenticated.value !== undefined) {
-        section.deviceInformation = authenticated.value;
-        section.deviceInformationAuth = 'configured';
-      } else {
-        section.deviceInformationAuth = 'refused';
-        log.info({ status: authenticated.status }, 'onvif device refused the configured credentials');
+      const viaUsernameToken = (): Authentication => ({
+        token: {
+          username: configured.username,
+          password: configured.password,
+          nonce: randomBytes(NONCE_BYTES),
+          created: new Date(Date.now() + clockOffsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      });
+      const digest = viaDigest();
+      const schemes: Array<{ scheme: AuthenticationScheme; authentication: () => Authentication }> = [];
+      if (digest !== undefined) schemes.push({ scheme: 'http-digest', authentication: () => digest });
+      schemes.push({ scheme: 'ws-usernametoken', authentication: viaUsernameToken });
+      for (const { scheme, authentication } of schemes) {
+        const authenticated = await attempt('GetDeviceInformation', readInformation, authentication());
+        if (authenticated.value !== undefined) {
+          section.deviceInformation = authenticated.value;
+          section.deviceInformationAuth = 'configured';
+          section.deviceInformationAuthScheme = scheme;
+          break;
+        }
+        log.info({ status: authenticated.status, scheme }, 'onvif device refused the configured credentials');
       }
     }
   }

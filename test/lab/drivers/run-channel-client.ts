@@ -1,9 +1,10 @@
 // Test-side half of run-channel.ts: runs the driver in the lab's scanner namespace and returns what it printed.
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { ScanConfig } from '../../../src/config.js';
 import type { Observation } from '../../../src/model.js';
 import type { LocalInterface } from '../../../src/discovery/types.js';
-import type { Lab } from '../lab.js';
+import type { Lab, LabDevice } from '../lab.js';
 import type { DeviceProfile } from '../profile.js';
 
 const DRIVER = fileURLToPath(new URL('./run-channel.ts', import.meta.url));
@@ -57,6 +58,28 @@ export function runChannel(
 ): Promise<ChannelRun> {
   const { cidrs, interfaces, ...config } = options;
   return runChannels(lab, { channels, config, ...(cidrs ? { cidrs } : {}), ...(interfaces ? { interfaces } : {}) });
+}
+
+/**
+ * Asserts that the run observed exactly `devices` (compared by address, so a missing or an extra answer fails) and
+ * pairs each device with its observation, in the order of `devices`.
+ */
+export function observationsOfExactly(run: ChannelRun, devices: readonly LabDevice[]): Array<{ device: LabDevice; observation: Observation }> {
+  expect(run.observations.map((observation) => observation.ip).sort()).toEqual(devices.map((device) => device.ip).sort());
+  return devices.map((device) => {
+    const observation = run.observations.find((item) => item.ip === device.ip);
+    if (!observation) throw new Error(`no observation of ${device.name} (${device.ip})`);
+    return { device, observation };
+  });
+}
+
+/**
+ * A channel run ends when its listen window does. This is a behaviour bound, not a speed target (those are
+ * `npm run bench`'s figures): a run that outlives its window by a whole window has hung on a device, or ran its
+ * channels one after another instead of at once.
+ */
+export function expectEndedWithItsWindow(run: ChannelRun, listenWindowMs: number): void {
+  expect(run.durationMs).toBeLessThan(2 * listenWindowMs);
 }
 
 /**
