@@ -16,6 +16,20 @@ export interface InterfaceSources {
 }
 
 /**
+ * This host's own non-loopback IPv4 addresses. A unicast sweep of a range holding the scanner probes the scanner
+ * itself, and its group listener then hears its own probe as if another scanner had sent one: UDP channels skip
+ * these addresses. Loopback is left in, so tests can run devices on 127.0.0.1.
+ */
+export function ownLanAddresses(list: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces): Set<string> {
+  return new Set(
+    Object.values(list())
+      .flatMap((entries) => entries ?? [])
+      .filter((info) => info.family === 'IPv4' && !info.internal)
+      .map((info) => info.address),
+  );
+}
+
+/**
  * Up, non-internal IPv4 interfaces, one entry per address. With `selected`, exactly the named interfaces (in
  * that order); an unknown name, or one without a usable IPv4 address, is an error rather than a silent skip,
  * because the user asked for it. Loopback is refused even when named: multicast discovery needs a LAN.

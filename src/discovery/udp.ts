@@ -21,6 +21,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
+import { ownLanAddresses } from './interfaces.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
 import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './unicast-pool.js';
 
@@ -184,9 +185,12 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
   };
   const answered = new Set<string>();
   const sockets: Socket[] = [];
+  const ownAddresses = ownLanAddresses();
 
   const receive = (transport: UdpReply['transport'], fixedInterface: string | undefined) => (data: Buffer, remote: RemoteInfo) => {
     if (finished) return;
+    // Our own probes (the group listener hears those sent to our address) are not replies.
+    if (ownAddresses.has(remote.address)) return;
     if (data.length > maxDatagramBytes) {
       log.debug({ from: remote.address, bytes: data.length, maxDatagramBytes }, 'oversized datagram dropped');
       return;
@@ -270,8 +274,8 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
       // Overlapping ranges are merged, so no host is probed twice in one round.
       for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
         if (finished) return;
-        // A host that already answered needs no second round.
-        if (round > 0 && answered.has(host)) continue;
+        // A host that already answered needs no second round; this host is no device to discover.
+        if ((round > 0 && answered.has(host)) || ownAddresses.has(host)) continue;
         for (const probe of options.probes) {
           await limiter.take(host, signal);
           if (finished) return;

@@ -93,6 +93,8 @@ describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
     const ips = devices.map((device) => device.ip);
     expect(new Set(ips).size).toBe(ips.length);
     expect(scanStdErr).toContain('finished');
+    // The lab runs no other scanner: a probe "from another scanner" would be our own, heard back.
+    expect(scanStdErr).not.toMatch(/another scanner/);
   });
 
   it('uses the configured ONVIF login inside its range only, and never logs the password', () => {

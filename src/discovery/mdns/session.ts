@@ -11,6 +11,7 @@
 // Every record heard is kept per sender; follow-ups go out during the listen window and never extend it.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ownLanAddresses } from '../interfaces.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
 import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, type SendTimes } from '../udp.js';
@@ -61,6 +62,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   const senders = new Map<string, MdnsSender>();
   const sockets: Socket[] = [];
   const routes = new Map<string, Route>();
+  const ownAddresses = ownLanAddresses();
   // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
   checkScope(scope.cidrs, config.maxScopeAddresses);
   if (scope.interfaces.length === 0 && scope.cidrs.length === 0) return [];
@@ -213,8 +215,8 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       for (let round = 0; round < DEFAULT_UNICAST_SEND_COUNT && !finished; round++) {
         for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
           if (finished) break;
-          // A host that already answered needs no second round.
-          if (round > 0 && senders.has(host)) continue;
+          // A host that already answered needs no second round; this host is no device to discover.
+          if ((round > 0 && senders.has(host)) || ownAddresses.has(host)) continue;
           await limiter.take(host, signal);
           if (finished) break;
           await pool.send(browse, options.port, host, signal, (error) => {
