@@ -141,7 +141,8 @@ export async function openUnicastPool(log: Logger, open: (index: number) => Prom
     const socket = await open(index);
     if (socket !== undefined) opened.push(socket);
   }
-  return createUnicastPool(opened, log);
+  // The error message names the destination ("send ECANCELED 10.0.0.7:3702").
+  return createUnicastPool(opened, log, (error) => log.debug({ err: error }, 'unicast probe send failed'));
 }
 
 /**
@@ -278,10 +279,10 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
         if ((round > 0 && answered.has(host)) || ownAddresses.has(host)) continue;
         for (const probe of options.probes) {
           await limiter.take(host, signal);
+          const room = unicastPool.ready(signal);
+          if (room !== undefined) await room;
           if (finished) return;
-          await unicastPool.send(probe, options.port, host, signal, (error) => {
-            if (error) log.debug({ err: error, destination: host }, 'probe send failed');
-          });
+          unicastPool.send(probe, options.port, host);
           sent(false);
         }
       }

@@ -31,39 +31,61 @@ interface PooledSocket {
   socket: Socket;
   /** Sends handed to the socket whose callback has not run: queued in libuv (kernel buffer full). */
   queued: number;
+  /** The one send callback of this socket (no closure per datagram: a /16 sweep sends 650,000 of them). */
+  onSent: (error: Error | null) => void;
 }
 
 export interface UnicastPool {
   /**
-   * Hands `data` to the least busy socket, waiting while every socket has a queue. Resolves when handed over;
-   * `onSent` runs when the kernel took the datagram or refused it.
+   * Resolves when some socket can take a datagram without queueing; undefined (no promise, no wait) when one can
+   * already. Call before each `send`.
    */
-  send(data: Buffer, port: number, host: string, signal: AbortSignal, onSent?: (error: Error | null) => void): Promise<void>;
+  ready(signal: AbortSignal): Promise<void> | undefined;
+  /** Hands `data` to the least busy socket now; a send that fails reaches the pool's `onError`. */
+  send(data: Buffer, port: number, host: string): void;
   /** Waits until nothing is queued, at most `boundMs`; resolves with how many datagrams are still queued. */
   drain(boundMs: number, signal: AbortSignal): Promise<number>;
   /** When the kernel last took a datagram of this pool (performance.now() clock), or undefined. */
   lastSentAtMs(): number | undefined;
 }
 
-/** Wraps sockets already opened and bound (the caller closes them). Returns undefined for an empty list. */
-export function createUnicastPool(sockets: readonly Socket[], log: Logger): UnicastPool | undefined {
+/**
+ * Wraps sockets already opened and bound (the caller closes them). Returns undefined for an empty list. `onError`
+ * hears every failed send (the error names the destination).
+ */
+export function createUnicastPool(sockets: readonly Socket[], log: Logger, onError: (error: Error) => void): UnicastPool | undefined {
   if (sockets.length === 0) return undefined;
+  let waiters: (() => void)[] = [];
+  let lastSentAtMs: number | undefined;
+  const wakeAll = (): void => {
+    if (waiters.length === 0) return;
+    const ready = waiters;
+    waiters = [];
+    for (const wake of ready) wake();
+  };
   const pool: PooledSocket[] = sockets.map((socket) => {
     try {
       socket.setSendBufferSize(UNICAST_SEND_BUFFER_BYTES);
     } catch (error) {
       log.debug({ err: error }, 'could not enlarge a unicast socket send buffer; the pool still spreads the load');
     }
-    return { socket, queued: 0 };
+    const entry: PooledSocket = {
+      socket,
+      queued: 0,
+      onSent: (error) => {
+        entry.queued -= 1;
+        if (error) onError(error);
+        else lastSentAtMs = performance.now();
+        wakeAll();
+      },
+    };
+    return entry;
   });
-  let waiters: (() => void)[] = [];
-  let lastSentAtMs: number | undefined;
-  const wakeAll = (): void => {
-    const ready = waiters;
-    waiters = [];
-    for (const wake of ready) wake();
+  const leastQueued = (): PooledSocket => {
+    let best = pool[0] as PooledSocket;
+    for (const entry of pool) if (entry.queued < best.queued) best = entry;
+    return best;
   };
-  const leastQueued = (): PooledSocket => pool.reduce((best, entry) => (entry.queued < best.queued ? entry : best));
   const waitForChange = (signal: AbortSignal, timeoutMs?: number): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -90,31 +112,28 @@ export function createUnicastPool(sockets: readonly Socket[], log: Logger): Unic
       }
       waiters.push(done);
     });
+  const queuedInAll = (): number => pool.reduce((sum, entry) => sum + entry.queued, 0);
 
   return {
-    async send(data, port, host, signal, onSent) {
-      let entry = leastQueued();
-      while (entry.queued >= MAX_QUEUED_PER_SOCKET) {
-        await waitForChange(signal);
-        entry = leastQueued();
-      }
+    ready(signal) {
+      if (leastQueued().queued < MAX_QUEUED_PER_SOCKET) return undefined;
+      return (async () => {
+        while (leastQueued().queued >= MAX_QUEUED_PER_SOCKET) await waitForChange(signal);
+      })();
+    },
+    send(data, port, host) {
+      const entry = leastQueued();
       entry.queued += 1;
-      entry.socket.send(data, port, host, (error) => {
-        entry.queued -= 1;
-        if (!error) lastSentAtMs = performance.now();
-        onSent?.(error);
-        wakeAll();
-      });
+      entry.socket.send(data, port, host, entry.onSent);
     },
     async drain(boundMs, signal) {
       const until = performance.now() + boundMs;
-      const queued = (): number => pool.reduce((sum, entry) => sum + entry.queued, 0);
-      while (queued() > 0 && !signal.aborted) {
+      while (queuedInAll() > 0 && !signal.aborted) {
         const leftMs = until - performance.now();
         if (leftMs <= 0) break;
         await waitForChange(signal, leftMs).catch(() => undefined);
       }
-      return queued();
+      return queuedInAll();
     },
     lastSentAtMs: () => lastSentAtMs,
   };

@@ -88,8 +88,14 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       .take(unicast ? route.destination : options.group, signal)
       .then(async () => {
         if (finished) return;
-        if (route.socket === 'unicast') await unicastPool?.send(message, options.port, route.destination, signal, onSent);
-        else route.socket.send(message, options.port, route.destination, onSent);
+        if (route.socket === 'unicast') {
+          if (unicastPool === undefined) return;
+          await unicastPool.ready(signal);
+          if (finished) return;
+          unicastPool.send(message, options.port, route.destination);
+        } else {
+          route.socket.send(message, options.port, route.destination, onSent);
+        }
         sent(!unicast);
       })
       .catch(() => log.trace({ destination: route.destination }, 'mdns query not sent: scan aborted'));
@@ -218,10 +224,10 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
           // A host that already answered needs no second round; this host is no device to discover.
           if ((round > 0 && senders.has(host)) || ownAddresses.has(host)) continue;
           await limiter.take(host, signal);
+          const room = pool.ready(signal);
+          if (room !== undefined) await room;
           if (finished) break;
-          await pool.send(browse, options.port, host, signal, (error) => {
-            if (error) log.debug({ err: error, host }, 'mdns unicast query failed');
-          });
+          pool.send(browse, options.port, host);
           sent(false);
         }
         if (round + 1 < DEFAULT_UNICAST_SEND_COUNT) await sleep(sendGapMs, undefined, { signal });
