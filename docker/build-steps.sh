@@ -4,6 +4,10 @@
 # runtime layout works with runtime dependencies only: the CLI starts, the matcher loads the fingerprints and names
 # a Hikvision banner, and `serve` (SQLite addon included) answers /health as the image's HEALTHCHECK asks it.
 set -euo pipefail
+case "${1:-}" in
+  --check) ;;
+  *) echo "usage: bash docker/build-steps.sh --check   (the Dockerfile's steps, outside Docker; takes a few minutes)" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/camaudit-image.XXXXXX)
 trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
