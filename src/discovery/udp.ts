@@ -156,6 +156,45 @@ export async function drainUnicast(pool: UnicastPool | undefined, times: SendTim
   times.lastSendAtMs = Math.max(times.lastSendAtMs, pool.lastSentAtMs() ?? 0);
 }
 
+export interface UnicastSweepOptions {
+  probes: readonly Buffer[];
+  port: number;
+  rounds: number;
+  gapMs: number;
+  /** True for a host that already answered: it is not asked again in a later round. */
+  answered: (host: string) => boolean;
+  isFinished: () => boolean;
+  /** Called as each datagram is handed to the pool (for the listen deadline). */
+  onSent: () => void;
+}
+
+/**
+ * The unicast sweep of every UDP channel (this engine and the mDNS session): each address of `cidrs` (overlapping
+ * ranges merged, so none twice in a round), never this host's own, each datagram through the limiter and then the
+ * pool, `rounds` times with a gap.
+ */
+export async function sweepUnicast(cidrs: readonly string[], context: UdpContext, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
+  if (pool === undefined) return;
+  const { config, limiter, signal } = context;
+  const ownAddresses = ownLanAddresses();
+  for (let round = 0; round < options.rounds && !options.isFinished(); round++) {
+    for (const host of expandScope(cidrs, config.maxScopeAddresses)) {
+      if (options.isFinished()) return;
+      // A host that already answered needs no second round; this host is no device to discover.
+      if ((round > 0 && options.answered(host)) || ownAddresses.has(host)) continue;
+      for (const probe of options.probes) {
+        await limiter.take(host, signal);
+        const room = pool.ready(signal);
+        if (room !== undefined) await room;
+        if (options.isFinished()) return;
+        pool.send(probe, options.port, host);
+        options.onSent();
+      }
+    }
+    if (round + 1 < options.rounds) await sleep(options.gapMs, undefined, { signal });
+  }
+}
+
 /**
  * Send `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host of
  * `scope.cidrs`; yield the replies until the listen deadline (`listenDeadline`) or abort.
@@ -269,26 +308,16 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
       if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
     }
   };
-  const sendUnicast = async (): Promise<void> => {
-    if (unicastPool === undefined) return;
-    for (let round = 0; round < unicastSendCount && !finished; round++) {
-      // Overlapping ranges are merged, so no host is probed twice in one round.
-      for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
-        if (finished) return;
-        // A host that already answered needs no second round; this host is no device to discover.
-        if ((round > 0 && answered.has(host)) || ownAddresses.has(host)) continue;
-        for (const probe of options.probes) {
-          await limiter.take(host, signal);
-          const room = unicastPool.ready(signal);
-          if (room !== undefined) await room;
-          if (finished) return;
-          unicastPool.send(probe, options.port, host);
-          sent(false);
-        }
-      }
-      if (round + 1 < unicastSendCount) await sleep(sendGapMs, undefined, { signal });
-    }
-  };
+  const sendUnicast = (): Promise<void> =>
+    sweepUnicast(scope.cidrs, context, unicastPool, {
+      probes: options.probes,
+      port: options.port,
+      rounds: unicastSendCount,
+      gapMs: sendGapMs,
+      answered: (host) => answered.has(host),
+      isFinished: () => finished,
+      onSent: () => sent(false),
+    });
   const sendAll = async (): Promise<void> => {
     await Promise.all([sendMulticast(), sendUnicast()]);
     await drainUnicast(unicastPool, times, signal, log);

@@ -11,10 +11,9 @@
 // Every record heard is kept per sender; follow-ups go out during the listen window and never extend it.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ownLanAddresses } from '../interfaces.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
-import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, type SendTimes } from '../udp.js';
+import { checkScope, cidrContains } from '../../net/cidr.js';
+import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, sweepUnicast, type SendTimes } from '../udp.js';
 import type { UnicastPool } from '../unicast-pool.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
@@ -62,7 +61,6 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   const senders = new Map<string, MdnsSender>();
   const sockets: Socket[] = [];
   const routes = new Map<string, Route>();
-  const ownAddresses = ownLanAddresses();
   // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
   checkScope(scope.cidrs, config.maxScopeAddresses);
   if (scope.interfaces.length === 0 && scope.cidrs.length === 0) return [];
@@ -215,24 +213,16 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
         if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
       }
     };
-    const unicastSweep = async (): Promise<void> => {
-      const pool = unicastPool;
-      if (pool === undefined) return;
-      for (let round = 0; round < DEFAULT_UNICAST_SEND_COUNT && !finished; round++) {
-        for (const host of expandScope(scope.cidrs, config.maxScopeAddresses)) {
-          if (finished) break;
-          // A host that already answered needs no second round; this host is no device to discover.
-          if ((round > 0 && senders.has(host)) || ownAddresses.has(host)) continue;
-          await limiter.take(host, signal);
-          const room = pool.ready(signal);
-          if (room !== undefined) await room;
-          if (finished) break;
-          pool.send(browse, options.port, host);
-          sent(false);
-        }
-        if (round + 1 < DEFAULT_UNICAST_SEND_COUNT) await sleep(sendGapMs, undefined, { signal });
-      }
-    };
+    const unicastSweep = (): Promise<void> =>
+      sweepUnicast(scope.cidrs, context, unicastPool, {
+        probes: [browse],
+        port: options.port,
+        rounds: DEFAULT_UNICAST_SEND_COUNT,
+        gapMs: sendGapMs,
+        answered: (host) => senders.has(host),
+        isFinished: () => finished,
+        onSent: () => sent(false),
+      });
     await Promise.all([multicastRounds(), unicastSweep()]);
     await drainUnicast(unicastPool, times, signal, log);
     const remainingMs = listenDeadline(times, config) - performance.now();
