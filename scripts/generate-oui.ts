@@ -5,6 +5,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OuiEntry } from '../src/match/types.js';
+import type { DeviceClass } from '../src/model.js';
+
+// The generated file's entry shape is the matcher's own, so the two cannot drift apart.
+export type { OuiEntry };
 
 interface OrganisationRule {
   pattern: string;
@@ -12,18 +17,10 @@ interface OrganisationRule {
   brand?: string;
 }
 interface VendorFile {
-  vendors: { name: string; organisations?: OrganisationRule[]; deviceClassHint?: string }[];
+  vendors: { name: string; organisations?: OrganisationRule[]; deviceClassHint?: DeviceClass }[];
 }
 interface BrandFile {
   brands: { name: string; ouiOrganisations?: string[] }[];
-}
-export interface OuiEntry {
-  prefix: string;
-  length: 24 | 28 | 36;
-  organisation: string;
-  vendor?: string;
-  brand?: string;
-  deviceClass?: string;
 }
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
