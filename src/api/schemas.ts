@@ -1,5 +1,5 @@
 import { PROTOCOL_NAMES } from '../model.js';
-import { DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES } from '../inventory/index.js';
+import { DEVICE_FILTER_FIELDS, DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES, type DeviceFilterField } from '../inventory/index.js';
 
 // JSON schemas of every route: what fastify validates (params, querystring, body) and serialises (responses),
 // and what @fastify/swagger publishes at /docs/json. Response schemas list every field: fast-json-stringify
@@ -115,16 +115,22 @@ const pageProperties = {
   offset: { type: 'integer', minimum: 0, maximum: MAX_PAGE_OFFSET, default: 0 },
 } as const;
 
+function filterFieldSchema(field: DeviceFilterField) {
+  switch (field.type) {
+    case 'boolean':
+      return { type: 'boolean', description: field.description } as const;
+    case 'choice':
+      return { type: 'string', enum: field.choices, description: field.description } as const;
+    case 'string':
+      return { type: 'string', maxLength: field.maxLength, description: field.description } as const;
+  }
+}
+
+/** The query parameters of the device filter (src/inventory/filter.ts), plus `q`, the older name of `search`. */
 export const deviceFilterProperties = {
-  vendor: { type: 'string', maxLength: MAX_NAME, description: 'hardware maker, case-insensitive (e.g. Hikvision)' },
-  brand: { type: 'string', maxLength: MAX_NAME, description: 'name sold under, case-insensitive (e.g. LTS)' },
-  covered: { type: 'boolean', description: 'on the FCC Covered List family' },
-  status: { type: 'string', enum: DEVICE_STATUSES },
-  site: { type: 'string', maxLength: MAX_NAME },
-  seenSince: { type: 'string', maxLength: 64, description: 'ISO date or time: last seen at or after it' },
-  q: { type: 'string', maxLength: MAX_NAME, description: 'text search over address, MAC, vendor, brand, model, serial, site, location, owner, notes' },
-  alert: { type: 'boolean', description: 'only devices marked replaced/removed that were seen again' },
-} as const;
+  ...Object.fromEntries(Object.entries(DEVICE_FILTER_FIELDS).map(([name, field]) => [name, filterFieldSchema(field)])),
+  q: { ...filterFieldSchema(DEVICE_FILTER_FIELDS.search), description: 'older name of search, still accepted' },
+};
 
 const pageOf = (items: object) =>
   ({

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import { CamauditError } from '../errors.js';
 import type { ProtocolName } from '../model.js';
 import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
-import type { DeviceDetail, DeviceFilter, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
+import type { DeviceFilter } from './filter.js';
+import type { DeviceDetail, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
 
 // The read side: filters, pages and details. Plain SQL that PostgreSQL also runs.
 
@@ -60,8 +61,8 @@ function whereOf(filter: DeviceFilter): { sql: string; params: unknown[] } {
     params.push(normaliseTime(filter.seenSince));
   }
   if (filter.alert !== undefined) clauses.push(filter.alert ? 'alert IS NOT NULL' : 'alert IS NULL');
-  if (filter.text !== undefined && filter.text.trim() !== '') {
-    const pattern = `%${escapeLike(filter.text.trim().toLowerCase())}%`;
+  if (filter.search !== undefined && filter.search.trim() !== '') {
+    const pattern = `%${escapeLike(filter.search.trim().toLowerCase())}%`;
     clauses.push(`(${TEXT_COLUMNS.map((column) => `LOWER(${column}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
     for (let i = 0; i < TEXT_COLUMNS.length; i += 1) params.push(pattern);
   }

@@ -9,7 +9,8 @@ import { createQueries } from './queries.js';
 import { observationFromRaw, type DeviceRow, type ScanRow } from './rows.js';
 import { openDatabase } from './schema.js';
 import { prepareStatements } from './statements.js';
-import { DEVICE_STATUSES, type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
+import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
+import { DEVICE_STATUSES } from './filter.js';
 
 // The inventory: one SQLite file. Writes are small transactions committed at once, so that a scan killed
 // half-way leaves every observation it had recorded (issue 6).

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Device, DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
+import type { DeviceFilter } from './filter.js';
 
 /** The matcher, injected: the inventory itself knows no protocol and no fingerprint. */
 export type IdentifyFunction = (observations: Observation[]) => Identification;
 
 export type ScanStatus = 'running' | 'finished' | 'interrupted' | 'failed';
 
-export const DEVICE_STATUSES: readonly DeviceStatus[] = ['found', 'planned', 'replaced', 'removed', 'exempt'];
 export const SCAN_STATUSES: readonly ScanStatus[] = ['running', 'finished', 'interrupted', 'failed'];
 
 export interface InventoryOptions {
@@ -106,20 +106,6 @@ export interface DeviceDetail {
   history: HistoryEntry[];
   sightings: DeviceSighting[];
   observations: ObservationSummary[];
-}
-
-export interface DeviceFilter {
-  vendor?: string;
-  brand?: string;
-  covered?: boolean;
-  status?: DeviceStatus;
-  site?: string;
-  /** ISO time: devices last seen at or after it. */
-  seenSince?: string;
-  /** Case-insensitive substring over address, MAC, vendor, brand, model, serial, site, location, owner, notes. */
-  text?: string;
-  /** True: only devices with an alert. */
-  alert?: boolean;
 }
 
 export interface Page {

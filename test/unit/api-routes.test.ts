@@ -88,7 +88,7 @@ describe('GET /devices', () => {
     expect((await api.json<Page<InventoryDevice>>('/devices?site=elsewhere')).body.total).toBe(0);
     expect((await api.json<Page<InventoryDevice>>('/devices?seenSince=2100-01-01')).body.total).toBe(0);
     expect((await api.json<Page<InventoryDevice>>('/devices?seenSince=2000-01-01T00:00:00Z')).body.total).toBe(7);
-    expect(ids((await api.json<Page<InventoryDevice>>('/devices?q=aa%3Abb%3Acc%3A00%3A00%3A08')).body)).toEqual(['10.0.0.8']);
+    expect(ids((await api.json<Page<InventoryDevice>>('/devices?search=aa%3Abb%3Acc%3A00%3A00%3A08')).body)).toEqual(['10.0.0.8']);
     expect(ids((await api.json<Page<InventoryDevice>>(`/devices?q=${encodeURIComponent('=HYPERLINK')}`)).body)).toEqual(['10.0.0.10']);
     expect(ids((await api.json<Page<InventoryDevice>>('/devices?vendor=hikvision&q=moves')).body)).toEqual(['10.0.0.44']);
   });

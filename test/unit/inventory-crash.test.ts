@@ -49,6 +49,6 @@ describe('crash safety (issue 6)', () => {
     expect(scan.status).toBe('interrupted');
     expect(scan.counts.observations as number).toBeGreaterThanOrEqual(lastCommitted);
     expect(inventory.listDevices().total).toBe(scan.counts.observations);
-    expect(inventory.listDevices({ text: '10.9.0.1' }).total).toBeGreaterThan(0);
+    expect(inventory.listDevices({ search: '10.9.0.1' }).total).toBeGreaterThan(0);
   });
 });

@@ -91,7 +91,7 @@ describe('diff', () => {
     expect(changes['DS-MOVES']).toEqual([{ field: 'address', before: '10.0.0.4', after: '10.0.0.44' }]);
     expect(changes['DS-UPGRADES']).toEqual([{ field: 'firmware', before: 'V5.4.0 build 160101', after: 'V5.5.0 build 170725' }]);
     expect(inventory.listDevices().total).toBe(5);
-    const upgraded = inventory.listDevices({ text: 'ds-upgrades' }).items[0]!;
+    const upgraded = inventory.listDevices({ search: 'ds-upgrades' }).items[0]!;
     expect(inventory.getDeviceDetail(upgraded.id)!.history.map((entry) => entry.kind)).toContain('firmware');
     // And the reverse direction swaps new and gone.
     const back = inventory.diffScans(b.scanId, a.scanId);
@@ -168,9 +168,9 @@ describe('filters and pagination', () => {
     expect(inventory.listDevices({ covered: true }).total).toBe(2);
     expect(inventory.listDevices({ covered: false }).total).toBe(2);
     expect(inventory.listDevices({ site: 'branch' }).items.map((device) => device.ip)).toEqual(['10.1.0.4']);
-    expect(inventory.listDevices({ text: '100%_' }).items.map((device) => device.ip)).toEqual(['10.0.0.4']);
-    expect(inventory.listDevices({ text: '%' }).total).toBe(1);
-    expect(inventory.listDevices({ text: 'aa:bb:cc:00:00:03' }).total).toBe(1);
+    expect(inventory.listDevices({ search: '100%_' }).items.map((device) => device.ip)).toEqual(['10.0.0.4']);
+    expect(inventory.listDevices({ search: '%' }).total).toBe(1);
+    expect(inventory.listDevices({ search: 'aa:bb:cc:00:00:03' }).total).toBe(1);
     expect(inventory.listDevices({ status: 'found' }).total).toBe(4);
     expect(inventory.listDevices({ status: 'planned' }).total).toBe(0);
     expect(inventory.listDevices({ seenSince: '2100-01-01' }).total).toBe(0);

@@ -1,31 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { CamauditError } from '../../errors.js';
-import type { DeviceStatus } from '../../model.js';
-import type { DeviceFilter, DevicePatch, Inventory } from '../../inventory/index.js';
+import { pickDeviceFilter, type DeviceFilter, type DevicePatch, type Inventory } from '../../inventory/index.js';
 import { checkedPage } from '../page.js';
 import { getDeviceSchema, listDevicesSchema, patchDeviceSchema } from '../schemas.js';
 
-export interface DeviceFilterQuery {
-  vendor?: string;
-  brand?: string;
-  covered?: boolean;
-  status?: DeviceStatus;
-  site?: string;
-  seenSince?: string;
-  q?: string;
-  alert?: boolean;
-}
+/** The query string of the filtered routes: the filter's fields, and `q`, the older name of `search`. */
+export type DeviceFilterQuery = DeviceFilter & { q?: string };
 
 export function filterOf(query: DeviceFilterQuery): DeviceFilter {
-  const filter: DeviceFilter = {};
-  if (query.vendor !== undefined) filter.vendor = query.vendor;
-  if (query.brand !== undefined) filter.brand = query.brand;
-  if (query.covered !== undefined) filter.covered = query.covered;
-  if (query.status !== undefined) filter.status = query.status;
-  if (query.site !== undefined) filter.site = query.site;
-  if (query.seenSince !== undefined) filter.seenSince = query.seenSince;
-  if (query.q !== undefined) filter.text = query.q;
-  if (query.alert !== undefined) filter.alert = query.alert;
+  const filter = pickDeviceFilter(query);
+  if (filter.search === undefined && query.q !== undefined) filter.search = query.q;
   return filter;
 }
 

@@ -1,37 +1,31 @@
 import { createRootLogger } from '../../log.js';
-import type { DevicePatch } from '../../inventory/index.js';
+import { DEVICE_STATUSES, type DevicePatch } from '../../inventory/index.js';
 import { CamauditError } from '../../errors.js';
-import { parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { openDefaultInventory } from '../inventory.js';
-import { statusArg } from './devices.js';
+import { defineCommand } from '../command.js';
+import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 
-const USAGE = `camaudit device ID [--status found|planned|replaced|removed|exempt] [--reason TEXT] [--site S] [--location L]
-                   [--owner O] [--notes N] [--clear-alert] [--db FILE]
-
-Shows one device with its evidence and history (JSON); with options, updates its replacement tracking fields first.
---status exempt needs --reason.`;
-
-export const deviceCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      db: { type: 'string' },
-      status: { type: 'string' },
-      reason: { type: 'string' },
-      site: { type: 'string' },
-      location: { type: 'string' },
-      owner: { type: 'string' },
-      notes: { type: 'string' },
-      'clear-alert': { type: 'boolean' },
-    });
-    const id = positionals[0];
+export const deviceCommand = defineCommand({
+  name: 'device',
+  operands: 'ID',
+  summary: 'Shows one device with its evidence and history (JSON); with options, updates its replacement tracking first.',
+  details: '--status exempt needs --reason.',
+  options: {
+    status: { type: 'choice', choices: DEVICE_STATUSES, description: 'replacement status' },
+    reason: { type: 'string', value: 'TEXT', description: 'why the status was set (needed with exempt)' },
+    site: { type: 'string', value: 'NAME', description: 'site the device belongs to' },
+    location: { type: 'string', value: 'TEXT', description: 'where the device is mounted' },
+    owner: { type: 'string', value: 'NAME', description: 'who is responsible for it' },
+    notes: { type: 'string', value: 'TEXT', description: 'free text' },
+    'clear-alert': { type: 'boolean', description: 'clear the seen-again alert' },
+    db: DB_OPTION,
+  },
+  async run({ values, operands }) {
+    const id = operands[0];
     if (id === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'camaudit device needs a device id (see camaudit devices --json)');
     const inventory = openDefaultInventory(values.db, createRootLogger());
     try {
       const patch: DevicePatch = {};
-      const status = statusArg(values.status);
-      if (status !== undefined) patch.status = status;
+      if (values.status !== undefined) patch.status = values.status;
       if (values.reason !== undefined) patch.statusReason = values.reason;
       if (values.site !== undefined) patch.site = values.site;
       if (values.location !== undefined) patch.location = values.location;
@@ -47,4 +41,4 @@ export const deviceCommand: Command = {
       inventory.close();
     }
   },
-};
+});

@@ -1,27 +1,27 @@
 import { createRootLogger } from '../../log.js';
 import { CamauditError } from '../../errors.js';
 import type { DiffEntry } from '../../inventory/index.js';
-import { parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { openDefaultInventory } from '../inventory.js';
+import { defineCommand } from '../command.js';
+import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { terminalSafe } from '../text.js';
-
-const USAGE = `camaudit diff [SCAN_A] [SCAN_B] [--db FILE] [--json]
-
-What is new, gone and changed (address, firmware, identification) between two scans.
-With one scan id: that scan against the one before it. With none: the latest scan against the one before it.`;
 
 function describe(entry: DiffEntry): string {
   return terminalSafe(`${entry.ip} ${entry.mac ?? '-'} ${entry.vendor ?? 'unknown'}${entry.brand && entry.brand !== entry.vendor ? `/${entry.brand}` : ''} ${entry.model ?? ''} (${entry.deviceId})`, 160);
 }
 
-export const diffCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, { db: { type: 'string' }, json: { type: 'boolean', default: false } });
+export const diffCommand = defineCommand({
+  name: 'diff',
+  operands: '[SCAN_A] [SCAN_B]',
+  summary: 'What is new, gone and changed (address, firmware, identification) between two scans.',
+  details: 'With one scan id: that scan against the one before it. With none: the latest scan against the one before it.',
+  options: {
+    json: { type: 'boolean', description: 'print JSON instead of text' },
+    db: DB_OPTION,
+  },
+  async run({ values, operands }) {
     const inventory = openDefaultInventory(values.db, createRootLogger());
     try {
-      let [from, to] = positionals;
+      let [from, to] = operands;
       if (to === undefined) {
         to = from ?? inventory.listScans({ limit: 1, offset: 0 }).items[0]?.id;
         if (to === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', 'no scans recorded yet');
@@ -47,4 +47,4 @@ export const diffCommand: Command = {
       inventory.close();
     }
   },
-};
+});

@@ -3,28 +3,26 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { identify, loadKnowledgeBase, parseObservationLine } from '../../match/index.js';
-import { parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-
-const USAGE = `camaudit identify [FILE|-] [--site NAME] [--agent NAME]
-
-The matcher offline: reads observations as JSON Lines (the format in README "Observation"), one per line,
-and writes one identification per line as JSON to stdout. A bad line is reported on stderr with its line
-number and the other lines are still processed; the exit code is 1 when any line was bad.`;
+import { defineCommand } from '../command.js';
 
 async function write(output: Writable, text: string): Promise<void> {
   // Respect backpressure so a million-line input streams in flat memory.
   if (!output.write(text)) await once(output, 'drain');
 }
 
-export const identifyCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      site: { type: 'string', default: 'default' },
-      agent: { type: 'string', default: 'identify' },
-    });
-    const file = positionals[0] ?? '-';
+export const identifyCommand = defineCommand({
+  name: 'identify',
+  operands: '[FILE|-]',
+  summary: 'The matcher offline: observations (JSON Lines) in, identifications out.',
+  details: `Reads observations as JSON Lines (the format in README "The data model"), one per line, and writes one
+identification per line as JSON to stdout. A bad line is reported on stderr with its line number and the other
+lines are still processed; the exit code is 1 when any line was bad.`,
+  options: {
+    site: { type: 'string', value: 'NAME', default: 'default', description: 'site of observations that name none' },
+    agent: { type: 'string', value: 'NAME', default: 'identify', description: 'agent of observations that name none' },
+  },
+  async run({ values, operands }) {
+    const file = operands[0] ?? '-';
     const input = file === '-' ? process.stdin : createReadStream(file);
     const knowledgeBase = loadKnowledgeBase();
     const lines = createInterface({ input, crlfDelay: Infinity });
@@ -46,4 +44,4 @@ export const identifyCommand: Command = {
     }
     return badLines > 0 ? 1 : 0;
   },
-};
+});

@@ -1,61 +1,56 @@
-import { resolveScanConfig } from '../../config.js';
+import { DEFAULT_SCAN_CONFIG, resolveScanConfig } from '../../config.js';
 import { resolveCredentials } from '../../credentials-file.js';
 import { CHANNELS, type ChannelName } from '../../discovery/index.js';
 import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
 import { runScan } from '../../scan.js';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { openDefaultInventory, defaultDatabasePath } from '../inventory.js';
+import { defineCommand } from '../command.js';
+import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { printDevices } from '../print-devices.js';
 import { createProgress } from '../progress.js';
 
-const USAGE = `camaudit scan --cidr RANGE [options]
-
-Finds cameras: multicast discovery on each interface, unicast WS-Discovery/SADP/DHIP and an HTTP/HTTPS/RTSP
-banner probe over the given ranges, then the neighbour table for MAC addresses. Results are merged into the
-inventory (SQLite) and printed as a table.
-
-Options:
-  --cidr RANGE           address range to probe by unicast (repeatable), e.g. 192.168.1.0/24
-  --interface NAME       interface for multicast (repeatable; default every up non-loopback IPv4 interface)
-  --no-multicast         unicast over the ranges only
-  --channels LIST        comma-separated subset of: ${CHANNELS.join(',')}
-  --db FILE              inventory file (default ${defaultDatabasePath()})
-  --site NAME            site recorded on every observation (default "default")
-  --agent NAME           agent name recorded on every observation (default the host name)
-  --listen-window MS     how long multicast channels listen (default 3000); unicast sweeps run inside it
-  --unicast-grace MS     how long to wait for replies after the last unicast probe (default 500)
-  --timeout MS           absolute bound of one TCP exchange (default 5000)
-  --rate N               packets per second, all channels together (default 1000)
-  --host-rate N          packets per second to one host (default 40)
-  --concurrency N        hosts probed by TCP at once (default 256)
-  --credentials FILE     ONVIF logins per range, JSON [{"cidr","username","password"}] (or CAMAUDIT_CREDENTIALS_FILE);
-                         sent only to devices inside their range, only after a device refused without them
-  --json                 print the devices as JSON instead of a table
-  --fail-on-covered      exit 3 when a covered (Hikvision, Dahua, ...) device was found`;
-
-export const scanCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, {
-      cidr: { type: 'string', multiple: true, default: [] },
-      interface: { type: 'string', multiple: true },
-      'no-multicast': { type: 'boolean', default: false },
-      channels: { type: 'string' },
-      db: { type: 'string' },
-      site: { type: 'string' },
-      agent: { type: 'string' },
-      'listen-window': { type: 'string' },
-      'unicast-grace': { type: 'string' },
-      timeout: { type: 'string' },
-      rate: { type: 'string' },
-      'host-rate': { type: 'string' },
-      concurrency: { type: 'string' },
-      credentials: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'fail-on-covered': { type: 'boolean', default: false },
-    });
+export const scanCommand = defineCommand({
+  name: 'scan',
+  summary: 'Finds cameras and merges them into the inventory.',
+  details: `Multicast discovery on each interface, unicast WS-Discovery/SADP/DHIP/SSDP/mDNS and an HTTP/HTTPS/RTSP banner
+probe over the given ranges, then the neighbour table for MAC addresses. Results are merged into the inventory
+(SQLite) and printed as a table.`,
+  options: {
+    cidr: { type: 'string', value: 'RANGE', multiple: true, description: 'address range to probe by unicast, e.g. 192.168.1.0/24' },
+    interface: { type: 'string', value: 'NAME', multiple: true, description: 'interface for multicast (default every up non-loopback IPv4 interface)' },
+    'no-multicast': { type: 'boolean', description: 'unicast over the ranges only' },
+    channels: { type: 'string', value: 'LIST', description: `comma-separated subset of ${CHANNELS.join(',')}` },
+    site: { type: 'string', value: 'NAME', env: 'CAMAUDIT_SITE', default: DEFAULT_SCAN_CONFIG.site, description: 'site recorded on every observation' },
+    agent: { type: 'string', value: 'NAME', env: 'CAMAUDIT_AGENT', default: DEFAULT_SCAN_CONFIG.agent, description: 'agent name recorded on every observation' },
+    'listen-window': {
+      type: 'number',
+      value: 'MS',
+      env: 'CAMAUDIT_LISTEN_WINDOW_MS',
+      default: DEFAULT_SCAN_CONFIG.listenWindowMs,
+      description: 'how long multicast channels listen; unicast sweeps run inside it',
+    },
+    'unicast-grace': {
+      type: 'number',
+      value: 'MS',
+      env: 'CAMAUDIT_UNICAST_GRACE_MS',
+      default: DEFAULT_SCAN_CONFIG.unicastGraceMs,
+      description: 'how long to wait for replies after the last unicast probe',
+    },
+    timeout: { type: 'number', value: 'MS', env: 'CAMAUDIT_EXCHANGE_TIMEOUT_MS', default: DEFAULT_SCAN_CONFIG.exchangeTimeoutMs, description: 'absolute bound of one TCP exchange' },
+    rate: { type: 'number', value: 'N', env: 'CAMAUDIT_RATE', default: DEFAULT_SCAN_CONFIG.globalRatePerSecond, description: 'packets per second, all channels together' },
+    'host-rate': { type: 'number', value: 'N', env: 'CAMAUDIT_HOST_RATE', default: DEFAULT_SCAN_CONFIG.perHostRatePerSecond, description: 'packets per second to one host' },
+    concurrency: { type: 'number', value: 'N', env: 'CAMAUDIT_CONCURRENCY', default: DEFAULT_SCAN_CONFIG.concurrency, description: 'hosts probed by TCP at once' },
+    credentials: {
+      type: 'string',
+      value: 'FILE',
+      env: 'CAMAUDIT_CREDENTIALS_FILE',
+      description: 'ONVIF logins per range, JSON [{"cidr","username","password"}]; sent only to devices inside their range, only after a device refused without them',
+    },
+    json: { type: 'boolean', description: 'print the devices as JSON instead of a table' },
+    'fail-on-covered': { type: 'boolean', description: 'exit 3 when a covered (Hikvision, Dahua, ...) device was found' },
+    db: DB_OPTION,
+  },
+  async run({ values }) {
     const channels = (values.channels?.split(',').map((name) => name.trim()).filter(Boolean) ?? [...CHANNELS]) as ChannelName[];
     const log = createRootLogger();
     const credentials = resolveCredentials(values.credentials, log);
@@ -65,12 +60,12 @@ export const scanCommand: Command = {
       credentials,
       site: values.site,
       agent: values.agent,
-      listenWindowMs: numberFlag('listen-window', values['listen-window']),
-      unicastGraceMs: numberFlag('unicast-grace', values['unicast-grace']),
-      exchangeTimeoutMs: numberFlag('timeout', values.timeout),
-      globalRatePerSecond: numberFlag('rate', values.rate),
-      perHostRatePerSecond: numberFlag('host-rate', values['host-rate']),
-      concurrency: numberFlag('concurrency', values.concurrency),
+      listenWindowMs: values['listen-window'],
+      unicastGraceMs: values['unicast-grace'],
+      exchangeTimeoutMs: values.timeout,
+      globalRatePerSecond: values.rate,
+      perHostRatePerSecond: values['host-rate'],
+      concurrency: values.concurrency,
     });
     if (values.cidr.length === 0 && values['no-multicast']) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--no-multicast needs at least one --cidr');
@@ -101,4 +96,4 @@ export const scanCommand: Command = {
       inventory.close();
     }
   },
-};
+});

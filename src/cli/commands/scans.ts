@@ -1,20 +1,20 @@
 import { createRootLogger } from '../../log.js';
-import { parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { openDefaultInventory } from '../inventory.js';
+import { defineCommand } from '../command.js';
+import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { renderTable } from '../text.js';
 
-const USAGE = `camaudit scans [--db FILE] [--json] [--limit N]
-
-Lists recorded scans, newest first.`;
-
-export const scansCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, { db: { type: 'string' }, json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } });
+export const scansCommand = defineCommand({
+  name: 'scans',
+  summary: 'Lists recorded scans, newest first.',
+  options: {
+    limit: { type: 'number', value: 'N', default: 50, description: 'most scans listed' },
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    db: DB_OPTION,
+  },
+  async run({ values }) {
     const inventory = openDefaultInventory(values.db, createRootLogger());
     try {
-      const page = inventory.listScans({ limit: Number(values.limit) || 50, offset: 0 });
+      const page = inventory.listScans({ limit: Math.max(1, Math.trunc(values.limit)), offset: 0 });
       if (values.json) {
         process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
         return 0;
@@ -26,4 +26,4 @@ export const scansCommand: Command = {
       inventory.close();
     }
   },
-};
+});

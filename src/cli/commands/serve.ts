@@ -5,41 +5,27 @@ import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, parseDuration, scheduleScans, startServer, type StartScan } from '../../api/index.js';
 import { runScan } from '../../scan.js';
-import { numberFlag, parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
-import { defaultDatabasePath, openDefaultInventory } from '../inventory.js';
+import { defineCommand } from '../command.js';
+import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 
-const USAGE = `camaudit serve [options]
-
-Serves the inventory over REST (OpenAPI page at /docs). Binds ${DEFAULT_API_HOST} unless told otherwise; bound to
-any other address it refuses to start without a token, and then requires "Authorization: Bearer TOKEN" on every
-route but /health.
-
-Options:
-  --db FILE            inventory file (default ${defaultDatabasePath()})
-  --host ADDRESS       address to bind (default ${DEFAULT_API_HOST})
-  --port N             port (default ${DEFAULT_API_PORT})
-  --token TOKEN        API token (or CAMAUDIT_API_TOKEN)
-  --allow-cidr RANGE   range POST /scans and scheduled scans may cover (repeatable); none = the API cannot scan
-  --scan-every DURATION  scan the allowed ranges on a schedule (e.g. 30m, 6h); one scan at a time
-  --no-multicast       scheduled and API scans probe the ranges by unicast only
-  --credentials FILE   ONVIF logins per range for those scans (see camaudit scan --help; or CAMAUDIT_CREDENTIALS_FILE)`;
-
-export const serveCommand: Command = {
-  usage: USAGE,
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, {
-      db: { type: 'string' },
-      host: { type: 'string', default: process.env.CAMAUDIT_HOST ?? DEFAULT_API_HOST },
-      port: { type: 'string', default: process.env.CAMAUDIT_PORT ?? String(DEFAULT_API_PORT) },
-      token: { type: 'string' },
-      'allow-cidr': { type: 'string', multiple: true, default: [] },
-      'scan-every': { type: 'string' },
-      'no-multicast': { type: 'boolean', default: false },
-      credentials: { type: 'string' },
-    });
-    const port = numberFlag('port', values.port) ?? DEFAULT_API_PORT;
-    const token = values.token ?? process.env.CAMAUDIT_API_TOKEN ?? undefined;
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Serves the inventory over REST (OpenAPI page at /docs).',
+  details: `Binds ${DEFAULT_API_HOST} unless told otherwise; bound to any other address it refuses to start without a token,
+and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
+  options: {
+    host: { type: 'string', value: 'ADDRESS', env: 'CAMAUDIT_HOST', default: DEFAULT_API_HOST, description: 'address to bind' },
+    port: { type: 'number', value: 'N', env: 'CAMAUDIT_PORT', default: DEFAULT_API_PORT, description: 'port' },
+    token: { type: 'string', value: 'TOKEN', env: 'CAMAUDIT_API_TOKEN', description: 'API token' },
+    'allow-cidr': { type: 'string', value: 'RANGE', multiple: true, description: 'range POST /scans and scheduled scans may cover; none: the API cannot scan' },
+    'scan-every': { type: 'string', value: 'DURATION', description: 'scan the allowed ranges on a schedule (e.g. 30m, 6h); one scan at a time' },
+    'no-multicast': { type: 'boolean', description: 'scheduled and API scans probe the ranges by unicast only' },
+    credentials: { type: 'string', value: 'FILE', env: 'CAMAUDIT_CREDENTIALS_FILE', description: 'ONVIF logins per range for those scans (see camaudit scan --help)' },
+    db: DB_OPTION,
+  },
+  async run({ values }) {
+    const port = values.port;
+    const token = values.token;
     const log = createRootLogger(process.env.CAMAUDIT_LOG_LEVEL ?? 'info');
     const config = resolveScanConfig({ credentials: resolveCredentials(values.credentials, log) });
     const allowedCidrs = values['allow-cidr'];
@@ -82,4 +68,4 @@ export const serveCommand: Command = {
     inventory.close();
     return 0;
   },
-};
+});
