@@ -8,6 +8,7 @@ import { parseFirmware } from './firmware.js';
 import { createOuiIndex } from './oui.js';
 import type { AdvisoryInfo, BrandInfo, BrandRelation, CompiledRule, KnowledgeBase, OuiEntry, VendorInfo } from './types.js';
 import { DEVICE_CLASSES, FIRMWARE_FIELD, MODEL_FIELD } from './types.js';
+import { checkRuleFileShape } from './rule-schema.js';
 import { badFingerprint, compileRuleFile, isRecord } from './validate-rules.js';
 
 export const DATA_FILES = new Set(['vendors.json', 'oem-brands.json', 'oui.generated.json', 'advisories.json', 'counter-examples.json', 'schema.json']);
@@ -133,7 +134,11 @@ export function readKnowledgeBase(directory: string): KnowledgeBase {
   const seenIds = new Set<string>();
   const compiled: CompiledRule[] = [];
   const ruleFiles = readdirSync(directory).filter((file) => file.endsWith('.json') && !DATA_FILES.has(file)).sort();
-  for (const file of ruleFiles) compiled.push(...compileRuleFile(file, readJsonFile(directory, file), vendorNames, seenIds, compiled.length));
+  for (const file of ruleFiles) {
+    const document = readJsonFile(directory, file);
+    checkRuleFileShape(directory, file, document);
+    compiled.push(...compileRuleFile(file, document, vendorNames, seenIds, compiled.length));
+  }
 
   const rulesByField = new Map<string, CompiledRule[]>();
   const modelRules: CompiledRule[] = [];

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CamauditError } from '../../src/errors.js';
 import { identify, loadKnowledgeBase } from '../../src/match/index.js';
 import { DATA_FILES, defaultFingerprintDirectory } from '../../src/match/load-knowledge-base.js';
+import { checkRuleFileShape } from '../../src/match/rule-schema.js';
 import { expandParams, firstMatch } from '../../src/match/rules.js';
 import type { CompiledRule } from '../../src/match/types.js';
 import { FIRMWARE_FIELD, MODEL_FIELD } from '../../src/match/types.js';
@@ -34,12 +35,16 @@ describe('fingerprint rule files', () => {
     const files = readdirSync(directory).filter((file) => file.endsWith('.json') && !DATA_FILES.has(file));
     expect(files.length).toBeGreaterThanOrEqual(14);
     for (const file of files) {
-      const document = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { $schema?: string };
+      const document = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { $schema?: string; rules: Record<string, unknown>[] };
       expect(document.$schema, file).toBe('./schema.json');
+      expect(() => checkRuleFileShape(directory, file, document), file).not.toThrow();
+      // The same file with one rule broken fails against schema.json itself (not only against the hand-written checks).
+      const broken = { ...document, rules: [{ ...document.rules[0], confidence: 1.5, surplus: true }, ...document.rules.slice(1)] };
+      expect(() => checkRuleFileShape(directory, file, broken), file).toThrow(/does not follow schema\.json: .*confidence must be <= 1/);
+      expect(() => checkRuleFileShape(directory, file, broken), file).toThrow(/\(rule\) must NOT have additional properties/);
     }
     const ids = allRules.map((rule) => rule.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(JSON.parse(readFileSync(join(directory, 'schema.json'), 'utf8'))).toHaveProperty('$defs.rule');
   });
 
   it('give every rule a source with an author and a reference', () => {
@@ -121,15 +126,17 @@ describe('loading a broken knowledge base', () => {
   const valid = { id: 'broken-rule', field: 'http.headers.server', pattern: '^x$', set: { 'hw.vendor': 'Hikvision' }, confidence: 0.5, source: { author: 'test', reference: ['test'] }, examples: [{ value: 'x', expect: {} }] };
 
   it.each([
-    ['an unknown param', { ...valid, set: { 'hw.maker': 'Hikvision' } }, /unknown param "hw.maker"/],
+    ['an unknown param', { ...valid, set: { 'hw.maker': 'Hikvision' } }, /set property name "hw.maker" must be equal to one of the allowed values/],
     ['a vendor not in vendors.json', { ...valid, set: { 'hw.vendor': 'Hikvisoin' } }, /vendors\.json/],
     ['a capture reference without a group', { ...valid, set: { 'hw.model': '$1' } }, /\$1/],
     ['a pattern that does not compile', { ...valid, pattern: '(' }, /does not compile/],
-    ['no examples', { ...valid, examples: [] }, /examples/],
-    ['no source', { ...valid, source: { author: 'x', reference: [] } }, /reference/],
-    ['a field outside the Observation', { ...valid, field: 'snmp.sysDescr' }, /field/],
+    ['no examples', { ...valid, examples: [] }, /examples must NOT have fewer than 1 items/],
+    ['no source', { ...valid, source: { author: 'x', reference: [] } }, /source\/reference must NOT have fewer than 1 items/],
+    ['a field outside the Observation', { ...valid, field: 'snmp.sysDescr' }, /field must match pattern/],
+    ['a confidence outside 0..1', { ...valid, confidence: -0.1 }, /confidence must be >= 0/],
+    ['an unknown key', { ...valid, weight: 1 }, /must NOT have additional properties/],
     ['a duplicate id', { ...valid, id: 'hikvision-http-server-webs' }, /duplicate/],
-    ['a brandConfidence on a rule that sets no brand', { ...valid, brandConfidence: 0.2 }, /brandConfidence.*sets none/],
+    ['a brandConfidence on a rule that sets no brand', { ...valid, brandConfidence: 0.2 }, /set must have required property 'hw\.brand'/],
     ['a brandConfidence outside 0..1', { ...valid, set: { 'hw.brand': 'LTS' }, brandConfidence: 2 }, /brandConfidence/],
   ])('rejects %s with CAMAUDIT_ERR_BAD_FINGERPRINT naming file and rule', (name, rule, message) => {
     const copy = brokenCopy(name.replace(/\W+/g, '-'), rule);
