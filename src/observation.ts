@@ -72,10 +72,5 @@ export function createObservation(input: ObservationInput, context: ObservationC
   return observation;
 }
 
-/** Normalise a MAC in any common form (aa-bb-…, AABB.CCDD.EEFF, aa:bb:…) to lower-case colon form, or undefined. */
-export function normaliseMac(raw: string | undefined | null): string | undefined {
-  if (!raw) return undefined;
-  const hex = raw.toLowerCase().replace(/[^0-9a-f]/g, '');
-  if (hex.length !== 12) return undefined;
-  return hex.match(/../g)!.join(':');
-}
+/** The MAC normaliser lives in src/net/mac.ts; re-exported for the parsers that take it from here. */
+export { normaliseMac } from './net/mac.js';

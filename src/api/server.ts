@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Inventory } from '../inventory/index.js';
 import { VERSION } from '../version.js';
-import { parseRange } from './allowed-ranges.js';
+import { parseCidr } from '../net/cidr.js';
 import { createAuthHook, decideAuth } from './auth.js';
 import { createErrorHandler } from './errors.js';
 import { registerDeviceRoutes } from './routes/devices.js';
@@ -35,7 +35,7 @@ export interface ServerOptions {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const auth = decideAuth({ host: options.host, token: options.token, requireToken: options.requireToken });
-  const allowedRanges = (options.allowedCidrs ?? []).map(parseRange);
+  const allowedRanges = (options.allowedCidrs ?? []).map((cidr) => parseCidr(cidr));
   const log = options.log.child({ module: 'api' });
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; typing it so keeps FastifyInstance at its default generics.

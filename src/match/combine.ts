@@ -6,7 +6,7 @@
 // small arrays scanned linearly replace per-call maps and sets.
 import type { DeviceClass, Evidence, FirmwareVersion, Identification } from '../model.js';
 import { findAdvisories } from './advisories.js';
-import { colonMac } from './oui.js';
+import { normaliseMac } from '../net/mac.js';
 import { parseFirmware } from './firmware.js';
 import { nameKey } from './load-knowledge-base.js';
 import type { BrandInfo, KnowledgeBase } from './types.js';
@@ -215,7 +215,7 @@ function chooseLabels(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[
   let modelScore = -1;
   let firmwareScore = -1;
   let serialScore = -1;
-  for (const value of observedMacs) labels.mac ??= colonMac(value) ?? null;
+  for (const value of observedMacs) labels.mac ??= normaliseMac(value) ?? null;
   for (const item of evidence) {
     const { params, confidence } = item;
     const model = params['hw.model'];
@@ -240,7 +240,7 @@ function chooseLabels(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[
       if (!labels.serials.includes(serial)) labels.serials.push(serial);
     }
     const mac = params['hw.mac'];
-    if (mac && labels.mac === null) labels.mac = colonMac(mac) ?? null;
+    if (mac && labels.mac === null) labels.mac = normaliseMac(mac) ?? null;
   }
   return labels;
 }

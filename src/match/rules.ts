@@ -4,7 +4,7 @@
 // allocates little beyond the evidence it returns.
 import type { Evidence, Observation } from '../model.js';
 import { type FieldAccessor, createFieldAccessor, sectionValue } from './fields.js';
-import { colonForm, macHex } from './oui.js';
+import { colonForm, macHex } from '../net/mac.js';
 import type { CompiledRule, KnowledgeBase, OuiEntry, RuleParam } from './types.js';
 import { EVIDENCE_VALUE_CAP, OUI_CONFIDENCE } from './weights.js';
 

@@ -5,6 +5,8 @@ import { CamauditError } from '../errors.js';
 export interface Ipv4Range {
   /** The range as written by the user, trimmed. */
   text: string;
+  /** Canonical `network/prefix` form: 10.0.0.0/24 for "10.0.0.77/24", 10.0.0.5/32 for "10.0.0.5". */
+  cidr: string;
   /** Network address as an unsigned 32-bit integer (host bits cleared). */
   network: number;
   prefixLength: number;
@@ -15,7 +17,11 @@ export interface Ipv4Range {
 
 const OCTET_PATTERN = /^(?:0|[1-9][0-9]{0,2})$/;
 
-/** Parses a dotted-quad IPv4 address to an unsigned integer, or undefined. Leading zeros are refused (octal ambiguity). */
+/**
+ * Parses a dotted-quad IPv4 address to an unsigned integer, or undefined. Leading zeros are refused: `010.0.0.1`
+ * is 10.0.0.1 to some parsers and 8.0.0.1 (octal) to inet_aton, so a range written that way could cover other
+ * hosts than the user meant.
+ */
 export function parseIpv4(text: string): number | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
@@ -57,7 +63,7 @@ export function parseCidr(input: string | Ipv4Range): Ipv4Range {
   const prefixLength = Number(prefixText);
   const size = 2 ** (32 - prefixLength);
   const network = address - (address % size);
-  return { text, network, prefixLength, first: network, last: network + size - 1 };
+  return { text, cidr: `${intToIp(network)}/${prefixLength}`, network, prefixLength, first: network, last: network + size - 1 };
 }
 
 /**
@@ -85,6 +91,24 @@ export function cidrContains(input: string | Ipv4Range, ip: string): boolean {
 export function* expandCidr(input: string | Ipv4Range): Generator<string, void, undefined> {
   const { first, last } = hostBounds(input);
   for (let value = first; value <= last; value += 1) yield intToIp(value);
+}
+
+export function rangeInside(inner: Ipv4Range, outer: Ipv4Range): boolean {
+  return inner.first >= outer.first && inner.last <= outer.last;
+}
+
+/** Every requested range must lie wholly inside one allowed range; the first that does not is refused. */
+export function checkRangesAllowed(requested: readonly string[], allowed: readonly Ipv4Range[]): Ipv4Range[] {
+  const parsed = requested.map((text) => parseCidr(text));
+  for (const range of parsed) {
+    if (!allowed.some((outer) => rangeInside(range, outer))) {
+      throw new CamauditError(
+        'CAMAUDIT_ERR_OUT_OF_SCOPE',
+        `${range.cidr} is outside the ranges this server may scan (${allowed.map((entry) => entry.cidr).join(', ') || 'none'})`,
+      );
+    }
+  }
+  return parsed;
 }
 
 /**

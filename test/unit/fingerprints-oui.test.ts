@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../../src/match/index.js';
 import { defaultFingerprintDirectory } from '../../src/match/load-knowledge-base.js';
-import { isUnregisteredMac, macHex } from '../../src/match/oui.js';
+import { isUnregisteredMac } from '../../src/match/oui.js';
+import { macHex } from '../../src/net/mac.js';
 import { buildMatchers, readOuiPackage, selectEntries, type OuiEntry } from '../../scripts/generate-oui.js';
 
 const directory = defaultFingerprintDirectory();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkedPage } from '../page.js';
 import { CamauditError } from '../../errors.js';
 import type { Inventory, ScanStatus } from '../../inventory/index.js';
-import { checkRangesAllowed, type AddressRange } from '../allowed-ranges.js';
+import { checkRangesAllowed, type Ipv4Range } from '../../net/cidr.js';
 import { getScanSchema, listScansSchema, scanDiffSchema, startScanSchema } from '../schemas.js';
 
 /** Starts a scan of these ranges; resolves with its id once it is recorded as running (it goes on in the background). */
@@ -10,7 +10,7 @@ export type StartScan = (cidrs: string[]) => Promise<string>;
 
 export interface ScanRouteOptions {
   inventory: Inventory;
-  allowedRanges: readonly AddressRange[];
+  allowedRanges: readonly Ipv4Range[];
   startScan?: StartScan;
 }
 
