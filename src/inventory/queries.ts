@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import { CamauditError } from '../errors.js';
-import type { ProtocolName } from '../model.js';
 import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
 import type { DeviceFilter } from './filter.js';
-import type { DeviceDetail, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
+import type { DeviceDetail, DeviceSighting, ObservationSummary, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
 
 // The read side: filters, pages and details. Plain SQL that PostgreSQL also runs.
 
@@ -33,49 +32,46 @@ function normaliseTime(value: string): string {
 
 const TEXT_COLUMNS = ['ip', 'mac', 'vendor', 'brand', 'model', 'serial', 'site', 'location', 'owner', 'notes', 'addresses'];
 
-function whereOf(filter: DeviceFilter): { sql: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.vendor !== undefined) {
-    clauses.push('LOWER(vendor) = LOWER(?)');
-    params.push(filter.vendor);
+interface Clause {
+  sql: string;
+  params: unknown[];
+}
+
+// One SQL condition per field of the filter's declaration (src/inventory/filter.ts); a field added there without a
+// clause here does not compile.
+const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceFilter[K]>) => Clause | undefined } = {
+  vendor: (vendor) => ({ sql: 'LOWER(vendor) = LOWER(?)', params: [vendor] }),
+  brand: (brand) => ({ sql: 'LOWER(brand) = LOWER(?)', params: [brand] }),
+  covered: (covered) => ({ sql: 'covered = ?', params: [covered ? 1 : 0] }),
+  status: (status) => ({ sql: 'status = ?', params: [status] }),
+  site: (site) => ({ sql: 'site = ?', params: [site] }),
+  seenSince: (time) => ({ sql: 'last_seen >= ?', params: [normaliseTime(time)] }),
+  alert: (alert) => ({ sql: alert ? 'alert IS NOT NULL' : 'alert IS NULL', params: [] }),
+  search: (text) => {
+    if (text.trim() === '') return undefined;
+    const pattern = `%${escapeLike(text.trim().toLowerCase())}%`;
+    return { sql: `(${TEXT_COLUMNS.map((column) => `LOWER(${column}) LIKE ? ESCAPE '\\'`).join(' OR ')})`, params: TEXT_COLUMNS.map(() => pattern) };
+  },
+};
+
+function whereOf(filter: DeviceFilter): Clause {
+  const clauses: Clause[] = [];
+  for (const key of Object.keys(FILTER_CLAUSES) as (keyof DeviceFilter)[]) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    const clause = (FILTER_CLAUSES[key] as (value: unknown) => Clause | undefined)(value);
+    if (clause) clauses.push(clause);
   }
-  if (filter.brand !== undefined) {
-    clauses.push('LOWER(brand) = LOWER(?)');
-    params.push(filter.brand);
-  }
-  if (filter.covered !== undefined) {
-    clauses.push('covered = ?');
-    params.push(filter.covered ? 1 : 0);
-  }
-  if (filter.status !== undefined) {
-    clauses.push('status = ?');
-    params.push(filter.status);
-  }
-  if (filter.site !== undefined) {
-    clauses.push('site = ?');
-    params.push(filter.site);
-  }
-  if (filter.seenSince !== undefined) {
-    clauses.push('last_seen >= ?');
-    params.push(normaliseTime(filter.seenSince));
-  }
-  if (filter.alert !== undefined) clauses.push(filter.alert ? 'alert IS NOT NULL' : 'alert IS NULL');
-  if (filter.search !== undefined && filter.search.trim() !== '') {
-    const pattern = `%${escapeLike(filter.search.trim().toLowerCase())}%`;
-    clauses.push(`(${TEXT_COLUMNS.map((column) => `LOWER(${column}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    for (let i = 0; i < TEXT_COLUMNS.length; i += 1) params.push(pattern);
-  }
-  return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  return { sql: clauses.length > 0 ? `WHERE ${clauses.map((clause) => clause.sql).join(' AND ')}` : '', params: clauses.flatMap((clause) => clause.params) };
 }
 
 export function createQueries(db: Database.Database) {
   const scanIdsOfDevice = db.prepare('SELECT scan_id FROM device_scans WHERE device_id = ? ORDER BY seen_at DESC, scan_id DESC LIMIT ?');
   const selectDevice = db.prepare('SELECT * FROM devices WHERE id = ?');
   const historyOfDevice = db.prepare('SELECT * FROM device_history WHERE device_id = ? ORDER BY at, id');
-  const sightingsOfDevice = db.prepare('SELECT scan_id, ip, seen_at FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id');
+  const sightingsOfDevice = db.prepare('SELECT scan_id AS scanId, ip, seen_at AS seenAt FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id');
   const observationsOfDevice = db.prepare(
-    `SELECT o.id, o.scan_id, o.source, o.ip, o.port, o.mac, o.observed_at FROM device_observations d
+    `SELECT o.id, o.scan_id AS scanId, o.source, o.ip, o.port, o.mac, o.observed_at AS observedAt FROM device_observations d
      JOIN observations o ON o.id = d.observation_id WHERE d.device_id = ? ORDER BY o.observed_at DESC, o.id LIMIT ?`,
   );
   const selectScan = db.prepare('SELECT * FROM scans WHERE id = ?');
@@ -98,6 +94,11 @@ export function createQueries(db: Database.Database) {
     return scan;
   }
 
+  const getDevice = (id: string): InventoryDevice | undefined => {
+    const row = selectDevice.get(id) as DeviceRow | undefined;
+    return row ? toDevice(row) : undefined;
+  };
+
   return {
     listDevices(filter: DeviceFilter = {}, pageRequest?: Partial<Page>): DevicePage {
       const page = normalisePage(pageRequest);
@@ -115,41 +116,16 @@ export function createQueries(db: Database.Database) {
       return rows.map(toDevice);
     },
 
-    getDevice(id: string): InventoryDevice | undefined {
-      const row = selectDevice.get(id) as DeviceRow | undefined;
-      return row ? toDevice(row) : undefined;
-    },
+    getDevice,
 
     getDeviceDetail(id: string): DeviceDetail | undefined {
-      const row = selectDevice.get(id) as DeviceRow | undefined;
-      if (!row) return undefined;
+      const device = getDevice(id);
+      if (!device) return undefined;
       return {
-        device: toDevice(row),
+        device,
         history: (historyOfDevice.all(id) as HistoryRow[]).map(historyFromRow),
-        sightings: (sightingsOfDevice.all(id) as { scan_id: string; ip: string; seen_at: string }[]).map((entry) => ({
-          scanId: entry.scan_id,
-          ip: entry.ip,
-          seenAt: entry.seen_at,
-        })),
-        observations: (
-          observationsOfDevice.all(id, DETAIL_OBSERVATION_LIMIT) as {
-            id: string;
-            scan_id: string;
-            source: string;
-            ip: string;
-            port: number | null;
-            mac: string | null;
-            observed_at: string;
-          }[]
-        ).map((entry) => ({
-          id: entry.id,
-          scanId: entry.scan_id,
-          source: entry.source as ProtocolName,
-          ip: entry.ip,
-          port: entry.port,
-          mac: entry.mac,
-          observedAt: entry.observed_at,
-        })),
+        sightings: sightingsOfDevice.all(id) as DeviceSighting[],
+        observations: observationsOfDevice.all(id, DETAIL_OBSERVATION_LIMIT) as ObservationSummary[],
       };
     },
 

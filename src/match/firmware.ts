@@ -19,40 +19,27 @@ export function dateFromYymmdd(digits: string): string | undefined {
   return isoDate(yy >= 90 ? 1900 + yy : 2000 + yy, Number(digits.slice(2, 4)), Number(digits.slice(4, 6)));
 }
 
+// Tried in order; each gives the version and, from the rest of the match, the build date.
+const DATED_FORMATS: readonly [RegExp, (match: RegExpExecArray) => string | undefined][] = [
+  [HIKVISION_STYLE, (match) => dateFromYymmdd(match[2]!)],
+  [DATED_BUILD, (match) => isoDate(Number(match[2]), Number(match[3]), Number(match[4]))],
+  [FILE_NAME_STYLE, (match) => dateFromYymmdd(match[2]!)],
+  [EIGHT_DIGIT_DATE, (match) => isoDate(Number(match[2]!.slice(0, 4)), Number(match[2]!.slice(4, 6)), Number(match[2]!.slice(6, 8)))],
+];
+
 export function parseFirmware(raw: string): FirmwareVersion {
   const text = raw.trim();
   const result: FirmwareVersion = { raw: text };
-  let match = HIKVISION_STYLE.exec(text);
-  if (match) {
+  for (const [pattern, buildDateOf] of DATED_FORMATS) {
+    const match = pattern.exec(text);
+    if (!match) continue;
     result.version = match[1]!;
-    const buildDate = dateFromYymmdd(match[2]!);
+    const buildDate = buildDateOf(match);
     if (buildDate) result.buildDate = buildDate;
     return result;
   }
-  match = DATED_BUILD.exec(text);
-  if (match) {
-    result.version = match[1]!;
-    const buildDate = isoDate(Number(match[2]), Number(match[3]), Number(match[4]));
-    if (buildDate) result.buildDate = buildDate;
-    return result;
-  }
-  match = FILE_NAME_STYLE.exec(text);
-  if (match) {
-    result.version = match[1]!;
-    const buildDate = dateFromYymmdd(match[2]!);
-    if (buildDate) result.buildDate = buildDate;
-    return result;
-  }
-  match = EIGHT_DIGIT_DATE.exec(text);
-  if (match) {
-    result.version = match[1]!;
-    const digits = match[2]!;
-    const buildDate = isoDate(Number(digits.slice(0, 4)), Number(digits.slice(4, 6)), Number(digits.slice(6, 8)));
-    if (buildDate) result.buildDate = buildDate;
-    return result;
-  }
-  match = PLAIN.exec(text);
-  if (match) result.version = match[1]!;
+  const plain = PLAIN.exec(text);
+  if (plain) result.version = plain[1]!;
   return result;
 }
 
