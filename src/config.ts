@@ -99,3 +99,76 @@ export function resolveScanConfig(overrides: Partial<ScanConfig> = {}): Readonly
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return Object.freeze({ ...DEFAULT_SCAN_CONFIG, ...fromEnv, ...defined });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits outside discovery: the inventory, the REST API, the exports, the matcher and the files the CLI reads.
+// They are the same for every scan, so they are plain frozen objects read once; the one a user may need to change
+// (the SQLite busy timeout, when a scan and `serve` share one file on a slow disk) has a CAMAUDIT_* variable.
+
+export const INVENTORY_LIMITS = Object.freeze({
+  /** SQLite busy timeout: how long a writer waits for another connection's lock. */
+  busyTimeoutMs: envNumber('CAMAUDIT_DB_BUSY_TIMEOUT_MS') ?? 5000,
+  /** Observations per source handed to the matcher when a device is re-identified (the latest ones). */
+  maxObservationsPerSource: 8,
+  /** Sightings read to re-identify one device: its latest ones, whatever the number of scans. */
+  maxSightingsRead: 2000,
+  /**
+   * One MAC answering for more addresses than this in one scan is a router doing proxy ARP (or a host of many
+   * virtual addresses), not one camera: its MAC says nothing about which device is which.
+   */
+  maxAddressesPerMac: 4,
+  /** Devices per page of a list when the request names no limit, and the most it may ask for. */
+  defaultPageLimit: 100,
+  maxPageLimit: 1000,
+  /** Observations listed in a device's detail (its evidence lives in the identification; this is the raw trail). */
+  detailObservations: 200,
+  /** Scan ids listed in a device record (hourly scans for a year are 8760); the detail's sightings list all. */
+  maxScanIdsPerDevice: 500,
+  /** Longest name (vendor, brand, site) or search text accepted in a device filter. */
+  maxFilterChars: 200,
+});
+
+export const API_LIMITS = Object.freeze({
+  /** Request bodies are small JSON documents; exports are responses, not bodies. */
+  bodyLimitBytes: 64 * 1024,
+  /** Longest free text (location, owner, notes, status reason) a PATCH may set. */
+  maxTextChars: 2000,
+  /** Longest id or site name accepted in a path or body. */
+  maxNameChars: 200,
+  /** Largest page offset: far past any inventory, and within what SQLite binds as an integer. */
+  maxPageOffset: 2_147_483_647,
+  /** A schedule faster than this would keep a scan running back to back on fragile cameras. */
+  minScheduleMs: 1000,
+});
+
+export const EXPORT_LIMITS = Object.freeze({
+  /** Long evidence lists are summarised: a spreadsheet cell is for reading, the JSON export has everything. */
+  maxEvidenceChars: 2000,
+});
+
+export const MATCH_LIMITS = Object.freeze({
+  /** Longest value a rule sees (UTF-16 units); bodies get more because page markers sit deeper. */
+  maxValueChars: 4096,
+  maxBodyValueChars: 64 * 1024,
+  /** Longest observed value kept in an Evidence record. */
+  maxEvidenceValueChars: 256,
+  /** Bound of the per-knowledge-base caches of brand labels and channel names (device labels are open-ended). */
+  cacheEntries: 4096,
+  /** Longest observation line `camaudit identify` accepts, so one runaway line cannot exhaust memory. */
+  maxObservationLineChars: 1024 * 1024,
+});
+
+export const FILE_LIMITS = Object.freeze({
+  /** A credentials file larger than this is refused (a real one is a few lines). */
+  maxCredentialsFileBytes: 64 * 1024,
+});
+
+export const CLI_LIMITS = Object.freeze({
+  /** Progress line refresh: often on a terminal, sparingly when stderr is a log file. */
+  progressTerminalMs: 100,
+  progressLogMs: 1000,
+  /** Device-supplied text is cut to these lengths before it reaches a terminal (table cell, value, line). */
+  tableCellChars: 48,
+  valueChars: 80,
+  lineChars: 160,
+});

@@ -9,9 +9,8 @@ import type { Logger } from 'pino';
 import type { Credentials } from './config.js';
 import { CamauditError } from './errors.js';
 import { parseCidr } from './net/cidr.js';
+import { FILE_LIMITS } from './config.js';
 
-/** A credentials file larger than this is refused (a real one is a few lines). */
-const MAX_FILE_BYTES = 64 * 1024;
 const KEYS = new Set(['cidr', 'username', 'password', 'comment']);
 
 export interface CredentialsFile {
@@ -60,7 +59,7 @@ export function loadCredentialsFile(path: string): CredentialsFile {
   } catch (error) {
     return fail(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (size > MAX_FILE_BYTES) fail(path, `larger than ${MAX_FILE_BYTES} bytes`);
+  if (size > FILE_LIMITS.maxCredentialsFileBytes) fail(path, `larger than ${FILE_LIMITS.maxCredentialsFileBytes} bytes`);
   const credentials = parseCredentials(readFileSync(path, 'utf8'), path);
   const loose = (mode & 0o077) !== 0;
   return loose ? { credentials, looseMode: (mode & 0o777).toString(8).padStart(3, '0') } : { credentials };

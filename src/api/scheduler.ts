@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { CamauditError } from '../errors.js';
+import { API_LIMITS } from '../config.js';
 
 // `camaudit serve --scan-every 1h`: run a scan on a schedule, one at a time. A tick that finds the previous scan
 // (or any other, e.g. one started over the API) still running is skipped, not queued.
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-// A schedule faster than this would keep a scan running back to back on fragile cameras.
-export const MIN_SCHEDULE_MS = 1000;
+export const MIN_SCHEDULE_MS = API_LIMITS.minScheduleMs;
 
 /** `30s`, `15m`, `1h`, `1h30m`, `2d`, `500ms` → milliseconds. Throws CAMAUDIT_ERR_BAD_USAGE. */
 export function parseDuration(text: string): number {

@@ -1,12 +1,13 @@
 import { PROTOCOL_NAMES } from '../model.js';
 import { DEVICE_FILTER_FIELDS, DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES, type DeviceFilterField } from '../inventory/index.js';
+import { API_LIMITS } from '../config.js';
 
 // JSON schemas of every route: what fastify validates (params, querystring, body) and serialises (responses),
 // and what @fastify/swagger publishes at /docs/json. Response schemas list every field: fast-json-stringify
 // drops anything not listed, which keeps internal columns out of the API.
 
-const MAX_TEXT = 2000;
-const MAX_NAME = 200;
+const MAX_TEXT = API_LIMITS.maxTextChars;
+const MAX_NAME = API_LIMITS.maxNameChars;
 
 const string = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -106,8 +107,7 @@ const idParams = {
   required: ['id'],
 } as const;
 
-/** Largest page offset accepted: far past any inventory, and within what SQLite binds as an integer. */
-export const MAX_PAGE_OFFSET = 2_147_483_647;
+export const MAX_PAGE_OFFSET = API_LIMITS.maxPageOffset;
 
 const pageProperties = {
   limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },

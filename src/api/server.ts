@@ -11,14 +11,13 @@ import { registerDeviceRoutes } from './routes/devices.js';
 import { registerExportRoutes } from './routes/export.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerScanRoutes, type StartScan } from './routes/scans.js';
+import { API_LIMITS } from '../config.js';
 
 // The REST API over the inventory. It knows nothing of protocols: scans are started through the injected
 // `startScan`, and only over ranges the operator allowed when starting the server.
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 export const DEFAULT_API_PORT = 7370;
-// Requests are small JSON documents; exports are responses, not bodies.
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface ServerOptions {
   inventory: Inventory;
@@ -40,7 +39,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; typing it so keeps FastifyInstance at its default generics.
     loggerInstance: log as FastifyBaseLogger,
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: API_LIMITS.bodyLimitBytes,
     // Unknown fields are refused rather than silently dropped: a typo in PATCH must not look like success.
     ajv: { customOptions: { removeAdditional: false } },
   });

@@ -1,4 +1,5 @@
 import type { InventoryDevice } from '../inventory/index.js';
+import { EXPORT_LIMITS } from '../config.js';
 
 // The columns of every tabular export (CSV, xlsx), in order: what a replacement plan needs first, then the
 // trail. Values are plain; each format escapes them its own way.
@@ -11,8 +12,7 @@ export interface Column {
   value(device: InventoryDevice): CellValue;
 }
 
-// Long evidence lists are summarised: a spreadsheet cell is for reading, the JSON export has everything.
-const MAX_EVIDENCE_CHARS = 2000;
+const MAX_EVIDENCE_CHARS = EXPORT_LIMITS.maxEvidenceChars;
 
 export function evidenceSummary(device: InventoryDevice): string {
   const parts = device.identification.evidence.map((evidence) => `${evidence.ruleId}: ${evidence.field}=${evidence.value}`);

@@ -6,6 +6,7 @@ import { unionList, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
 import type { Statements } from './statements.js';
 import type { HistoryKind, IdentifyFunction } from './types.js';
+import { INVENTORY_LIMITS } from '../config.js';
 
 // Turns one scan's observation groups into device rows: find the device each group is (by key precedence),
 // create it or update it, re-identify it from its latest observations, and write what changed into its history.
@@ -34,8 +35,6 @@ function orderedId(): string {
   return `${Date.now().toString(16).padStart(12, '0')}${historyCounter.toString(16).padStart(6, '0')}${random}`;
 }
 
-// Upper bound of sightings read to re-identify one device: its latest ones, whatever the number of scans.
-const MAX_SIGHTINGS_READ = 2000;
 
 export function createDeviceWriter(context: DeviceWriterContext) {
   const { statements, log } = context;
@@ -158,7 +157,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
   /** The latest view each channel had of the device: per source, the observations of its most recent sighting scan. */
   function observationsForIdentification(deviceId: string): Observation[] {
-    const rows = statements.recentSightingsOfDevice.all(deviceId, MAX_SIGHTINGS_READ) as { raw: string; source: string; scan_id: string; agent: string; observed_at: string }[];
+    const rows = statements.recentSightingsOfDevice.all(deviceId, INVENTORY_LIMITS.maxSightingsRead) as { raw: string; source: string; scan_id: string; agent: string; observed_at: string }[];
     const latestScanOfSource = new Map<string, string>();
     const taken = new Map<string, Observation>();
     const countOfSource = new Map<string, number>();

@@ -1,4 +1,5 @@
 import type { DeviceStatus } from '../model.js';
+import { INVENTORY_LIMITS } from '../config.js';
 
 // The device filter, declared once. The inventory's DeviceFilter type, the API's query schema (`GET /devices`,
 // `/export.*`) and the CLI's flags (`camaudit devices`, `camaudit export`) are all derived from this table, so a
@@ -7,8 +8,7 @@ import type { DeviceStatus } from '../model.js';
 
 export const DEVICE_STATUSES: readonly DeviceStatus[] = ['found', 'planned', 'replaced', 'removed', 'exempt'];
 
-/** Longest name (vendor, brand, site) or search text accepted in a filter. */
-export const MAX_FILTER_TEXT = 200;
+export const MAX_FILTER_TEXT = INVENTORY_LIMITS.maxFilterChars;
 
 export const DEVICE_FILTER_FIELDS = {
   vendor: { type: 'string', value: 'NAME', maxLength: MAX_FILTER_TEXT, description: 'hardware maker, case-insensitive (e.g. Hikvision)' },

@@ -1,5 +1,6 @@
 import type { Observation } from '../model.js';
 import { KEY_KINDS, keysOfObservation, type KeyKind, type ObservationKeys } from './keys.js';
+import { INVENTORY_LIMITS } from '../config.js';
 
 // Grouping one scan's observations into the devices they describe. Pure: no database, no clock.
 //   1. observations sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
@@ -55,9 +56,6 @@ class DisjointSets {
   }
 }
 
-// One MAC answering for more addresses than this in one scan is a router doing proxy ARP (or a host of many
-// virtual addresses), not one camera: its MAC says nothing about which device is which.
-export const MAX_ADDRESSES_PER_MAC = 4;
 
 function dropSharedMacs(observations: readonly Observation[], keys: ObservationKeys[]): void {
   const addressesOfMac = new Map<string, Set<string>>();
@@ -68,7 +66,7 @@ function dropSharedMacs(observations: readonly Observation[], keys: ObservationK
       addressesOfMac.set(mac, addresses);
     }
   });
-  const shared = new Set([...addressesOfMac].filter(([, addresses]) => addresses.size > MAX_ADDRESSES_PER_MAC).map(([mac]) => mac));
+  const shared = new Set([...addressesOfMac].filter(([, addresses]) => addresses.size > INVENTORY_LIMITS.maxAddressesPerMac).map(([mac]) => mac));
   if (shared.size === 0) return;
   for (const entry of keys) entry.mac = entry.mac.filter((mac) => !shared.has(mac));
 }

@@ -3,16 +3,12 @@ import { CamauditError } from '../errors.js';
 import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
 import type { DeviceFilter } from './filter.js';
 import type { DeviceDetail, DeviceSighting, ObservationSummary, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
+import { INVENTORY_LIMITS } from '../config.js';
 
 // The read side: filters, pages and details. Plain SQL that PostgreSQL also runs.
 
-export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 1000;
-// Observations listed in a device's detail (its evidence lives in the identification; this is the raw trail).
-const DETAIL_OBSERVATION_LIMIT = 200;
-// A device scanned hourly for a year has 8760 scans: a device record lists the latest ones, the detail's
-// sightings list all of them.
-export const MAX_SCAN_IDS_PER_DEVICE = 500;
+export const DEFAULT_PAGE_LIMIT = INVENTORY_LIMITS.defaultPageLimit;
+export const MAX_PAGE_LIMIT = INVENTORY_LIMITS.maxPageLimit;
 
 export function normalisePage(page: Partial<Page> = {}): Page {
   const limit = Math.min(Math.max(Math.trunc(page.limit ?? DEFAULT_PAGE_LIMIT), 1), MAX_PAGE_LIMIT);
@@ -83,7 +79,7 @@ export function createQueries(db: Database.Database) {
   const runningCount = db.prepare("SELECT COUNT(*) AS count FROM scans WHERE status = 'running'");
 
   function toDevice(row: DeviceRow): InventoryDevice {
-    const scanIds = (scanIdsOfDevice.all(row.id, MAX_SCAN_IDS_PER_DEVICE) as { scan_id: string }[]).map((entry) => entry.scan_id).reverse();
+    const scanIds = (scanIdsOfDevice.all(row.id, INVENTORY_LIMITS.maxScanIdsPerDevice) as { scan_id: string }[]).map((entry) => entry.scan_id).reverse();
     return deviceFromRow(row, scanIds);
   }
 
@@ -125,7 +121,7 @@ export function createQueries(db: Database.Database) {
         device,
         history: (historyOfDevice.all(id) as HistoryRow[]).map(historyFromRow),
         sightings: sightingsOfDevice.all(id) as DeviceSighting[],
-        observations: observationsOfDevice.all(id, DETAIL_OBSERVATION_LIMIT) as ObservationSummary[],
+        observations: observationsOfDevice.all(id, INVENTORY_LIMITS.detailObservations) as ObservationSummary[],
       };
     },
 

@@ -11,6 +11,7 @@ import { openDatabase } from './schema.js';
 import { prepareStatements } from './statements.js';
 import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
 import { DEVICE_STATUSES } from './filter.js';
+import { INVENTORY_LIMITS } from '../config.js';
 
 // The inventory: one SQLite file. Writes are small transactions committed at once, so that a scan killed
 // half-way leaves every observation it had recorded (issue 6).
@@ -20,8 +21,6 @@ import { DEVICE_STATUSES } from './filter.js';
 // both cheaper and right more often than re-merging live. Progress during a scan is the count of committed
 // observations, which getScan reports for a running scan.
 
-const DEFAULT_MAX_OBSERVATIONS_PER_SOURCE = 8;
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** `host:pid` of this process, stored on each scan so that another process can tell whether its writer is alive. */
 function runnerOfThisProcess(): string {
@@ -61,7 +60,7 @@ function validateObservation(observation: Observation): void {
 export function openInventory(path: string, options: InventoryOptions): Inventory {
   const log = options.log;
   const now = (): string => (options.now?.() ?? new Date()).toISOString();
-  const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
   const statements = prepareStatements(db);
   const queries = createQueries(db);
   const diffScans = createDiff(db);
@@ -70,7 +69,7 @@ export function openInventory(path: string, options: InventoryOptions): Inventor
     identify: options.identify,
     log,
     now,
-    maxObservationsPerSource: options.maxObservationsPerSource ?? DEFAULT_MAX_OBSERVATIONS_PER_SOURCE,
+    maxObservationsPerSource: options.maxObservationsPerSource ?? INVENTORY_LIMITS.maxObservationsPerSource,
   });
   const runner = runnerOfThisProcess();
   const runningHere = new Set<string>();

@@ -12,13 +12,12 @@ import { nameKey } from './load-knowledge-base.js';
 import type { BrandInfo, KnowledgeBase } from './types.js';
 import { DEVICE_CLASSES } from './types.js';
 import { CHANNEL_CAP, CONFLICT_FLOOR, CONFLICT_PENALTY, OUI_CLASS_WEIGHT, VERDICT_THRESHOLD } from './weights.js';
+import { MATCH_LIMITS } from '../config.js';
 
 /** What a brand on its own adds to its own maker (brands named after a vendor of vendors.json). */
 const OWN_BRAND_IMPLIED = 0.45;
 /** Model patterns add this to a model's weight when they recognise it as one of the chosen maker's. */
 const CONFIRMED_MODEL_BONUS = 0.5;
-/** Bound of the per-knowledge-base caches of brand labels and channel names (device labels are open-ended). */
-const CACHE_LIMIT = 4096;
 
 interface ResolvedBrand {
   name: string;
@@ -50,7 +49,7 @@ export function channelOf(evidence: Evidence): string {
   if (channel === undefined) {
     const dot = field.indexOf('.');
     channel = dot < 0 ? field : field.slice(0, dot);
-    if (channelNames.size >= CACHE_LIMIT) channelNames.clear();
+    if (channelNames.size >= MATCH_LIMITS.cacheEntries) channelNames.clear();
     channelNames.set(field, channel);
   }
   return channel;
@@ -88,7 +87,7 @@ export function resolveBrand(knowledgeBase: KnowledgeBase, raw: string): Resolve
   const cached = cache.get(raw);
   if (cached !== undefined) return cached ?? undefined;
   const resolved = resolveBrandUncached(knowledgeBase, raw);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
+  if (cache.size >= MATCH_LIMITS.cacheEntries) cache.clear();
   cache.set(raw, resolved ?? null);
   return resolved;
 }

@@ -5,11 +5,10 @@ import { isIP } from 'node:net';
 import { type JsonValue, type Observation, PROTOCOL_NAMES, type ProtocolName, type Transport } from '../model.js';
 import { type ObservationInput, createObservation, normaliseMac } from '../observation.js';
 import { isRecord } from './validate-rules.js';
+import { MATCH_LIMITS } from '../config.js';
 
 export type ParseLineResult = { ok: true; observation: Observation } | { ok: false; reason: string };
 
-/** Longest line accepted, so one runaway line cannot exhaust memory. */
-export const MAX_LINE_CHARS = 1024 * 1024;
 const TRANSPORTS: readonly Transport[] = ['multicast', 'unicast', 'broadcast', 'tcp', 'table', 'offline'];
 
 class LineError extends Error {}
@@ -143,7 +142,7 @@ function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'sou
 }
 
 export function parseObservationLine(line: string, context: { site: string; agent: string }): ParseLineResult {
-  if (line.length > MAX_LINE_CHARS) return { ok: false, reason: `line longer than ${MAX_LINE_CHARS} characters` };
+  if (line.length > MATCH_LIMITS.maxObservationLineChars) return { ok: false, reason: `line longer than ${MATCH_LIMITS.maxObservationLineChars} characters` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(line) as unknown;

@@ -1,4 +1,5 @@
 // The numbers behind a verdict, in one place so a reviewer can argue with them.
+import { MATCH_LIMITS } from '../config.js';
 
 /** A maker is named only when its combined score reaches this. One weak rule (< 0.5) can never reach it alone. */
 export const VERDICT_THRESHOLD = 0.5;
@@ -12,8 +13,7 @@ export const OUI_CLASS_WEIGHT = 0.2;
 export const CONFLICT_FLOOR = 0.25;
 /** A competing maker lowers the winner's confidence by this fraction of its own score. */
 export const CONFLICT_PENALTY = 0.5;
-/** Longest value a rule sees (UTF-16 units); bodies get more because page markers sit deeper. */
-export const VALUE_CAP = 4096;
-export const BODY_VALUE_CAP = 64 * 1024;
-/** Longest observed value kept in an Evidence record. */
-export const EVIDENCE_VALUE_CAP = 256;
+// The lengths a rule sees and keeps are limits, in src/config.ts (MATCH_LIMITS).
+export const VALUE_CAP = MATCH_LIMITS.maxValueChars;
+export const BODY_VALUE_CAP = MATCH_LIMITS.maxBodyValueChars;
+export const EVIDENCE_VALUE_CAP = MATCH_LIMITS.maxEvidenceValueChars;

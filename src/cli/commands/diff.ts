@@ -4,9 +4,10 @@ import type { DiffEntry } from '../../inventory/index.js';
 import { defineCommand } from '../command.js';
 import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { terminalSafe } from '../text.js';
+import { CLI_LIMITS } from '../../config.js';
 
 function describe(entry: DiffEntry): string {
-  return terminalSafe(`${entry.ip} ${entry.mac ?? '-'} ${entry.vendor ?? 'unknown'}${entry.brand && entry.brand !== entry.vendor ? `/${entry.brand}` : ''} ${entry.model ?? ''} (${entry.deviceId})`, 160);
+  return terminalSafe(`${entry.ip} ${entry.mac ?? '-'} ${entry.vendor ?? 'unknown'}${entry.brand && entry.brand !== entry.vendor ? `/${entry.brand}` : ''} ${entry.model ?? ''} (${entry.deviceId})`, CLI_LIMITS.lineChars);
 }
 
 export const diffCommand = defineCommand({
@@ -39,7 +40,7 @@ export const diffCommand = defineCommand({
       for (const entry of diff.gone) lines.push(`- ${describe(entry)}`);
       for (const entry of diff.changed) {
         lines.push(`~ ${describe(entry)}`);
-        for (const change of entry.changes) lines.push(`    ${change.field}: ${terminalSafe(change.before ?? '-', 80)} -> ${terminalSafe(change.after ?? '-', 80)}`);
+        for (const change of entry.changes) lines.push(`    ${change.field}: ${terminalSafe(change.before ?? '-')} -> ${terminalSafe(change.after ?? '-')}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
