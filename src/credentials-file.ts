@@ -73,7 +73,8 @@ export function resolveCredentials(flag: string | undefined, log: Logger): Crede
   const path = flag ?? (process.env.CAMAUDIT_CREDENTIALS_FILE || undefined);
   if (path === undefined) return [];
   const file = loadCredentialsFile(path);
-  if (file.looseMode !== undefined) log.warn({ file: path, mode: file.looseMode }, 'credentials file is readable by other users; chmod 600 it');
-  log.info({ file: path, logins: file.credentials.length, ranges: file.credentials.map((entry) => entry.cidr) }, 'ONVIF credentials loaded');
+  const fileLog = log.child({ module: 'credentials' });
+  if (file.looseMode !== undefined) fileLog.warn({ file: path, mode: file.looseMode }, 'credentials file is readable by other users; chmod 600 it');
+  fileLog.info({ file: path, logins: file.credentials.length, cidrs: file.credentials.map((entry) => entry.cidr) }, 'ONVIF credentials loaded');
   return file.credentials;
 }

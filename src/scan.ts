@@ -66,7 +66,10 @@ export function validateScanRequest(request: ScanRequest, config: Readonly<ScanC
 }
 
 export async function runScan(request: ScanRequest, dependencies: ScanDependencies): Promise<ScanOutcome> {
-  const { config, inventory, log } = dependencies;
+  const { config, inventory } = dependencies;
+  // The scan's own lines say module "scan"; discovery gets the caller's logger and names its own modules, so no line
+  // carries two "module" keys.
+  const log = dependencies.log.child({ module: 'scan' });
   const { interfaces } = validateScanRequest(request, config);
   const started = performance.now();
   const scope: ProbeScope = { cidrs: request.cidrs, interfaces };
@@ -81,7 +84,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const onAbort = (): void => abort.abort(dependencies.signal?.reason);
   dependencies.signal?.addEventListener('abort', onAbort, { once: true });
   const limiter = createRateLimiter({ globalPerSecond: config.globalRatePerSecond, perHostPerSecond: config.perHostRatePerSecond });
-  const context = createProbeContext({ config, log, scanId, signal: abort.signal, limiter });
+  const context = createProbeContext({ config, log: dependencies.log, scanId, signal: abort.signal, limiter });
   const seen = new Set<string>();
   let observationCount = 0;
   // Only what stage 2 reads is kept (replies that can announce ports, and anything outside the ranges), so a /16

@@ -46,6 +46,7 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
   if (!Number.isFinite(options.everyMs) || options.everyMs < MIN_SCHEDULE_MS) {
     throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `a scan schedule must be at least ${MIN_SCHEDULE_MS} ms apart`);
   }
+  const log = options.log.child({ module: 'scheduler' });
   const stats = { started: 0, skipped: 0, failed: 0 };
   let current: Promise<void> | undefined;
   let stopped = false;
@@ -54,7 +55,7 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
     if (stopped) return;
     if (current || options.isBusy?.()) {
       stats.skipped += 1;
-      options.log.info({ everyMs: options.everyMs }, 'scheduled scan skipped: a scan is still running');
+      log.info({ everyMs: options.everyMs }, 'scheduled scan skipped: a scan is still running');
       return;
     }
     stats.started += 1;
@@ -63,7 +64,7 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
         await options.run();
       } catch (error) {
         stats.failed += 1;
-        options.log.error({ err: error }, 'scheduled scan failed');
+        log.error({ err: error }, 'scheduled scan failed');
       } finally {
         current = undefined;
       }
@@ -72,7 +73,7 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
 
   const timer = setInterval(tick, options.everyMs);
   if (options.runAtStart) tick();
-  options.log.info({ everyMs: options.everyMs }, 'scans scheduled');
+  log.info({ everyMs: options.everyMs }, 'scans scheduled');
   return {
     stats,
     async stop() {

@@ -11,6 +11,6 @@ export const DB_OPTION = { type: 'string', value: 'FILE', env: 'CAMAUDIT_DB', de
 export function openDefaultInventory(path: string, log: Logger): Inventory & { path: string } {
   const file = resolve(path);
   const knowledgeBase = loadKnowledgeBase();
-  const inventory = openInventory(file, { identify: (observations) => identify(observations, knowledgeBase), log: log.child({ module: 'inventory' }) });
+  const inventory = openInventory(file, { identify: (observations) => identify(observations, knowledgeBase), log });
   return Object.assign(inventory, { path: file });
 }

@@ -58,7 +58,7 @@ function validateObservation(observation: Observation): void {
 }
 
 export function openInventory(path: string, options: InventoryOptions): Inventory {
-  const log = options.log;
+  const log = options.log.child({ module: 'inventory' });
   const now = (): string => (options.now?.() ?? new Date()).toISOString();
   const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
   const statements = prepareStatements(db);

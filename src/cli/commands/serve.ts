@@ -27,6 +27,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     const port = values.port;
     const token = values.token;
     const log = createRootLogger(process.env.CAMAUDIT_LOG_LEVEL ?? 'info');
+    const serveLog = log.child({ module: 'serve' });
     const config = resolveScanConfig({ credentials: resolveCredentials(values.credentials, log) });
     const allowedCidrs = values['allow-cidr'];
     const everyMs = values['scan-every'] !== undefined ? parseDuration(values['scan-every']) : undefined;
@@ -35,16 +36,16 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     }
     const inventory = openDefaultInventory(values.db, log);
     const interrupted = inventory.markInterruptedScans();
-    if (interrupted.length > 0) log.warn({ scans: interrupted }, 'scans left running by an earlier process are marked interrupted');
+    if (interrupted.length > 0) serveLog.warn({ scanIds: interrupted }, 'scans left running by an earlier process are marked interrupted');
 
     const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> =>
-      runScan({ cidrs, multicast: !values['no-multicast'], channels: CHANNELS }, { config, inventory, log: log.child({ module: 'scan' }), ...(onScanStarted ? { onScanStarted } : {}) });
+      runScan({ cidrs, multicast: !values['no-multicast'], channels: CHANNELS }, { config, inventory, log, ...(onScanStarted ? { onScanStarted } : {}) });
     const startScan: StartScan = (cidrs) =>
       new Promise<string>((resolveStarted, rejectStarted) => {
         scan(cidrs, resolveStarted).catch((error: unknown) => {
           // Rejecting after the id was handed out is a no-op; the scan's own record says it failed.
           rejectStarted(error);
-          log.error({ err: error }, 'API scan failed');
+          serveLog.error({ err: error }, 'API scan failed');
         });
       });
 
