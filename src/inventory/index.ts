@@ -1,4 +1,4 @@
-// The inventory's public face: the scan orchestrator (src/scan.ts), the CLI, the API and the exports import from here only.
+// The inventory's public face: the scan (src/scan.ts), the CLI, the API and the exports import from here only.
 export { openInventory } from './store.js';
 export { groupObservations, type ObservationGroup } from './merge.js';
 export { keysOfObservation, type KeyKind, type ObservationKeys } from './keys.js';

@@ -14,7 +14,7 @@ import { DEVICE_STATUSES } from './filter.js';
 import { INVENTORY_LIMITS } from '../config.js';
 
 // The inventory: one SQLite file. Writes are small transactions committed at once, so that a scan killed
-// half-way leaves every observation it had recorded (issue 6).
+// half-way leaves every observation it had recorded.
 //
 // Merging happens at finishScan, not per observation: only then does the scan hold all it will learn about an
 // address (the neighbour table, which lends MACs to banners, is read last), so grouping once with everything is

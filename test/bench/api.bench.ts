@@ -1,4 +1,4 @@
-// The API under load (issue 6): a temp SQLite inventory of 5,000 devices built through the real Inventory API and
+// The API under load: a temp SQLite inventory of 5,000 devices built through the real Inventory API and
 // the real matcher, served by the real CLI (`camaudit serve`, its own process, 127.0.0.1 only), driven by concurrent
 // keep-alive clients. One line per scenario: throughput and latency percentiles. A benchmark, not a test: nothing
 // here passes or fails on speed. Request counts and time are bounded per scenario.

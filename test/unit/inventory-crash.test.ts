@@ -11,7 +11,7 @@ const KILL_AFTER = 400;
 let temp: TempInventory;
 afterEach(() => temp.cleanup());
 
-describe('crash safety (issue 6)', () => {
+describe('crash safety', () => {
   it('SIGKILL in the middle of a scan leaves a database that opens, holds what was committed, and marks the scan interrupted', async () => {
     temp = tempInventory();
     temp.inventory.close();
