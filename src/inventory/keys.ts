@@ -1,7 +1,7 @@
 import type { Observation } from '../model.js';
 import { normaliseMac } from '../observation.js';
 
-// What makes a device itself, strongest first (peers.md §3.4): its MAC, then the vendor serial, then the ONVIF /
+// What makes a device itself, strongest first: its MAC, then the vendor serial, then the ONVIF /
 // WS-Discovery endpoint UUID, then (only as a last resort) its address at the site.
 // These read model fields (src/model.ts), never protocol bytes: the inventory stays protocol-agnostic.
 

@@ -14,8 +14,9 @@ function identify(lines: string[]): { code: number | null; out: Record<string, u
   return { code: result.status, out, err: result.stderr };
 }
 
-// Real strings: Hikvision SADP reply fields and Server header (protocols.md §1.3, §4.1), Dahua DHIP reply and RTSP
-// server (§2.1, §5), an Axis camera (Axis OUI ac:cc:8e, realm AXIS_<MAC>), an HP printer banner.
+// Real strings: Hikvision SADP reply fields (Skylight Cyber and public Go captures, see fingerprints/sadp.json) and Server
+// header (nmap nmap-service-probes, recog http_servers.xml), Dahua DHIP reply and RTSP
+// server (DHIP captures and nmap nmap-service-probes, see fingerprints/dhip.json and rtsp-server.json), an Axis camera (Axis OUI ac:cc:8e, realm AXIS_<MAC>), an HP printer banner.
 const HIKVISION_SADP = JSON.stringify({ source: 'sadp', ip: '192.168.1.112', sadp: { DeviceType: '142378', DeviceDescription: 'DS-2CD2320D-I', DeviceSN: 'DS-2CD2320D-I20180919AACHC52932642', MAC: '44-47-cc-37-ce-81', SoftwareVersion: 'V5.5.6build 180326' } });
 const HIKVISION_HTTP = JSON.stringify({ source: 'http', ip: '10.0.0.5', port: 80, 'http.headers': { server: 'DNVRS-Webs' } });
 const DAHUA_RTSP = JSON.stringify({ source: 'rtsp', ip: '10.0.0.6', port: 554, mac: '4c:11:bf:c2:0b:9d', 'rtsp.headers': { server: 'Dahua Rtsp Server' } });

@@ -29,7 +29,7 @@ describe('digestResponse on the RFCs worked examples', () => {
 });
 
 describe('parseDigestChallenge on challenges cameras send', () => {
-  it('reads a Hikvision challenge (protocols.md §4.3: ISAPI and RTSP)', () => {
+  it('reads a Hikvision challenge (realm form of ISAPI and RTSP 401 replies)', () => {
     expect(challenge('Digest qop="auth", realm="IP Camera(C2183)", nonce="938032d91ffc30ca80b5da94c18887ac", stale="FALSE"')).toEqual({
       realm: 'IP Camera(C2183)',
       nonce: '938032d91ffc30ca80b5da94c18887ac',
