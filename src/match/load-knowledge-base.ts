@@ -136,7 +136,7 @@ export function readKnowledgeBase(directory: string): KnowledgeBase {
   const ruleFiles = readdirSync(directory).filter((file) => file.endsWith('.json') && !DATA_FILES.has(file)).sort();
   for (const file of ruleFiles) {
     const document = readJsonFile(directory, file);
-    checkRuleFileShape(directory, file, document);
+    checkRuleFileShape(file, document);
     compiled.push(...compileRuleFile(file, document, vendorNames, seenIds, compiled.length));
   }
 

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
+import validateRuleFile from './rule-schema.generated.js';
 import type { RuleParam } from './types.js';
 import { badFingerprint } from './validate-rules.js';
 
-// The shape of a rule file is said once, in fingerprints/schema.json (draft 2020-12), and checked here with ajv;
+// The shape of a rule file is said once, in fingerprints/schema.json (draft 2020-12), and checked here by the
+// validator ajv compiles from it (scripts/generate-rule-validator.ts; a test keeps the two in step).
 // src/match/validate-rules.ts checks only what a schema cannot say (vendors of vendors.json, capture groups of the
 // pattern, ids unique across files).
 
@@ -29,17 +29,7 @@ export interface RuleFileDocument {
   rules: RuleDocument[];
 }
 
-const validators = new Map<string, ValidateFunction<RuleFileDocument>>();
-
-function validatorFor(directory: string): ValidateFunction<RuleFileDocument> {
-  let validate = validators.get(directory);
-  if (validate === undefined) {
-    const schema = JSON.parse(readFileSync(join(directory, 'schema.json'), 'utf8')) as Record<string, unknown>;
-    validate = new Ajv2020({ allErrors: true }).compile<RuleFileDocument>(schema);
-    validators.set(directory, validate);
-  }
-  return validate;
-}
+const validate = validateRuleFile as unknown as ((document: unknown) => document is RuleFileDocument) & { errors?: ErrorObject[] | null };
 
 function describeError(error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown[] };
@@ -49,8 +39,7 @@ function describeError(error: ErrorObject): string {
 }
 
 /** Throws CAMAUDIT_ERR_BAD_FINGERPRINT naming the file, the first failing rule and what schema.json says of it. */
-export function checkRuleFileShape(directory: string, file: string, document: unknown): asserts document is RuleFileDocument {
-  const validate = validatorFor(directory);
+export function checkRuleFileShape(file: string, document: unknown): asserts document is RuleFileDocument {
   if (validate(document)) return;
   // propertyNames repeats its specific error (which names the property) as a summary: keep the specific one.
   const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'propertyNames');

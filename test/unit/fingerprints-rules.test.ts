@@ -9,6 +9,7 @@ import { CamauditError } from '../../src/errors.js';
 import { identify, loadKnowledgeBase } from '../../src/match/index.js';
 import { DATA_FILES, defaultFingerprintDirectory } from '../../src/match/load-knowledge-base.js';
 import { checkRuleFileShape } from '../../src/match/rule-schema.js';
+import { ruleValidatorSource, SCHEMA_PATH, VALIDATOR_PATH } from '../../scripts/generate-rule-validator.js';
 import { expandParams, firstMatch } from '../../src/match/rules.js';
 import type { CompiledRule } from '../../src/match/types.js';
 import { FIRMWARE_FIELD, MODEL_FIELD } from '../../src/match/types.js';
@@ -37,14 +38,18 @@ describe('fingerprint rule files', () => {
     for (const file of files) {
       const document = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { $schema?: string; rules: Record<string, unknown>[] };
       expect(document.$schema, file).toBe('./schema.json');
-      expect(() => checkRuleFileShape(directory, file, document), file).not.toThrow();
+      expect(() => checkRuleFileShape(file, document), file).not.toThrow();
       // The same file with one rule broken fails against schema.json itself (not only against the hand-written checks).
       const broken = { ...document, rules: [{ ...document.rules[0], confidence: 1.5, surplus: true }, ...document.rules.slice(1)] };
-      expect(() => checkRuleFileShape(directory, file, broken), file).toThrow(/does not follow schema\.json: .*confidence must be <= 1/);
-      expect(() => checkRuleFileShape(directory, file, broken), file).toThrow(/\(rule\) must NOT have additional properties/);
+      expect(() => checkRuleFileShape(file, broken), file).toThrow(/does not follow schema\.json: .*confidence must be <= 1/);
+      expect(() => checkRuleFileShape(file, broken), file).toThrow(/\(rule\) must NOT have additional properties/);
     }
     const ids = allRules.map((rule) => rule.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('are checked by the validator ajv compiles from the current schema.json (npm run generate:rule-validator)', () => {
+    expect(readFileSync(VALIDATOR_PATH, 'utf8')).toBe(ruleValidatorSource(readFileSync(SCHEMA_PATH, 'utf8')));
   });
 
   it('give every rule a source with an author and a reference', () => {
