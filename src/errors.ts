@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   CAMAUDIT_ERR_INTERNAL: 'an unexpected fault inside camaudit (a bug; the log has the details)',
   CAMAUDIT_ERR_TIMEOUT: 'a network exchange did not finish within its time bound',
   CAMAUDIT_ERR_CREDENTIALS: 'the credentials file could not be read or is not valid',
+  CAMAUDIT_ERR_FORBIDDEN: 'the token is valid but may not do this (an agent token writes its own site only)',
+  CAMAUDIT_ERR_PUSH: 'observations could not be sent to the central server (they stay spooled)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -73,7 +73,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const { interfaces } = validateScanRequest(request, config);
   const started = performance.now();
   const scope: ProbeScope = { cidrs: request.cidrs, interfaces };
-  const scanId = inventory.beginScan({
+  const scanId = await inventory.beginScan({
     site: config.site,
     agent: config.agent,
     scope: { cidrs: request.cidrs, interfaces: interfaces.map((entry) => entry.name) },
@@ -93,8 +93,8 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const announcesPorts = (observation: Observation): boolean =>
     ANNOUNCING_SOURCES.has(observation.source) || !request.cidrs.some((cidr) => cidrContains(cidr, observation.ip));
 
-  const record = (observation: Observation): void => {
-    inventory.recordObservation(scanId, observation);
+  const record = async (observation: Observation): Promise<void> => {
+    await inventory.recordObservation(scanId, observation);
     observationCount += 1;
     seen.add(observation.ip);
     dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, lastSource: observation.source });
@@ -104,7 +104,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     if (!request.channels.includes('neighbour')) return;
     for await (const observation of runModules(selectModules(['neighbour'], 'after'), scope, context)) {
       // Only addresses this scan touched: the table also holds the host's unrelated neighbours.
-      if (seen.has(observation.ip)) record(observation);
+      if (seen.has(observation.ip)) await record(observation);
     }
   };
 
@@ -112,7 +112,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   try {
     const stageOne = selectModules(request.channels, 'sweep');
     for await (const observation of runModules(stageOne, scope, context)) {
-      record(observation);
+      await record(observation);
       if (announcesPorts(observation)) stageObservations.push(observation);
     }
     // The kernel may drop neighbour entries of a large sweep before the end (gc_thresh), so read it now and again last.
@@ -120,7 +120,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     const extra = followUpTargets(stageObservations, config, request.cidrs);
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
-      for await (const observation of probeBannerTargets(extra, context)) record(observation);
+      for await (const observation of probeBannerTargets(extra, context)) await record(observation);
     }
     await readNeighbours();
     if (abort.signal.aborted) status = 'interrupted';
@@ -128,13 +128,13 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     status = abort.signal.aborted ? 'interrupted' : 'failed';
     log.error({ err: error, scanId }, 'scan failed');
     if (status === 'failed') {
-      inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
+      await inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
       throw error;
     }
   } finally {
     dependencies.signal?.removeEventListener('abort', onAbort);
   }
-  const finished = inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
+  const finished = await inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
   const durationMs = Math.round(performance.now() - started);
   // probes = packets and connection attempts, all channels together (what the rate limit counted).
   log.info({ scanId, status, probes: limiter.granted, observations: observationCount, devices: finished.deviceIds.length, durationMs }, 'scan finished');

@@ -30,7 +30,7 @@ export interface ScheduleOptions {
   run: () => Promise<unknown>;
   log: Logger;
   /** Another scan (not started by this schedule) is running: skip the tick. */
-  isBusy?: () => boolean;
+  isBusy?: () => boolean | Promise<boolean>;
   /** Run once at start rather than waiting a whole period. */
   runAtStart?: boolean;
 }
@@ -51,16 +51,19 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
   let current: Promise<void> | undefined;
   let stopped = false;
 
+  const skip = (): void => {
+    stats.skipped += 1;
+    log.info({ everyMs: options.everyMs }, 'scheduled scan skipped: a scan is still running');
+  };
   const tick = (): void => {
     if (stopped) return;
-    if (current || options.isBusy?.()) {
-      stats.skipped += 1;
-      log.info({ everyMs: options.everyMs }, 'scheduled scan skipped: a scan is still running');
-      return;
-    }
-    stats.started += 1;
+    if (current) return skip();
+    // Asked now, answered maybe later (the inventory may be PostgreSQL); `current` holds the slot meanwhile.
+    const busy = options.isBusy?.();
     current = (async () => {
       try {
+        if (await busy) return skip();
+        stats.started += 1;
         await options.run();
       } catch (error) {
         stats.failed += 1;

@@ -82,6 +82,8 @@ export const deviceSchema = {
     notes: nullableString,
     alert: nullableString,
     alertAt: nullableString,
+    movedFrom: nullableString,
+    movedAt: nullableString,
   },
 } as const;
 

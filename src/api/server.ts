@@ -5,10 +5,12 @@ import type { Logger } from 'pino';
 import type { Inventory } from '../inventory/index.js';
 import { VERSION } from '../version.js';
 import { parseCidr } from '../net/cidr.js';
-import { createAuthHook, decideAuth } from './auth.js';
+import { createAccessHook } from './access.js';
+import { decideAuth } from './auth.js';
 import { createErrorHandler } from './errors.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerExportRoutes } from './routes/export.js';
+import { registerFleetRoutes } from './routes/fleet.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerScanRoutes, type StartScan } from './routes/scans.js';
 import { API_LIMITS } from '../config.js';
@@ -48,7 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ statusCode: 404, code: 'CAMAUDIT_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
-  if (auth.tokenRequired && options.token) app.addHook('onRequest', createAuthHook(options.token));
+  app.addHook('onRequest', createAccessHook({ inventory: options.inventory, adminToken: options.token, tokenRequired: auth.tokenRequired }));
 
   await app.register(swagger, {
     openapi: {
@@ -64,6 +66,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: 'devices', description: 'devices merged across protocols and scans, and their replacement status' },
         { name: 'scans', description: 'scan history, diffs, and starting a scan' },
         { name: 'export', description: 'CSV, JSON, JSON Lines and xlsx for replacement planning' },
+        { name: 'fleet', description: 'agents pushing observations from many sites, and the sites' },
         { name: 'health', description: 'liveness' },
       ],
     },
@@ -74,6 +77,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerDeviceRoutes(app, options.inventory);
   registerScanRoutes(app, { inventory: options.inventory, allowedRanges, startScan: options.startScan });
   registerExportRoutes(app, options.inventory);
+  registerFleetRoutes(app, options.inventory);
   await app.ready();
   log.info({ host: options.host, tokenRequired: auth.tokenRequired, allowedCidrs: allowedRanges.map((range) => range.cidr) }, 'API ready');
   return app;

@@ -1,16 +1,26 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { openInventory, type Inventory } from '../inventory/index.js';
+import { isPostgresUrl, openInventory, redactUrl, type Inventory } from '../inventory/index.js';
 import { identify, loadKnowledgeBase } from '../match/index.js';
 import type { StringOption } from './command.js';
 
 /** `--db FILE`, shared by every command that opens the inventory. */
-export const DB_OPTION = { type: 'string', value: 'FILE', env: 'CAMAUDIT_DB', default: 'camaudit.sqlite', description: 'inventory file (SQLite)' } as const satisfies StringOption;
+export const DB_OPTION = {
+  type: 'string',
+  value: 'FILE|URL',
+  env: 'CAMAUDIT_DB',
+  default: 'camaudit.sqlite',
+  description: 'inventory: a SQLite file, or postgres://USER@HOST/DB (the central store agents push to)',
+} as const satisfies StringOption;
 
-/** The inventory with the real matcher plugged in (the inventory itself knows nothing of fingerprints). */
-export function openDefaultInventory(path: string, log: Logger): Inventory & { path: string } {
-  const file = resolve(path);
+/**
+ * The inventory with the real matcher plugged in (the inventory itself knows nothing of fingerprints): a SQLite
+ * file, or PostgreSQL when the location is a postgres:// URL. `path` is what to show a user: the file's absolute
+ * path, or the URL without its password.
+ */
+export async function openDefaultInventory(location: string, log: Logger): Promise<Inventory & { path: string }> {
+  const target = isPostgresUrl(location) ? location : resolve(location);
   const knowledgeBase = loadKnowledgeBase();
-  const inventory = openInventory(file, { identify: (observations) => identify(observations, knowledgeBase), log });
-  return Object.assign(inventory, { path: file });
+  const inventory = await openInventory(target, { identify: (observations) => identify(observations, knowledgeBase), log });
+  return Object.assign(inventory, { path: isPostgresUrl(target) ? redactUrl(target) : target });
 }

@@ -28,6 +28,12 @@ export function csvLine(values: readonly CellValue[]): string {
   return values.map(csvCell).join(',');
 }
 
+/** The same CSV, a chunk of lines at a time, for exports that must not hold every device in memory. */
+export async function* streamCsv(devices: AsyncIterable<InventoryDevice>, options: CsvOptions = {}): AsyncGenerator<string> {
+  yield `${options.bom ? '\uFEFF' : ''}${csvLine(DEVICE_COLUMNS.map((column) => column.header))}\r\n`;
+  for await (const device of devices) yield `${csvLine(deviceCells(device))}\r\n`;
+}
+
 export function devicesToCsv(devices: readonly InventoryDevice[], options: CsvOptions = {}): string {
   const lines = [csvLine(DEVICE_COLUMNS.map((column) => column.header)), ...devices.map((device) => csvLine(deviceCells(device)))];
   return `${options.bom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;

@@ -4,16 +4,19 @@ import type { Identification, Observation } from '../model.js';
 import { KEY_KINDS, keyOfMac, keyOfSerial, type KeyKind } from './keys.js';
 import { unionList, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
-import type { Statements } from './statements.js';
+import { DEVICE_COLUMNS, DEVICE_SEEN_COLUMNS, DEVICE_USER_COLUMNS, SQL, valuesOf } from './statements.js';
+import type { SqlRunner } from './sql.js';
 import type { HistoryKind, IdentifyFunction } from './types.js';
 import { INVENTORY_LIMITS } from '../config.js';
 
 // Turns one scan's observation groups into device rows: find the device each group is (by key precedence),
 // create it or update it, re-identify it from its latest observations, and write what changed into its history.
-// Runs inside the caller's transaction.
+// Runs inside the caller's transaction. A strong key (MAC, serial, endpoint) that points at a device of another
+// site means the device moved there: it keeps its id and history, takes the new site, and says where it came from.
 
 export interface DeviceWriterContext {
-  statements: Statements;
+  /** The caller's transaction. */
+  db: SqlRunner;
   identify: IdentifyFunction;
   log: Logger;
   now: () => string;
@@ -37,62 +40,73 @@ function orderedId(): string {
 
 
 export function createDeviceWriter(context: DeviceWriterContext) {
-  const { statements, log } = context;
+  const { db, log } = context;
 
-  function history(deviceId: string, scanId: string | null, kind: HistoryKind, field: string | null, oldValue: string | null, newValue: string | null): void {
-    statements.insertHistory.run({ id: orderedId(), device_id: deviceId, scan_id: scanId, at: context.now(), kind, field, old_value: oldValue, new_value: newValue });
+  async function history(deviceId: string, scanId: string | null, kind: HistoryKind, field: string | null, oldValue: string | null, newValue: string | null): Promise<void> {
+    await db.run(SQL.insertHistory, [orderedId(), deviceId, scanId, context.now(), kind, field, oldValue, newValue]);
   }
 
-  function deviceRow(id: string): DeviceRow {
-    return statements.selectDevice.get(id) as DeviceRow;
+  async function deviceRow(id: string): Promise<DeviceRow> {
+    return (await db.get<DeviceRow>(SQL.selectDevice, [id]))!;
   }
 
-  function keysOfDevice(deviceId: string): Record<KeyKind, string[]> {
+  async function keysOfDevice(deviceId: string): Promise<Record<KeyKind, string[]>> {
     const keys: Record<KeyKind, string[]> = { mac: [], serial: [], endpoint: [] };
-    for (const row of statements.selectKeysOfDevice.all(deviceId) as { kind: KeyKind; value: string }[]) keys[row.kind].push(row.value);
+    for (const row of await db.all<{ kind: KeyKind; value: string }>(SQL.selectKeysOfDevice, [deviceId])) keys[row.kind].push(row.value);
     return keys;
   }
 
   /** Strong keys of one kind on both sides, none shared: a different device that happens to use the address. */
-  function conflicts(group: ObservationGroup, deviceId: string): boolean {
-    const deviceKeys = keysOfDevice(deviceId);
+  async function conflicts(group: ObservationGroup, deviceId: string): Promise<boolean> {
+    const deviceKeys = await keysOfDevice(deviceId);
     return KEY_KINDS.some((kind) => group.keys[kind].length > 0 && deviceKeys[kind].length > 0 && !group.keys[kind].some((value) => deviceKeys[kind].includes(value)));
   }
 
-  function resolve(group: ObservationGroup, scan: ScanRow, claimed: Set<string>): string | undefined {
+  async function resolve(group: ObservationGroup, scan: ScanRow, claimed: Set<string>): Promise<string | undefined> {
     const matches: string[] = [];
     for (const kind of KEY_KINDS) {
       for (const value of group.keys[kind]) {
-        const row = statements.selectKey.get(kind, value) as { device_id: string } | undefined;
+        const row = await db.get<{ device_id: string }>(SQL.selectKey, [kind, value]);
         if (row && !matches.includes(row.device_id)) matches.push(row.device_id);
       }
     }
     if (matches.length > 0) {
       const [winner, ...others] = matches as [string, ...string[]];
-      for (const loser of others) mergeDevices(winner, loser, scan.id);
+      for (const loser of others) await mergeDevices(winner, loser, scan.id);
+      await moveIfElsewhere(winner, scan);
       return winner;
     }
     // Last resort: the device that last used one of these addresses at this site, if nothing says it is another.
+    // Addresses are private ranges that sites reuse, so this never looks at another site's devices.
     for (const address of group.addresses) {
-      for (const { id } of statements.devicesAtAddress.all(scan.site, address) as { id: string }[]) {
-        if (!claimed.has(id) && !conflicts(group, id)) return id;
+      for (const { id } of await db.all<{ id: string }>(SQL.devicesAtAddress, [scan.site, address])) {
+        if (!claimed.has(id) && !(await conflicts(group, id))) return id;
       }
     }
     return undefined;
   }
 
+  /** A MAC, serial or endpoint of a device known at another site was seen here: the device moved. */
+  async function moveIfElsewhere(deviceId: string, scan: ScanRow): Promise<void> {
+    const device = await deviceRow(deviceId);
+    if (device.origin_site === scan.site) return;
+    const at = context.now();
+    await db.run(SQL.moveDevice, [scan.site, scan.site, device.origin_site, at, deviceId]);
+    await history(deviceId, scan.id, 'moved', 'site', device.origin_site, scan.site);
+    log.warn({ deviceId, from: device.origin_site, to: scan.site, scanId: scan.id }, 'a device known at another site was seen here: flagged as moved');
+  }
+
   /** Two device rows turned out to be one (a later observation carried keys of both): keep `winner`. */
-  function mergeDevices(winnerId: string, loserId: string, scanId: string): void {
-    const winner = deviceRow(winnerId);
-    const loser = deviceRow(loserId);
-    statements.moveKeys.run(winnerId, loserId);
-    statements.copyDeviceObservations.run(winnerId, loserId);
-    statements.copyDeviceScans.run(winnerId, loserId);
-    statements.moveHistory.run(winnerId, loserId);
-    statements.deleteDevice.run(loserId);
+  async function mergeDevices(winnerId: string, loserId: string, scanId: string): Promise<void> {
+    const winner = await deviceRow(winnerId);
+    const loser = await deviceRow(loserId);
+    await db.run(SQL.moveKeys, [winnerId, loserId]);
+    await db.run(SQL.copyDeviceObservations, [winnerId, loserId]);
+    await db.run(SQL.copyDeviceScans, [winnerId, loserId]);
+    await db.run(SQL.moveHistory, [winnerId, loserId]);
+    await db.run(SQL.deleteDevice, [loserId]);
     const keepStatus = winner.status === 'found' && loser.status !== 'found';
-    statements.updateDeviceUser.run({
-      id: winnerId,
+    await updateUser(winnerId, {
       site: winner.site,
       location: winner.location ?? loser.location,
       owner: winner.owner ?? loser.owner,
@@ -103,8 +117,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert_at: winner.alert_at ?? loser.alert_at,
       updated_at: context.now(),
     });
-    const merged = deviceRow(winnerId);
-    statements.updateDeviceSeen.run({
+    const merged = await deviceRow(winnerId);
+    await updateSeen(winnerId, {
       ...merged,
       addresses: JSON.stringify(unionList(jsonStrings(merged.addresses), jsonStrings(loser.addresses))),
       ports: JSON.stringify(unionList(jsonNumbers(merged.ports), jsonNumbers(loser.ports)).sort((a, b) => a - b)),
@@ -113,14 +127,22 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       last_seen: merged.last_seen > loser.last_seen ? merged.last_seen : loser.last_seen,
       updated_at: context.now(),
     });
-    history(winnerId, scanId, 'merged', 'id', loserId, winnerId);
+    await history(winnerId, scanId, 'merged', 'id', loserId, winnerId);
     log.info({ winnerId, loserId, scanId }, 'two devices turned out to be one; merged');
   }
 
-  function createDevice(group: ObservationGroup, scan: ScanRow): string {
+  async function updateUser(id: string, row: Record<(typeof DEVICE_USER_COLUMNS)[number], string | number | null>): Promise<void> {
+    await db.run(SQL.updateDeviceUser, [...valuesOf(DEVICE_USER_COLUMNS, row), id]);
+  }
+
+  async function updateSeen(id: string, row: Record<(typeof DEVICE_SEEN_COLUMNS)[number], string | number | null>): Promise<void> {
+    await db.run(SQL.updateDeviceSeen, [...valuesOf(DEVICE_SEEN_COLUMNS, row), id]);
+  }
+
+  async function createDevice(group: ObservationGroup, scan: ScanRow): Promise<string> {
     const id = randomUUID();
     const seen = seenRange(group.observations);
-    statements.insertDevice.run({
+    await db.run(SQL.insertDevice, valuesOf(DEVICE_COLUMNS, {
       id,
       site: scan.site,
       origin_site: scan.site,
@@ -150,14 +172,14 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert: null,
       alert_at: null,
       updated_at: context.now(),
-    });
-    history(id, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
+    }));
+    await history(id, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
     return id;
   }
 
   /** The latest view each channel had of the device: per source, the observations of its most recent sighting scan. */
-  function observationsForIdentification(deviceId: string): Observation[] {
-    const rows = statements.recentSightingsOfDevice.all(deviceId, INVENTORY_LIMITS.maxSightingsRead) as { raw: string; source: string; scan_id: string; agent: string; observed_at: string }[];
+  async function observationsForIdentification(deviceId: string): Promise<Observation[]> {
+    const rows = await db.all<{ raw: string; source: string; scan_id: string; agent: string; observed_at: string }>(SQL.recentSightingsOfDevice, [deviceId, INVENTORY_LIMITS.maxSightingsRead]);
     const latestScanOfSource = new Map<string, string>();
     const taken = new Map<string, Observation>();
     const countOfSource = new Map<string, number>();
@@ -174,8 +196,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return [...taken.values()];
   }
 
-  function identifySafely(deviceId: string, previous: Identification): Identification {
-    const observations = observationsForIdentification(deviceId);
+  async function identifySafely(deviceId: string, previous: Identification): Promise<Identification> {
+    const observations = await observationsForIdentification(deviceId);
     try {
       return context.identify(observations);
     } catch (error) {
@@ -185,29 +207,29 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     }
   }
 
-  function apply(deviceId: string, group: ObservationGroup, scan: ScanRow, created: boolean): boolean {
-    const before = deviceRow(deviceId);
-    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) statements.insertKey.run(kind, value, deviceId);
-    for (const observation of group.observations) statements.linkObservation.run(deviceId, observation.id);
+  async function apply(deviceId: string, group: ObservationGroup, scan: ScanRow, created: boolean): Promise<boolean> {
+    const before = await deviceRow(deviceId);
+    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, deviceId]);
+    for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
     const seen = seenRange(group.observations);
     const ip = group.addresses[0] ?? before.ip;
-    if (!created && before.ip !== ip) history(deviceId, scan.id, 'address', 'ip', before.ip, ip);
+    if (!created && before.ip !== ip) await history(deviceId, scan.id, 'address', 'ip', before.ip, ip);
 
     const previous = identificationFromJson(before.identification);
-    const identification = identifySafely(deviceId, previous);
+    const identification = await identifySafely(deviceId, previous);
     const mac = before.mac ?? group.keys.mac[0] ?? keyOfMac(identification.mac) ?? null;
     const serial = before.serial ?? group.keys.serial[0] ?? keyOfSerial(identification.serial) ?? null;
     // Keys the matcher found that the key table did not: take them when no other device holds them.
-    if (mac) statements.insertKey.run('mac', mac, deviceId);
-    if (serial) statements.insertKey.run('serial', serial, deviceId);
+    if (mac) await db.run(SQL.insertKey, ['mac', mac, deviceId]);
+    if (serial) await db.run(SQL.insertKey, ['serial', serial, deviceId]);
 
     const firmware = identification.firmware?.raw ?? null;
     if (!created && before.firmware !== null && firmware !== null && before.firmware !== firmware) {
-      history(deviceId, scan.id, 'firmware', 'firmware', before.firmware, firmware);
+      await history(deviceId, scan.id, 'firmware', 'firmware', before.firmware, firmware);
     }
     const beforeLabel = labelOf(before.vendor, before.brand, before.model);
     const afterLabel = labelOf(identification.vendor, identification.brand, identification.model);
-    if (!created && beforeLabel !== afterLabel && afterLabel !== '') history(deviceId, scan.id, 'identification', 'vendor/brand/model', beforeLabel || null, afterLabel);
+    if (!created && beforeLabel !== afterLabel && afterLabel !== '') await history(deviceId, scan.id, 'identification', 'vendor/brand/model', beforeLabel || null, afterLabel);
 
     let alert = before.alert;
     let alertAt = before.alert_at;
@@ -215,11 +237,10 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     if (alerted) {
       alert = `seen again at ${ip} on ${seen.last} after being marked ${before.status}`;
       alertAt = seen.last;
-      history(deviceId, scan.id, 'alert', 'status', before.status, alert);
+      await history(deviceId, scan.id, 'alert', 'status', before.status, alert);
       log.warn({ deviceId, ip, status: before.status, scanId: scan.id }, 'a device marked replaced or removed was seen again');
     }
-    statements.updateDeviceSeen.run({
-      id: deviceId,
+    await updateSeen(deviceId, {
       agent: scan.agent,
       ip,
       mac,
@@ -242,31 +263,21 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert_at: alertAt,
       updated_at: context.now(),
     });
-    statements.upsertDeviceScan.run({
-      device_id: deviceId,
-      scan_id: scan.id,
-      ip,
-      mac,
-      vendor: identification.vendor,
-      brand: identification.brand,
-      model: identification.model,
-      firmware,
-      seen_at: seen.last,
-    });
+    await db.run(SQL.upsertDeviceScan, [deviceId, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
     return alerted;
   }
 
   return {
     /** Writes every group of one scan; groups with strong keys first, so address-only groups cannot take their device. */
-    writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[]): GroupOutcome[] {
+    async writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[]): Promise<GroupOutcome[]> {
       const strong = (group: ObservationGroup): boolean => KEY_KINDS.some((kind) => group.keys[kind].length > 0);
       const ordered = [...groups.filter(strong), ...groups.filter((group) => !strong(group))];
       const claimed = new Set<string>();
       const outcomes: GroupOutcome[] = [];
       for (const group of ordered) {
-        const existing = resolve(group, scan, claimed);
-        const deviceId = existing ?? createDevice(group, scan);
-        const alerted = apply(deviceId, group, scan, existing === undefined);
+        const existing = await resolve(group, scan, claimed);
+        const deviceId = existing ?? (await createDevice(group, scan));
+        const alerted = await apply(deviceId, group, scan, existing === undefined);
         claimed.add(deviceId);
         outcomes.push({ deviceId, created: existing === undefined, alerted });
       }

@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { CamauditError } from '../errors.js';
+import type { SqlRunner } from './sql.js';
 import type { DiffChange, DiffEntry, ScanDiff } from './types.js';
 
 // What changed between two scans, from the per-scan snapshot each device got in device_scans (read straight into
@@ -26,16 +26,16 @@ export function changesBetween(before: DiffEntry, after: DiffEntry): DiffChange[
   return changes;
 }
 
-export function createDiff(db: Database.Database) {
-  const snapshot = db.prepare('SELECT device_id AS deviceId, ip, mac, vendor, brand, model, firmware FROM device_scans WHERE scan_id = ? ORDER BY ip, device_id');
-  const scanExists = db.prepare('SELECT id FROM scans WHERE id = ?');
+// The alias in double quotes: PostgreSQL keeps its case only when quoted.
+const SNAPSHOT = 'SELECT device_id AS "deviceId", ip, mac, vendor, brand, model, firmware FROM device_scans WHERE scan_id = ? ORDER BY ip, device_id';
 
-  return function diffScans(fromId: string, toId: string): ScanDiff {
+export function createDiff(db: SqlRunner) {
+  return async function diffScans(fromId: string, toId: string): Promise<ScanDiff> {
     for (const id of [fromId, toId]) {
-      if (!scanExists.get(id)) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
+      if (!(await db.get('SELECT id FROM scans WHERE id = ?', [id]))) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
     }
-    const before = new Map((snapshot.all(fromId) as DiffEntry[]).map((entry) => [entry.deviceId, entry]));
-    const after = snapshot.all(toId) as DiffEntry[];
+    const before = new Map((await db.all<DiffEntry>(SNAPSHOT, [fromId])).map((entry) => [entry.deviceId, entry]));
+    const after = await db.all<DiffEntry>(SNAPSHOT, [toId]);
     const diff: ScanDiff = { from: fromId, to: toId, new: [], gone: [], changed: [], unchanged: 0 };
     const seenAfter = new Set<string>();
     for (const entry of after) {

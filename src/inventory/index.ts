@@ -1,8 +1,10 @@
 // The inventory's public face: the scan (src/scan.ts), the CLI, the API and the exports import from here only.
-export { openInventory } from './store.js';
+export { openInventory, PUSH_RUNNER_PREFIX } from './store.js';
 export { groupObservations, type ObservationGroup } from './merge.js';
 export { keysOfObservation, type KeyKind, type ObservationKeys } from './keys.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './queries.js';
+export { checkBatch, MAX_BATCH_OBSERVATIONS, sectionsOf } from './ingest.js';
+export { isPostgresUrl, redactUrl } from './postgres.js';
 export * from './types.js';
 export { DEVICE_FILTER_FIELDS, DEVICE_STATUSES, MAX_FILTER_TEXT, pickDeviceFilter, type DeviceFilter, type DeviceFilterField } from './filter.js';

@@ -18,12 +18,23 @@ export interface ObservationKeys {
 const MEANINGLESS_MACS = new Set(['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff']);
 const MIN_SERIAL_LENGTH = 4;
 
+// Virtual router MACs are the same on every network that uses the same group number: VRRP 00:00:5e:00:01:{VRID}
+// (IPv4) and 00:00:5e:00:02:{VRID} (IPv6), RFC 5798 section 7.3; Cisco HSRP version 1 00:00:0c:07:ac:{group} and
+// version 2 00:00:0c:9f:f{group}, Cisco's "Configuring HSRP" guide. As keys they would join the gateways of every
+// site into one device that "moves" at each scan (issue 18), so they identify nothing.
+const VIRTUAL_ROUTER_MAC = /^(?:00:00:5e:00:0[12]:|00:00:0c:07:ac:|00:00:0c:9f:f)/;
+
+export function isVirtualRouterMac(mac: string): boolean {
+  return VIRTUAL_ROUTER_MAC.test(mac);
+}
+
 export function keyOfMac(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
   const mac = normaliseMac(raw);
   if (!mac || MEANINGLESS_MACS.has(mac)) return undefined;
   // A multicast MAC (low bit of the first octet) is never a device's own.
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return undefined;
+  if (isVirtualRouterMac(mac)) return undefined;
   return mac;
 }
 

@@ -1,14 +1,17 @@
-import type Database from 'better-sqlite3';
 import { CamauditError } from '../errors.js';
-import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
-import type { DeviceFilter } from './filter.js';
-import type { DeviceDetail, DeviceSighting, ObservationSummary, DevicePage, InventoryDevice, Page, ScanPage, ScanRecord, ScanStatus } from './types.js';
+import type { DeviceStatus } from '../model.js';
 import { INVENTORY_LIMITS } from '../config.js';
+import { DEVICE_STATUSES, type DeviceFilter } from './filter.js';
+import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
+import type { SqlRunner, SqlValue } from './sql.js';
+import type { DeviceDetail, DevicePage, DeviceSighting, InventoryDevice, ObservationSummary, Page, ScanPage, ScanRecord, ScanStatus, SiteSummary } from './types.js';
 
-// The read side: filters, pages and details. Plain SQL that PostgreSQL also runs.
+// The read side: filters, pages and details. Plain SQL that SQLite and PostgreSQL both run.
 
 export const DEFAULT_PAGE_LIMIT = INVENTORY_LIMITS.defaultPageLimit;
 export const MAX_PAGE_LIMIT = INVENTORY_LIMITS.maxPageLimit;
+// Devices read per query while streaming an export: memory holds one page, whatever the inventory's size.
+export const STREAM_PAGE_SIZE = 500;
 
 export function normalisePage(page: Partial<Page> = {}): Page {
   const limit = Math.min(Math.max(Math.trunc(page.limit ?? DEFAULT_PAGE_LIMIT), 1), MAX_PAGE_LIMIT);
@@ -30,7 +33,7 @@ const TEXT_COLUMNS = ['ip', 'mac', 'vendor', 'brand', 'model', 'serial', 'site',
 
 interface Clause {
   sql: string;
-  params: unknown[];
+  params: SqlValue[];
 }
 
 // One SQL condition per field of the filter's declaration (src/inventory/filter.ts); a field added there without a
@@ -50,7 +53,7 @@ const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceF
   },
 };
 
-function whereOf(filter: DeviceFilter): Clause {
+function whereOf(filter: DeviceFilter): { clauses: string[]; sql: string; params: SqlValue[] } {
   const clauses: Clause[] = [];
   for (const key of Object.keys(FILTER_CLAUSES) as (keyof DeviceFilter)[]) {
     const value = filter[key];
@@ -58,77 +61,104 @@ function whereOf(filter: DeviceFilter): Clause {
     const clause = (FILTER_CLAUSES[key] as (value: unknown) => Clause | undefined)(value);
     if (clause) clauses.push(clause);
   }
-  return { sql: clauses.length > 0 ? `WHERE ${clauses.map((clause) => clause.sql).join(' AND ')}` : '', params: clauses.flatMap((clause) => clause.params) };
+  const sql = clauses.map((clause) => clause.sql);
+  return { clauses: sql, sql: sql.length > 0 ? `WHERE ${sql.join(' AND ')}` : '', params: clauses.flatMap((clause) => clause.params) };
 }
 
-export function createQueries(db: Database.Database) {
-  const scanIdsOfDevice = db.prepare('SELECT scan_id FROM device_scans WHERE device_id = ? ORDER BY seen_at DESC, scan_id DESC LIMIT ?');
-  const selectDevice = db.prepare('SELECT * FROM devices WHERE id = ?');
-  const historyOfDevice = db.prepare('SELECT * FROM device_history WHERE device_id = ? ORDER BY at, id');
-  const sightingsOfDevice = db.prepare('SELECT scan_id AS scanId, ip, seen_at AS seenAt FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id');
-  const observationsOfDevice = db.prepare(
-    `SELECT o.id, o.scan_id AS scanId, o.source, o.ip, o.port, o.mac, o.observed_at AS observedAt FROM device_observations d
-     JOIN observations o ON o.id = d.observation_id WHERE d.device_id = ? ORDER BY o.observed_at DESC, o.id LIMIT ?`,
-  );
-  const selectScan = db.prepare('SELECT * FROM scans WHERE id = ?');
-  const countSightings = db.prepare('SELECT COUNT(*) AS count FROM observation_sightings WHERE scan_id = ?');
-  const previousScan = db.prepare(
-    `SELECT id FROM scans WHERE site = ? AND status = 'finished' AND (started_at < ? OR (started_at = ? AND id < ?))
-     ORDER BY started_at DESC, id DESC LIMIT 1`,
-  );
-  const runningCount = db.prepare("SELECT COUNT(*) AS count FROM scans WHERE status = 'running'");
+const SCAN_IDS_OF_DEVICES = (count: number): string =>
+  `SELECT device_id, scan_id FROM (
+     SELECT device_id, scan_id, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seen_at DESC, scan_id DESC) AS n
+     FROM device_scans WHERE device_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+   ) ranked WHERE n <= ${INVENTORY_LIMITS.maxScanIdsPerDevice} ORDER BY device_id, n DESC`;
+const HISTORY_OF_DEVICE = 'SELECT * FROM device_history WHERE device_id = ? ORDER BY at, id';
+// Aliases in double quotes: read straight into the API's shapes, and PostgreSQL keeps their case only when quoted.
+const SIGHTINGS_OF_DEVICE = 'SELECT scan_id AS "scanId", ip, seen_at AS "seenAt" FROM device_scans WHERE device_id = ? ORDER BY seen_at, scan_id';
+const OBSERVATIONS_OF_DEVICE = `SELECT o.id, o.scan_id AS "scanId", o.source, o.ip, o.port, o.mac, o.observed_at AS "observedAt" FROM device_observations d
+     JOIN observations o ON o.id = d.observation_id WHERE d.device_id = ? ORDER BY o.observed_at DESC, o.id LIMIT ?`;
+const COUNT_SIGHTINGS = 'SELECT CAST(COUNT(*) AS INTEGER) AS count FROM observation_sightings WHERE scan_id = ?';
+const PREVIOUS_SCAN = `SELECT id FROM scans WHERE site = ? AND status = 'finished' AND (started_at < ? OR (started_at = ? AND id < ?))
+     ORDER BY started_at DESC, id DESC LIMIT 1`;
+// Scans pushed by agents run elsewhere: only scans this database's own processes run block POST /scans.
+const RUNNING_COUNT = "SELECT CAST(COUNT(*) AS INTEGER) AS count FROM scans WHERE status = 'running' AND runner NOT LIKE 'push:%'";
 
-  function toDevice(row: DeviceRow): InventoryDevice {
-    const scanIds = (scanIdsOfDevice.all(row.id, INVENTORY_LIMITS.maxScanIdsPerDevice) as { scan_id: string }[]).map((entry) => entry.scan_id).reverse();
-    return deviceFromRow(row, scanIds);
+export function createQueries(db: SqlRunner, now: () => string) {
+  async function toDevices(rows: readonly DeviceRow[]): Promise<InventoryDevice[]> {
+    if (rows.length === 0) return [];
+    const scanIds = new Map<string, string[]>();
+    for (const entry of await db.all<{ device_id: string; scan_id: string }>(SCAN_IDS_OF_DEVICES(rows.length), rows.map((row) => row.id))) {
+      const list = scanIds.get(entry.device_id) ?? [];
+      list.push(entry.scan_id);
+      scanIds.set(entry.device_id, list);
+    }
+    return rows.map((row) => deviceFromRow(row, scanIds.get(row.id) ?? []));
   }
 
-  function toScan(row: ScanRow): ScanRecord {
+  async function toScan(row: ScanRow): Promise<ScanRecord> {
     const scan = scanFromRow(row);
     // While a scan runs its counts are not final: say how many observations it has committed so far.
-    if (scan.status === 'running') scan.counts = { ...scan.counts, observations: (countSightings.get(scan.id) as { count: number }).count };
+    if (scan.status === 'running') scan.counts = { ...scan.counts, observations: (await db.get<{ count: number }>(COUNT_SIGHTINGS, [scan.id]))!.count };
     return scan;
   }
 
-  const getDevice = (id: string): InventoryDevice | undefined => {
-    const row = selectDevice.get(id) as DeviceRow | undefined;
-    return row ? toDevice(row) : undefined;
-  };
+  async function getDevice(id: string): Promise<InventoryDevice | undefined> {
+    const row = await db.get<DeviceRow>('SELECT * FROM devices WHERE id = ?', [id]);
+    return row ? (await toDevices([row]))[0] : undefined;
+  }
+
+  /** The filter is checked now, before the first byte is sent: a bad one is a 400, not a broken stream. */
+  function streamDevices(filter: DeviceFilter = {}): AsyncGenerator<InventoryDevice> {
+    return pages(whereOf(filter));
+  }
+
+  async function* pages(where: ReturnType<typeof whereOf>): AsyncGenerator<InventoryDevice> {
+    let after: [string, string, string] | undefined;
+    for (;;) {
+      const clauses = after ? [...where.clauses, '(site > ? OR (site = ? AND (ip > ? OR (ip = ? AND id > ?))))'] : where.clauses;
+      const params = after ? [...where.params, after[0], after[0], after[1], after[1], after[2]] : where.params;
+      const rows = await db.all<DeviceRow>(
+        `SELECT * FROM devices ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY site, ip, id LIMIT ${STREAM_PAGE_SIZE}`,
+        params,
+      );
+      for (const device of await toDevices(rows)) yield device;
+      if (rows.length < STREAM_PAGE_SIZE) return;
+      const last = rows[rows.length - 1]!;
+      after = [last.site, last.ip, last.id];
+    }
+  }
 
   return {
-    listDevices(filter: DeviceFilter = {}, pageRequest?: Partial<Page>): DevicePage {
+    async listDevices(filter: DeviceFilter = {}, pageRequest?: Partial<Page>): Promise<DevicePage> {
       const page = normalisePage(pageRequest);
       const where = whereOf(filter);
-      const total = (db.prepare(`SELECT COUNT(*) AS count FROM devices ${where.sql}`).get(...where.params) as { count: number }).count;
-      const rows = db
-        .prepare(`SELECT * FROM devices ${where.sql} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`)
-        .all(...where.params, page.limit, page.offset) as DeviceRow[];
-      return { items: rows.map(toDevice), total, ...page };
+      const total = (await db.get<{ count: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS count FROM devices ${where.sql}`, where.params))!.count;
+      const rows = await db.all<DeviceRow>(`SELECT * FROM devices ${where.sql} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]);
+      return { items: await toDevices(rows), total, ...page };
     },
 
-    listAllDevices(filter: DeviceFilter = {}): InventoryDevice[] {
-      const where = whereOf(filter);
-      const rows = db.prepare(`SELECT * FROM devices ${where.sql} ORDER BY site, ip, id`).all(...where.params) as DeviceRow[];
-      return rows.map(toDevice);
+    async listAllDevices(filter: DeviceFilter = {}): Promise<InventoryDevice[]> {
+      const devices: InventoryDevice[] = [];
+      for await (const device of streamDevices(filter)) devices.push(device);
+      return devices;
     },
 
+    streamDevices,
     getDevice,
 
-    getDeviceDetail(id: string): DeviceDetail | undefined {
-      const device = getDevice(id);
+    async getDeviceDetail(id: string): Promise<DeviceDetail | undefined> {
+      const device = await getDevice(id);
       if (!device) return undefined;
       return {
         device,
-        history: (historyOfDevice.all(id) as HistoryRow[]).map(historyFromRow),
-        sightings: sightingsOfDevice.all(id) as DeviceSighting[],
-        observations: observationsOfDevice.all(id, INVENTORY_LIMITS.detailObservations) as ObservationSummary[],
+        history: (await db.all<HistoryRow>(HISTORY_OF_DEVICE, [id])).map(historyFromRow),
+        sightings: await db.all<DeviceSighting>(SIGHTINGS_OF_DEVICE, [id]),
+        observations: await db.all<ObservationSummary>(OBSERVATIONS_OF_DEVICE, [id, INVENTORY_LIMITS.detailObservations]),
       };
     },
 
-    listScans(request: Partial<Page> & { status?: ScanStatus; site?: string } = {}): ScanPage {
+    async listScans(request: Partial<Page> & { status?: ScanStatus; site?: string } = {}): Promise<ScanPage> {
       const page = normalisePage(request);
       const clauses: string[] = [];
-      const params: unknown[] = [];
+      const params: SqlValue[] = [];
       if (request.status !== undefined) {
         clauses.push('status = ?');
         params.push(request.status);
@@ -138,25 +168,68 @@ export function createQueries(db: Database.Database) {
         params.push(request.site);
       }
       const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-      const total = (db.prepare(`SELECT COUNT(*) AS count FROM scans ${where}`).get(...params) as { count: number }).count;
-      const rows = db.prepare(`SELECT * FROM scans ${where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, page.limit, page.offset) as ScanRow[];
-      return { items: rows.map(toScan), total, ...page };
+      const total = (await db.get<{ count: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS count FROM scans ${where}`, params))!.count;
+      const rows = await db.all<ScanRow>(`SELECT * FROM scans ${where} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`, [...params, page.limit, page.offset]);
+      const items: ScanRecord[] = [];
+      for (const row of rows) items.push(await toScan(row));
+      return { items, total, ...page };
     },
 
-    getScan(id: string): ScanRecord | undefined {
-      const row = selectScan.get(id) as ScanRow | undefined;
+    async getScan(id: string): Promise<ScanRecord | undefined> {
+      const row = await db.get<ScanRow>('SELECT * FROM scans WHERE id = ?', [id]);
       return row ? toScan(row) : undefined;
     },
 
-    previousScanId(id: string): string | undefined {
-      const row = selectScan.get(id) as ScanRow | undefined;
+    async previousScanId(id: string): Promise<string | undefined> {
+      const row = await db.get<ScanRow>('SELECT * FROM scans WHERE id = ?', [id]);
       if (!row) return undefined;
-      const previous = previousScan.get(row.site, row.started_at, row.started_at, row.id) as { id: string } | undefined;
+      const previous = await db.get<{ id: string }>(PREVIOUS_SCAN, [row.site, row.started_at, row.started_at, row.id]);
       return previous?.id;
     },
 
-    isScanRunning(): boolean {
-      return (runningCount.get() as { count: number }).count > 0;
+    async isScanRunning(): Promise<boolean> {
+      return (await db.get<{ count: number }>(RUNNING_COUNT))!.count > 0;
+    },
+
+    async listSites(filter: { site?: string } = {}): Promise<SiteSummary[]> {
+      const where = filter.site !== undefined ? 'WHERE site = ?' : '';
+      const params = filter.site !== undefined ? [filter.site] : [];
+      const counts = await db.all<{ site: string; status: DeviceStatus; devices: number; covered: number }>(
+        `SELECT site, status, CAST(COUNT(*) AS INTEGER) AS devices, CAST(SUM(covered) AS INTEGER) AS covered FROM devices ${where} GROUP BY site, status`,
+        params,
+      );
+      const pushes = await db.all<{ name: string; agent: string | null; agent_version: string | null; last_push_at: string | null; scan_every_s: number | null }>(
+        `SELECT name, agent, agent_version, last_push_at, scan_every_s FROM sites ${filter.site !== undefined ? 'WHERE name = ?' : ''}`,
+        params,
+      );
+      const sites = new Map<string, SiteSummary>();
+      const siteOf = (name: string): SiteSummary => {
+        let site = sites.get(name);
+        if (!site) {
+          const byStatus = Object.fromEntries(DEVICE_STATUSES.map((status) => [status, 0])) as Record<DeviceStatus, number>;
+          site = { site: name, devices: 0, covered: 0, byStatus, agent: null, agentVersion: null, lastPushAt: null, scanEverySeconds: null, overdue: false };
+          sites.set(name, site);
+        }
+        return site;
+      };
+      for (const row of counts) {
+        const site = siteOf(row.site);
+        site.devices += row.devices;
+        site.covered += row.covered ?? 0;
+        site.byStatus[row.status] = (site.byStatus[row.status] ?? 0) + row.devices;
+      }
+      const nowMs = Date.parse(now());
+      for (const row of pushes) {
+        const site = siteOf(row.name);
+        site.agent = row.agent;
+        site.agentVersion = row.agent_version;
+        site.lastPushAt = row.last_push_at;
+        site.scanEverySeconds = row.scan_every_s;
+        if (row.last_push_at !== null && row.scan_every_s !== null && row.scan_every_s > 0) {
+          site.overdue = nowMs - Date.parse(row.last_push_at) > 2 * row.scan_every_s * 1000;
+        }
+      }
+      return [...sites.values()].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0));
     },
   };
 }

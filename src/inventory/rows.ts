@@ -1,7 +1,7 @@
 import type { DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
 import type { HistoryEntry, HistoryKind, InventoryDevice, ScanRecord, ScanStatus } from './types.js';
 
-// Rows as SQLite returns them, and their conversion to the records the rest of camaudit sees.
+// Rows as SQLite and PostgreSQL return them, and their conversion to the records the rest of camaudit sees.
 // JSON columns were written by this module, but are read back as unknown and checked.
 
 export interface ScanRow {
@@ -48,6 +48,8 @@ export interface DeviceRow {
   alert: string | null;
   alert_at: string | null;
   updated_at: string;
+  moved_from: string | null;
+  moved_at: string | null;
 }
 
 export interface HistoryRow {
@@ -152,6 +154,8 @@ export function deviceFromRow(row: DeviceRow, scanIds: string[]): InventoryDevic
     notes: row.notes,
     alert: row.alert,
     alertAt: row.alert_at,
+    movedFrom: row.moved_from ?? null,
+    movedAt: row.moved_at ?? null,
   };
 }
 

@@ -1,10 +1,11 @@
-import Database from 'better-sqlite3';
-import { CamauditError } from '../errors.js';
+import type { Dialect } from './sql.js';
 
-// The schema stays portable to PostgreSQL for a later central store: text ids, ISO text timestamps, JSON as text,
-// ON CONFLICT upserts, no AUTOINCREMENT or rowid tricks, and site + agent on every record.
-// Each migration runs once, in order, inside a transaction; `user_version` holds how many have run.
-const MIGRATIONS: readonly string[] = [
+// One list of migrations for both engines, in SQL they share: text ids, ISO text timestamps, JSON as text,
+// ON CONFLICT upserts, no AUTOINCREMENT or rowid tricks, and site + agent on every record. The only word that
+// differs is the floating-point type (migrationSql). Each migration runs once, in order, inside a transaction;
+// SQLite counts them in `user_version`, PostgreSQL in the table camaudit_schema. Add a change as a new entry,
+// never by editing one that has shipped.
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE scans (
     id TEXT PRIMARY KEY,
@@ -125,42 +126,42 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX devices_last_seen_id ON devices (last_seen DESC, id);
   `,
+  // 3: fleet mode (issue 18). A device whose MAC or serial shows up at another site has moved: it keeps its id and
+  // says where it came from. Sites remember their agents' last push; agent tokens are stored as hashes only.
+  // Site-filtered pages and the per-site counts of GET /sites each get an index that answers them without a sort.
+  `
+  ALTER TABLE devices ADD COLUMN moved_from TEXT;
+  ALTER TABLE devices ADD COLUMN moved_at TEXT;
+  CREATE INDEX devices_site_last_seen_id ON devices (site, last_seen DESC, id);
+  CREATE INDEX devices_site_status ON devices (site, status, covered);
+  CREATE INDEX devices_site_ip ON devices (site, ip, id);
+
+  CREATE TABLE sites (
+    name TEXT PRIMARY KEY,
+    agent TEXT,
+    agent_version TEXT,
+    last_push_at TEXT,
+    scan_every_s INTEGER,
+    first_seen TEXT NOT NULL
+  );
+
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+    site TEXT,
+    label TEXT,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export interface DatabaseOptions {
-  busyTimeoutMs: number;
-}
-
-/** Opens (creating if needed) the inventory file with the pragmas crash safety relies on, and migrates it. */
-export function openDatabase(path: string, options: DatabaseOptions): Database.Database {
-  let database: Database.Database;
-  try {
-    database = new Database(path, { timeout: options.busyTimeoutMs });
-    // WAL + synchronous NORMAL: a committed transaction survives the process being killed (not a power cut,
-    // which would need FULL); readers (the API) never block the scan writing.
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('foreign_keys = ON');
-  } catch (error) {
-    throw new CamauditError('CAMAUDIT_ERR_DB', `cannot open the inventory at ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  migrate(database, path);
-  return database;
-}
-
-function migrate(database: Database.Database, path: string): void {
-  const current = Number(database.pragma('user_version', { simple: true }));
-  if (current > MIGRATIONS.length) {
-    database.close();
-    throw new CamauditError('CAMAUDIT_ERR_DB', `the inventory at ${path} has schema version ${current}, newer than this camaudit (${MIGRATIONS.length})`);
-  }
-  for (let version = current; version < MIGRATIONS.length; version += 1) {
-    const apply = database.transaction(() => {
-      database.exec(MIGRATIONS[version]!);
-      database.pragma(`user_version = ${version + 1}`);
-    });
-    apply.immediate();
-  }
+/** Migration `index` in the given engine's words. */
+export function migrationSql(index: number, dialect: Dialect): string {
+  const sql = MIGRATIONS[index]!;
+  return dialect === 'postgres' ? sql.replace(/\bREAL\b/g, 'DOUBLE PRECISION') : sql;
 }

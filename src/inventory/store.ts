@@ -4,23 +4,32 @@ import { CamauditError } from '../errors.js';
 import type { Observation } from '../model.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
+import { createIngest, validateObservation } from './ingest.js';
 import { groupObservations } from './merge.js';
+import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
 import { observationFromRaw, type DeviceRow, type ScanRow } from './rows.js';
-import { openDatabase } from './schema.js';
-import { prepareStatements } from './statements.js';
-import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
+import type { SqlDatabase, SqlRunner } from './sql.js';
+import { openSqlite } from './sqlite.js';
+import { observationRow, SQL } from './statements.js';
+import { createTokenStore } from './tokens.js';
 import { DEVICE_STATUSES } from './filter.js';
 import { INVENTORY_LIMITS } from '../config.js';
+import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
 
-// The inventory: one SQLite file. Writes are small transactions committed at once, so that a scan killed
-// half-way leaves every observation it had recorded.
+// The inventory: one SQLite file on a single machine, or a PostgreSQL database for a central server that agents
+// push to (issue 18); the same code over both (sql.ts). Writes are small transactions committed at once, so that
+// a scan killed half-way leaves every observation it had recorded.
 //
 // Merging happens at finishScan, not per observation: only then does the scan hold all it will learn about an
 // address (the neighbour table, which lends MACs to banners, is read last), so grouping once with everything is
 // both cheaper and right more often than re-merging live. Progress during a scan is the count of committed
 // observations, which getScan reports for a running scan.
 
+// PostgreSQL: merges of different scans touch the same device keys (a device that moved); one at a time.
+const MERGE_LOCK_KEY = 7370_0002;
+/** Runner of a scan that an agent pushed: it runs elsewhere, so no process here can tell it died. */
+export const PUSH_RUNNER_PREFIX = 'push:';
 
 /** `host:pid` of this process, stored on each scan so that another process can tell whether its writer is alive. */
 function runnerOfThisProcess(): string {
@@ -42,68 +51,53 @@ function runnerIsAlive(runner: string): boolean {
   }
 }
 
-function validateObservation(observation: Observation): void {
-  const valid =
-    typeof observation === 'object' &&
-    observation !== null &&
-    typeof observation.id === 'string' &&
-    observation.id.length > 0 &&
-    typeof observation.ip === 'string' &&
-    typeof observation.source === 'string' &&
-    typeof observation.site === 'string' &&
-    typeof observation.agent === 'string' &&
-    typeof observation.observedAt === 'string' &&
-    (observation.port === undefined || Number.isInteger(observation.port));
-  if (!valid) throw new CamauditError('CAMAUDIT_ERR_BAD_OBSERVATION', 'an observation needs id, site, agent, source, ip and observedAt');
+
+/** Opens the inventory at a file path (SQLite) or a postgres:// URL (PostgreSQL), migrating it to this version. */
+export async function openInventory(location: string, options: InventoryOptions): Promise<Inventory> {
+  const db = isPostgresUrl(location)
+    ? await openPostgres(location, { poolSize: options.poolSize })
+    : openSqlite(location, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
+  const inventory = createInventory(db, options);
+  await inventory.markInterruptedScans();
+  return inventory;
 }
 
-export function openInventory(path: string, options: InventoryOptions): Inventory {
+function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory {
   const log = options.log.child({ module: 'inventory' });
   const now = (): string => (options.now?.() ?? new Date()).toISOString();
-  const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
-  const statements = prepareStatements(db);
-  const queries = createQueries(db);
+  const queries = createQueries(db, now);
   const diffScans = createDiff(db);
-  const writer = createDeviceWriter({
-    statements,
-    identify: options.identify,
-    log,
-    now,
-    maxObservationsPerSource: options.maxObservationsPerSource ?? INVENTORY_LIMITS.maxObservationsPerSource,
-  });
+  const tokens = createTokenStore(db, now);
+  const writerFor = (tx: SqlRunner) =>
+    createDeviceWriter({
+      db: tx,
+      identify: options.identify,
+      log,
+      now,
+      maxObservationsPerSource: options.maxObservationsPerSource ?? INVENTORY_LIMITS.maxObservationsPerSource,
+    });
   const runner = runnerOfThisProcess();
   const runningHere = new Set<string>();
 
-  const recordOne = db.transaction((scanId: string, observation: Observation) => {
-    statements.insertObservation.run({
-      id: observation.id,
-      scan_id: scanId,
-      site: observation.site,
-      agent: observation.agent,
-      source: observation.source,
-      ip: observation.ip,
-      port: observation.port ?? null,
-      mac: observation.mac ?? null,
-      observed_at: observation.observedAt,
-      raw: JSON.stringify(observation),
-    });
-    statements.insertSighting.run(scanId, observation.id, observation.agent, observation.observedAt);
-  });
-
-  function scanRow(scanId: string): ScanRow {
-    const row = statements.selectScan.get(scanId) as ScanRow | undefined;
+  async function scanRow(tx: SqlRunner, scanId: string): Promise<ScanRow> {
+    const row = await tx.get<ScanRow>(SQL.selectScan, [scanId]);
     if (!row) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${scanId}`);
     return row;
   }
 
-  function finish(scanId: string, request: ScanFinish): FinishedScan {
-    const run = db.transaction((): FinishedScan => {
-      const scan = scanRow(scanId);
-      const observations = (statements.scanObservations.all(scanId) as { raw: string; agent: string; observed_at: string }[])
+  /** `onlyIfRunning`: a pushed scan's last batch sent twice must not merge twice; the second finds it finished. */
+  async function finish(scanId: string, request: ScanFinish, onlyIfRunning = false): Promise<FinishedScan> {
+    const finished = await db.transaction(async (tx): Promise<FinishedScan> => {
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [MERGE_LOCK_KEY]);
+      const scan = await scanRow(tx, scanId);
+      if (onlyIfRunning && scan.status !== 'running') {
+        return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
+      }
+      const observations = (await tx.all<{ raw: string; agent: string; observed_at: string }>(SQL.scanObservations, [scanId]))
         .map((row) => observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at }))
         .filter((observation): observation is Observation => observation !== undefined);
-      const outcomes = writer.writeScanGroups(scan, groupObservations(observations));
-      const devices = (db.prepare('SELECT d.* FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? ORDER BY d.ip, d.id').all(scanId) as DeviceRow[]);
+      const outcomes = await writerFor(tx).writeScanGroups(scan, groupObservations(observations));
+      const devices = await tx.all<DeviceRow>(SQL.devicesOfScan, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
       const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
@@ -119,30 +113,29 @@ export function openInventory(path: string, options: InventoryOptions): Inventor
         bySource,
         ...request.counts,
       };
-      statements.finishScan.run({ id: scanId, status: request.status, finished_at: now(), counts: JSON.stringify(counts), errors: JSON.stringify(request.errors ?? []) });
+      await tx.run(SQL.finishScan, [request.status, now(), JSON.stringify(counts), JSON.stringify(request.errors ?? []), scanId]);
       return { scanId, status: request.status, deviceIds, newDeviceIds, alertDeviceIds, counts };
     });
-    const finished = run.immediate();
     runningHere.delete(scanId);
     log.info({ scanId, status: finished.status, counts: finished.counts }, 'scan recorded');
     return finished;
   }
 
-  function markInterruptedScans(): string[] {
+  async function markInterruptedScans(): Promise<string[]> {
     const marked: string[] = [];
-    for (const row of statements.runningScans.all() as ScanRow[]) {
-      if (runningHere.has(row.id) || runnerIsAlive(row.runner)) continue;
+    for (const row of await db.all<ScanRow>(SQL.runningScans)) {
+      if (row.runner.startsWith(PUSH_RUNNER_PREFIX) || runningHere.has(row.id) || runnerIsAlive(row.runner)) continue;
       // Whatever it committed before it died is real evidence: merge it, then say it was cut short.
-      finish(row.id, { status: 'interrupted' });
+      await finish(row.id, { status: 'interrupted' });
       log.warn({ scanId: row.id, runner: row.runner }, 'a scan was left running by a process that is gone; marked interrupted');
       marked.push(row.id);
     }
     return marked;
   }
 
-  function updateDevice(id: string, patch: DevicePatch): InventoryDevice {
-    const apply = db.transaction((): void => {
-      const before = statements.selectDevice.get(id) as DeviceRow | undefined;
+  async function updateDevice(id: string, patch: DevicePatch): Promise<InventoryDevice> {
+    await db.transaction(async (tx): Promise<void> => {
+      const before = await tx.get<DeviceRow>(SQL.selectDevice, [id]);
       if (!before) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no device with id ${id}`);
       if (patch.status !== undefined && !DEVICE_STATUSES.includes(patch.status)) {
         throw new CamauditError('CAMAUDIT_ERR_BAD_REQUEST', `status must be one of ${DEVICE_STATUSES.join(', ')}`);
@@ -160,62 +153,67 @@ export function openInventory(path: string, options: InventoryOptions): Inventor
         owner: patch.owner !== undefined ? patch.owner : before.owner,
         notes: patch.notes !== undefined ? patch.notes : before.notes,
       };
+      const writer = writerFor(tx);
       for (const field of ['site', 'location', 'owner', 'notes'] as const) {
-        if (after[field] !== before[field]) writer.history(id, null, 'edit', field, before[field], after[field]);
+        if (after[field] !== before[field]) await writer.history(id, null, 'edit', field, before[field], after[field]);
       }
       if (statusChanged || statusReason !== before.status_reason) {
-        writer.history(id, null, 'status', 'status', `${before.status}${before.status_reason ? `: ${before.status_reason}` : ''}`, `${status}${statusReason ? `: ${statusReason}` : ''}`);
+        await writer.history(id, null, 'status', 'status', `${before.status}${before.status_reason ? `: ${before.status_reason}` : ''}`, `${status}${statusReason ? `: ${statusReason}` : ''}`);
       }
       const clearAlert = patch.clearAlert === true && before.alert !== null;
-      if (clearAlert) writer.history(id, null, 'alert', 'alert', before.alert, null);
-      statements.updateDeviceUser.run({
-        id,
-        ...after,
+      if (clearAlert) await writer.history(id, null, 'alert', 'alert', before.alert, null);
+      await tx.run(SQL.updateDeviceUser, [
+        after.site,
+        after.location,
+        after.owner,
+        after.notes,
         status,
-        status_reason: statusReason,
-        alert: clearAlert ? null : before.alert,
-        alert_at: clearAlert ? null : before.alert_at,
-        updated_at: now(),
-      });
+        statusReason,
+        clearAlert ? null : before.alert,
+        clearAlert ? null : before.alert_at,
+        now(),
+        id,
+      ]);
     });
-    apply.immediate();
-    return queries.getDevice(id)!;
+    return (await queries.getDevice(id))!;
   }
 
-  const inventory: Inventory = {
-    beginScan(start: ScanStart): string {
-      const id = randomUUID();
-      statements.insertScan.run({
-        id,
-        site: start.site,
-        agent: start.agent,
-        scope: JSON.stringify(start.scope),
-        channels: JSON.stringify(start.channels),
-        started_at: now(),
-        runner,
-      });
-      runningHere.add(id);
-      log.info({ scanId: id, site: start.site, agent: start.agent }, 'scan started');
-      return id;
-    },
+  async function beginScan(start: ScanStart & { id?: string }, runnerName = runner): Promise<string> {
+    const id = start.id ?? randomUUID();
+    await db.run(SQL.insertScan, [id, start.site, start.agent, JSON.stringify(start.scope), JSON.stringify(start.channels), now(), null, 'running', '{}', '[]', runnerName]);
+    if (!runnerName.startsWith(PUSH_RUNNER_PREFIX)) runningHere.add(id);
+    log.info({ scanId: id, site: start.site, agent: start.agent }, 'scan started');
+    return id;
+  }
 
-    recordObservation(scanId: string, observation: Observation): void {
+  const ingest = createIngest({ db, now, log, finish: (scanId, request) => finish(scanId, request, true), pushRunnerPrefix: PUSH_RUNNER_PREFIX });
+
+  return {
+    engine: db.dialect,
+    beginScan: (start) => beginScan(start),
+
+    async recordObservation(scanId: string, observation: Observation): Promise<void> {
       validateObservation(observation);
       if (!runningHere.has(scanId)) {
-        const row = scanRow(scanId);
+        const row = await scanRow(db, scanId);
         if (row.status !== 'running') throw new CamauditError('CAMAUDIT_ERR_BAD_REQUEST', `scan ${scanId} is ${row.status}, not running`);
       }
       try {
-        recordOne(scanId, observation);
+        await db.transaction(async (tx) => {
+          await tx.run(SQL.insertObservation, observationRow(scanId, observation));
+          await tx.run(SQL.insertSighting, [scanId, observation.id, observation.agent, observation.observedAt]);
+        });
       } catch (error) {
         throw new CamauditError('CAMAUDIT_ERR_DB', `cannot record observation ${observation.id}: ${(error as Error).message}`, { cause: error });
       }
     },
 
-    finishScan: finish,
+    finishScan: (scanId, request) => finish(scanId, request),
     markInterruptedScans,
+    ingestBatch: ingest,
     listDevices: queries.listDevices,
     listAllDevices: queries.listAllDevices,
+    streamDevices: queries.streamDevices,
     getDevice: queries.getDevice,
     getDeviceDetail: queries.getDeviceDetail,
     updateDevice,
@@ -224,10 +222,11 @@ export function openInventory(path: string, options: InventoryOptions): Inventor
     previousScanId: queries.previousScanId,
     diffScans,
     isScanRunning: queries.isScanRunning,
-    close(): void {
-      db.close();
-    },
+    listSites: queries.listSites,
+    createToken: tokens.createToken,
+    listTokens: tokens.listTokens,
+    revokeToken: tokens.revokeToken,
+    verifyToken: tokens.verifyToken,
+    close: () => db.close(),
   };
-  markInterruptedScans();
-  return inventory;
 }

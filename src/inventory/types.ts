@@ -18,6 +18,8 @@ export interface InventoryOptions {
   maxObservationsPerSource?: number;
   /** SQLite busy timeout: how long a writer waits for another connection's lock. */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool. */
+  poolSize?: number;
 }
 
 export interface ScanStart {
@@ -69,9 +71,12 @@ export interface InventoryDevice extends Device {
   serial: string | null;
   /** WS-Discovery EndpointReference, when one was seen. */
   endpoint: string | null;
+  /** The site this device was known at before its MAC, serial or endpoint turned up at its current site. */
+  movedFrom: string | null;
+  movedAt: string | null;
 }
 
-export type HistoryKind = 'created' | 'address' | 'firmware' | 'identification' | 'status' | 'alert' | 'merged' | 'edit';
+export type HistoryKind = 'created' | 'address' | 'firmware' | 'identification' | 'status' | 'alert' | 'merged' | 'edit' | 'moved';
 
 export interface HistoryEntry {
   id: string;
@@ -164,28 +169,92 @@ export interface ScanDiff {
   unchanged: number;
 }
 
+/** A batch of one scan's observations sent by an agent (push) or read from a bundle (import). */
+export interface IngestBatch {
+  site: string;
+  agent: string;
+  agentVersion?: string;
+  /** How often the agent scans, in seconds: a site silent for twice this is overdue. */
+  scanEverySeconds?: number;
+  scan: { id: string; startedAt: string; scope: Record<string, unknown>; channels: string[] };
+  observations: Observation[];
+  /** Present on the scan's last batch: merge its observations into devices. */
+  finish?: ScanFinish;
+}
+
+export interface IngestResult {
+  scanId: string;
+  /** Observations stored by this batch; a retried batch stores 0. */
+  stored: number;
+  /** Observations of the batch that were already stored. */
+  duplicates: number;
+  /** Set when the batch finished the scan (or the scan was finished already). */
+  scanStatus: ScanStatus;
+}
+
+export interface SiteSummary {
+  site: string;
+  devices: number;
+  covered: number;
+  byStatus: Record<DeviceStatus, number>;
+  agent: string | null;
+  agentVersion: string | null;
+  lastPushAt: string | null;
+  scanEverySeconds: number | null;
+  /** No push for twice the agent's schedule. */
+  overdue: boolean;
+}
+
+export type TokenRole = 'agent' | 'admin';
+
+export interface TokenRecord {
+  id: string;
+  role: TokenRole;
+  /** The one site an agent token may write; null for admin tokens. */
+  site: string | null;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
 export interface Inventory {
-  /** Records a scan as running and returns its id. */
-  beginScan(start: ScanStart): string;
+  /** Which engine holds the inventory. */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Records a scan as running and returns its id (`id` given: an agent's own scan id, kept as is). */
+  beginScan(start: ScanStart & { id?: string }): Promise<string>;
   /** Commits one observation at once (crash-safe); a second sighting of the same id is recorded, not duplicated. */
-  recordObservation(scanId: string, observation: Observation): void;
+  recordObservation(scanId: string, observation: Observation): Promise<void>;
   /** Merges the scan's observations into devices, re-identifies them, records counts and the final status. */
-  finishScan(scanId: string, finish: ScanFinish): FinishedScan;
+  finishScan(scanId: string, finish: ScanFinish): Promise<FinishedScan>;
   /** Scans left `running` by a process that is gone become `interrupted`; their observations are merged. */
-  markInterruptedScans(): string[];
-  listDevices(filter?: DeviceFilter, page?: Partial<Page>): DevicePage;
-  /** Every device that matches, for exports. */
-  listAllDevices(filter?: DeviceFilter): InventoryDevice[];
-  getDevice(id: string): InventoryDevice | undefined;
-  getDeviceDetail(id: string): DeviceDetail | undefined;
-  updateDevice(id: string, patch: DevicePatch): InventoryDevice;
-  listScans(page?: Partial<Page> & { status?: ScanStatus; site?: string }): ScanPage;
-  getScan(id: string): ScanRecord | undefined;
+  markInterruptedScans(): Promise<string[]>;
+  /** Stores a pushed or imported batch, idempotently by observation id; finishes the scan on its last batch. */
+  ingestBatch(batch: IngestBatch): Promise<IngestResult>;
+  listDevices(filter?: DeviceFilter, page?: Partial<Page>): Promise<DevicePage>;
+  /** Every device that matches, for exports (held in memory: prefer streamDevices for large inventories). */
+  listAllDevices(filter?: DeviceFilter): Promise<InventoryDevice[]>;
+  /** Every device that matches, in pages read one after another: memory stays flat whatever the inventory's size. */
+  streamDevices(filter?: DeviceFilter): AsyncIterable<InventoryDevice>;
+  getDevice(id: string): Promise<InventoryDevice | undefined>;
+  getDeviceDetail(id: string): Promise<DeviceDetail | undefined>;
+  updateDevice(id: string, patch: DevicePatch): Promise<InventoryDevice>;
+  listScans(page?: Partial<Page> & { status?: ScanStatus; site?: string }): Promise<ScanPage>;
+  getScan(id: string): Promise<ScanRecord | undefined>;
   /** The finished scan before `scanId` at the same site, if any. */
-  previousScanId(scanId: string): string | undefined;
+  previousScanId(scanId: string): Promise<string | undefined>;
   /** What is new, gone and changed from scan `fromId` to scan `toId`. */
-  diffScans(fromId: string, toId: string): ScanDiff;
-  /** True while a scan of this database is running (in this or another live process). */
-  isScanRunning(): boolean;
-  close(): void;
+  diffScans(fromId: string, toId: string): Promise<ScanDiff>;
+  /** True while a scan run by a process on this database is running (pushed scans do not count). */
+  isScanRunning(): Promise<boolean>;
+  /** Each site's device counts, its agent's last push and whether it is overdue. */
+  listSites(filter?: { site?: string }): Promise<SiteSummary[]>;
+  /** Makes a token; the secret is returned once and only its hash is stored. */
+  createToken(request: { role: TokenRole; site?: string; label?: string }): Promise<{ token: string; record: TokenRecord }>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes by id; resolves false when there is no such live token. */
+  revokeToken(id: string): Promise<boolean>;
+  /** The live token record this secret belongs to, if any. */
+  verifyToken(secret: string): Promise<TokenRecord | undefined>;
+  close(): Promise<void>;
 }

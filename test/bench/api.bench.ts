@@ -74,7 +74,7 @@ function percentile(sorted: readonly number[], fraction: number): number {
 }
 
 /** One device's worth of observations: Hikvision by SADP, Dahua by DHIP, the rest by an HTTP banner. */
-function deviceObservations(index: number, at: Date): Observation[] {
+export function deviceObservations(index: number, at: Date, site = 'bench'): Observation[] {
   const ip = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
   const macTail = [(index >> 16) & 255, (index >> 8) & 255, index & 255].map((part) => part.toString(16).padStart(2, '0')).join(':');
   const inputs: ObservationInput[] = [];
@@ -88,24 +88,24 @@ function deviceObservations(index: number, at: Date): Observation[] {
     inputs.push({ source: 'http', ip, port: 80, transport: 'tcp', http: { url: `http://${ip}:80/`, status: 200, headers: { server: 'lighttpd/1.4.35' }, title: `Device ${index}` } });
   }
   inputs.push({ source: 'neighbour', ip, mac: `02:00:00:${macTail}`, transport: 'table', neighbour: { state: 'REACHABLE' } });
-  return inputs.map((input) => createObservation(input, { site: 'bench', agent: 'bench', now: () => at }));
+  return inputs.map((input) => createObservation(input, { site, agent: site, now: () => at }));
 }
 
 /** A populated inventory file, written through the real Inventory API with the real matcher. */
-export function buildInventory(path: string, devices: number): void {
+export async function buildInventory(path: string, devices: number): Promise<void> {
   const knowledgeBase = loadKnowledgeBase();
-  const inventory = openInventory(path, { identify: (observations) => identify(observations, knowledgeBase), log: pino({ level: 'silent' }) });
+  const inventory = await openInventory(path, { identify: (observations) => identify(observations, knowledgeBase), log: pino({ level: 'silent' }) });
   try {
-    const scanId = inventory.beginScan({ site: 'bench', agent: 'bench', scope: { cidrs: ['10.0.0.0/16'] }, channels: ['sadp', 'dhip', 'banner', 'neighbour'] });
+    const scanId = await inventory.beginScan({ site: 'bench', agent: 'bench', scope: { cidrs: ['10.0.0.0/16'] }, channels: ['sadp', 'dhip', 'banner', 'neighbour'] });
     const at = new Date();
-    for (let index = 1; index <= devices; index += 1) for (const observation of deviceObservations(index, at)) inventory.recordObservation(scanId, observation);
-    inventory.finishScan(scanId, { status: 'finished' });
+    for (let index = 1; index <= devices; index += 1) for (const observation of deviceObservations(index, at)) await inventory.recordObservation(scanId, observation);
+    await inventory.finishScan(scanId, { status: 'finished' });
   } finally {
-    inventory.close();
+    await inventory.close();
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, HOST);
   await once(server, 'listening');
@@ -114,7 +114,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function get(agent: Agent, port: number, path: string): Promise<{ status: number; bytes: number }> {
+export function get(agent: Agent, port: number, path: string): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const outgoing = request({ host: HOST, port, path, agent, method: 'GET' }, (incoming) => {
       let bytes = 0;
@@ -127,9 +127,10 @@ function get(agent: Agent, port: number, path: string): Promise<{ status: number
   });
 }
 
-async function startServe(database: string): Promise<{ child: ChildProcess; port: number }> {
+/** `camaudit serve` on a free loopback port, once it answers /health; `extra` are more serve options. */
+export async function startServe(database: string, extra: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [cliEntry, 'serve', '--db', database, '--host', HOST, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cliEntry, 'serve', '--db', database, '--host', HOST, '--port', String(port), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-2000)));
   const agent = new Agent({ keepAlive: false });
@@ -216,7 +217,7 @@ export async function run(options: ApiBenchOptions = {}): Promise<ApiFigure[]> {
   try {
     const database = join(directory, 'inventory.sqlite');
     const buildStarted = performance.now();
-    buildInventory(database, devices);
+    await buildInventory(database, devices);
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     const started = await startServe(database);
     server = started.child;

@@ -3,9 +3,10 @@
 //   sweep-16  unicast sweep of a routed /16 (sweep16.bench.ts)
 //   match     the matcher alone, and 1,000,000 observations through `camaudit identify` (match.bench.ts)
 //   api       the REST API and exports over a 5,000-device inventory (api.bench.ts)
+//   fleet     PostgreSQL central store: ingest from 10 agents, reads at 100,000 devices over 1,000 sites (fleet.bench.ts)
 // The two network scenarios share one lab (needs root and iproute2, as the lab tests do). Figures are medians of
 // several runs; --out FILE also writes them as JSON. A benchmark, not a test: nothing here fails on speed.
-// Options: --out FILE  --only scan-24,sweep-16,match,api  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
+// Options: --out FILE  --only scan-24,sweep-16,match,api,fleet  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,7 +16,7 @@ import { loadLine, systemLine } from './measure.js';
 import { run as runScan24, scan24LabOptions } from './scan24.bench.js';
 import { run as runSweep16, SWEEP16_DEFAULT_RATE } from './sweep16.bench.js';
 
-const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api'] as const;
+const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api', 'fleet'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
@@ -97,7 +98,7 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const [name, file] of [['match', 'match.bench.ts'], ['api', 'api.bench.ts']] as const) {
+  for (const [name, file] of [['match', 'match.bench.ts'], ['api', 'api.bench.ts'], ['fleet', 'fleet.bench.ts']] as const) {
     if (!wanted(name)) continue;
     const module = await optionalScenario(file);
     if (module === undefined) {

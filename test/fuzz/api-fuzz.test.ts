@@ -10,8 +10,8 @@ let deviceId: string;
 let scanId: string;
 
 beforeAll(async () => {
-  const temp = tempInventory('camaudit-api-fuzz-');
-  const scan = scanWith(temp.inventory, [observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-2')), observation(http('10.0.0.3', 'x'))]);
+  const temp = await tempInventory('sqlite', 'camaudit-api-fuzz-');
+  const scan = await scanWith(temp.inventory, [observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-2')), observation(http('10.0.0.3', 'x'))]);
   deviceId = scan.deviceIds[0]!;
   scanId = scan.scanId;
   api = await startApi({ allowedCidrs: ['10.0.0.0/24'], startScan: async () => 'never-called-with-a-valid-running-check' }, temp);

@@ -5,7 +5,7 @@ import { startApi, type RunningApi } from './api-helpers.js';
 import { silentLog, tempInventory } from './inventory-helpers.js';
 
 describe('the auth decision (pure)', () => {
-  it('needs no token on loopback, and refuses any other address without one', () => {
+  it('needs no token on loopback, and refuses any other address without one', async () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) {
       expect(isLoopbackHost(host)).toBe(true);
       expect(decideAuth({ host })).toEqual({ tokenRequired: false });
@@ -20,7 +20,7 @@ describe('the auth decision (pure)', () => {
     expect(() => decideAuth({ host: '127.0.0.1', requireToken: true })).toThrow(expect.objectContaining({ code: 'CAMAUDIT_ERR_TOKEN_REQUIRED' }));
   });
 
-  it('compares tokens whatever their length, and reads only Bearer headers', () => {
+  it('compares tokens whatever their length, and reads only Bearer headers', async () => {
     expect(tokenMatches('abc', 'abc')).toBe(true);
     expect(tokenMatches('abc', 'abd')).toBe(false);
     expect(tokenMatches('abc', 'abcabc')).toBe(false);
@@ -33,9 +33,9 @@ describe('the auth decision (pure)', () => {
   });
 
   it('startServer refuses to bind a non-loopback address without a token (before binding anything)', async () => {
-    const temp = tempInventory('camaudit-api-auth-');
+    const temp = await tempInventory('sqlite', 'camaudit-api-auth-');
     await expect(startServer({ inventory: temp.inventory, log: silentLog, host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_TOKEN_REQUIRED' });
-    temp.cleanup();
+    await temp.cleanup();
   });
 });
 

@@ -12,7 +12,8 @@ export interface RunningApi {
   json<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
-export async function startApi(options: Partial<Omit<ServerOptions, 'inventory' | 'log'>> = {}, temp: TempInventory = tempInventory('camaudit-api-')): Promise<RunningApi> {
+export async function startApi(options: Partial<Omit<ServerOptions, 'inventory' | 'log'>> = {}, temp?: TempInventory): Promise<RunningApi> {
+  temp ??= await tempInventory('sqlite', 'camaudit-api-');
   const { app, url } = await startServer({ inventory: temp.inventory, log: silentLog, host: '127.0.0.1', port: 0, ...options });
   return {
     url,
@@ -20,7 +21,7 @@ export async function startApi(options: Partial<Omit<ServerOptions, 'inventory' 
     temp,
     async close() {
       await app.close();
-      temp.cleanup();
+      await temp.cleanup();
     },
     get: (path, headers = {}) => fetch(`${url}${path}`, { headers }),
     async json<T>(path: string, init: RequestInit = {}) {

@@ -20,15 +20,15 @@ let scanB: string;
 const started: string[][] = [];
 
 beforeAll(async () => {
-  const temp = tempInventory('camaudit-api-routes-');
+  const temp = await tempInventory('sqlite', 'camaudit-api-routes-');
   const { inventory } = temp;
-  scanA = scanWith(inventory, [
+  scanA = (await scanWith(inventory, [
     observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-STAYS')),
     observation(sadp('10.0.0.3', 'aa:bb:cc:00:00:03', 'SERIAL0003', 'DS-GOES')),
     observation(sadp('10.0.0.4', 'aa:bb:cc:00:00:04', 'SERIAL0004', 'DS-MOVES')),
     observation(http('10.0.0.10', '=HYPERLINK("http://x","y")')),
-  ]).scanId;
-  scanB = scanWith(inventory, [
+  ])).scanId;
+  scanB = (await scanWith(inventory, [
     observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-STAYS')),
     observation(sadp('10.0.0.44', 'aa:bb:cc:00:00:04', 'SERIAL0004', 'DS-MOVES')),
     observation(sadp('10.0.0.6', 'aa:bb:cc:00:00:06', 'SERIAL0006', 'DS-NEW')),
@@ -36,7 +36,7 @@ beforeAll(async () => {
     observation(http('10.0.0.8', 'Printer')),
     observation(neighbour('10.0.0.8', 'aa:bb:cc:00:00:08')),
     observation(http('10.0.0.10', '=HYPERLINK("http://x","y")')),
-  ]).scanId;
+  ])).scanId;
   api = await startApi(
     {
       allowedCidrs: ['10.0.0.0/24', '10.5.0.0/16'],
@@ -216,7 +216,7 @@ describe('scans', () => {
     const busy = await api.json('/scans', jsonBody('POST', { cidrs: ['10.0.0.0/24'] }));
     expect(busy.status).toBe(409);
     expect(busy.body).toMatchObject({ code: 'CAMAUDIT_ERR_SCAN_RUNNING' });
-    api.temp.inventory.finishScan(accepted.body.scanId, { status: 'finished' });
+    await api.temp.inventory.finishScan(accepted.body.scanId, { status: 'finished' });
     expect(started).toHaveLength(1);
   });
 });
@@ -263,7 +263,7 @@ describe('docs and unknown routes', () => {
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths).sort()).toEqual(
-      ['/devices', '/devices/{id}', '/export.csv', '/export.json', '/export.jsonl', '/export.xlsx', '/health', '/scans', '/scans/{id}', '/scans/{id}/diff'].sort(),
+      ['/devices', '/devices/{id}', '/export.csv', '/export.json', '/export.jsonl', '/export.xlsx', '/health', '/ingest', '/scans', '/scans/{id}', '/scans/{id}/diff', '/sites'].sort(),
     );
     expect(Object.keys(body.paths['/devices/{id}']!).sort()).toEqual(['get', 'patch']);
     expect(Object.keys(body.paths['/scans']!).sort()).toEqual(['get', 'post']);

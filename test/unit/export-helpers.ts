@@ -63,6 +63,8 @@ export function sampleDevice(overrides: Partial<InventoryDevice> = {}): Inventor
     mac: 'aa:bb:cc:00:00:01',
     serial: 'SERIAL1',
     endpoint: null,
+    movedFrom: null,
+    movedAt: null,
     addresses: ['10.0.0.1'],
     ports: [80, 554],
     sources: ['sadp', 'http'],

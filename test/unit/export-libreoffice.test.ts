@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventoryDevice } from '../../src/inventory/index.js';
 import { DEVICE_COLUMNS, devicesToCsv, devicesToXlsx } from '../../src/export/index.js';
 import { parseCsv } from './export-helpers.js';
 import { http, neighbour, observation, sadp, scanWith, tempInventory } from './inventory-helpers.js';
@@ -21,7 +22,7 @@ const CSV_FILTER = '44,34,76,1';
 if (!SOFFICE && !process.env.CI) process.stderr.write('\n*** export-libreoffice.test.ts SKIPPED: soffice not found (apt-get install libreoffice-calc-nogui) ***\n\n');
 
 const work = mkdtempSync(join(tmpdir(), 'camaudit-lo-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => rmSync(work, { recursive: true, force: true }));
 
 function convertToCsv(file: string, outdir: string, inputFilter?: string): Record<string, string[][]> {
   if (!SOFFICE) throw new Error('soffice not found: install libreoffice-calc-nogui');
@@ -46,28 +47,32 @@ function convertToCsv(file: string, outdir: string, inputFilter?: string): Recor
   return Object.fromEntries(readdirSync(outdir).map((name) => [name, parseCsv(readFileSync(join(outdir, name), 'utf8'))]));
 }
 
-function buildInventory() {
-  const temp = tempInventory('camaudit-lo-inventory-');
+async function buildInventory(): Promise<{ devices: InventoryDevice[]; deviceCount: number }> {
+  const temp = await tempInventory('sqlite', 'camaudit-lo-inventory-');
   const { inventory } = temp;
-  const scan = scanWith(inventory, [
+  const scan = await scanWith(inventory, [
     observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'DS-2CD2042WD-I20160112AAWR123456789', 'DS-2CD2042WD-I')),
     observation(http('10.0.0.3', HYPERLINK)),
     observation(neighbour('10.0.0.3', 'aa:bb:cc:00:00:03')),
     observation(http('10.0.0.4', 'Café Überwachung – 東京')),
   ]);
-  const [hik] = inventory.listDevices({ vendor: 'Hikvision' }).items;
-  inventory.updateDevice(hik!.id, { location: '+Gate 3, "north"', notes: '@SUM(A1:A9)\nsecond line', owner: '-ops', status: 'planned' });
-  const devices = inventory.listAllDevices();
-  temp.cleanup();
+  const [hik] = (await inventory.listDevices({ vendor: 'Hikvision' })).items;
+  await inventory.updateDevice(hik!.id, { location: '+Gate 3, "north"', notes: '@SUM(A1:A9)\nsecond line', owner: '-ops', status: 'planned' });
+  const devices = await inventory.listAllDevices();
+  await temp.cleanup();
   return { devices, deviceCount: scan.deviceIds.length };
 }
 
 const column = (key: string): number => DEVICE_COLUMNS.findIndex((entry) => entry.key === key);
 
 describe.runIf(SOFFICE !== undefined || process.env.CI)('exports opened by LibreOffice', () => {
-  const { devices, deviceCount } = buildInventory();
+  let devices: InventoryDevice[] = [];
+  let deviceCount = 0;
+  beforeAll(async () => {
+    ({ devices, deviceCount } = await buildInventory());
+  });
 
-  it('the CSV (UTF-8 with BOM) opens with the expected rows, and formulas stay text', () => {
+  it('the CSV (UTF-8 with BOM) opens with the expected rows, and formulas stay text', async () => {
     const file = join(work, 'devices.csv');
     writeFileSync(file, devicesToCsv(devices, { bom: true }));
     const outdir = join(work, 'csv-out');
@@ -89,7 +94,7 @@ describe.runIf(SOFFICE !== undefined || process.env.CI)('exports opened by Libre
     expect(hik[column('mac')]).toBe('aa:bb:cc:00:00:02');
   });
 
-  it('the xlsx opens with a Summary and a Devices sheet, and =HYPERLINK(...) stays text', () => {
+  it('the xlsx opens with a Summary and a Devices sheet, and =HYPERLINK(...) stays text', async () => {
     const file = join(work, 'devices.xlsx');
     writeFileSync(file, devicesToXlsx(devices, { generatedAt: '2025-03-01T00:00:00.000Z' }));
     const outdir = join(work, 'xlsx-out');

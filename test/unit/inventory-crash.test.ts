@@ -9,12 +9,12 @@ const WRITER = fileURLToPath(new URL('./inventory-crash-writer.ts', import.meta.
 const KILL_AFTER = 400;
 
 let temp: TempInventory;
-afterEach(() => temp.cleanup());
+afterEach(async () => temp.cleanup());
 
-describe('crash safety', () => {
+describe('crash safety (issue 6)', () => {
   it('SIGKILL in the middle of a scan leaves a database that opens, holds what was committed, and marks the scan interrupted', async () => {
-    temp = tempInventory();
-    temp.inventory.close();
+    temp = await tempInventory();
+    await temp.inventory.close();
     const child = spawn(process.execPath, ['--import', 'tsx', WRITER, temp.path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let scanId = '';
     let lastCommitted = 0;
@@ -44,11 +44,11 @@ describe('crash safety', () => {
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
     raw.close();
 
-    const inventory = temp.reopen();
-    const scan = inventory.getScan(scanId)!;
+    const inventory = await temp.reopen();
+    const scan = (await inventory.getScan(scanId))!;
     expect(scan.status).toBe('interrupted');
     expect(scan.counts.observations as number).toBeGreaterThanOrEqual(lastCommitted);
-    expect(inventory.listDevices().total).toBe(scan.counts.observations);
-    expect(inventory.listDevices({ search: '10.9.0.1' }).total).toBeGreaterThan(0);
+    expect((await inventory.listDevices()).total).toBe(scan.counts.observations);
+    expect((await inventory.listDevices({ search: '10.9.0.1' })).total).toBeGreaterThan(0);
   });
 });

@@ -1,12 +1,14 @@
-// Shared by the inventory, API and export unit tests: temp databases, observations, and a tiny explicit identify
+// Shared by the inventory, API and export unit tests: temp databases (a SQLite file, or a fresh PostgreSQL database), observations, and a tiny explicit identify
 // double. The double is NOT the matcher (src/match); end-to-end tests use the real one.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import type { Identification, Observation } from '../../src/model.js';
 import { createObservation, type ObservationInput } from '../../src/observation.js';
-import { openInventory, type Inventory } from '../../src/inventory/index.js';
+import { openInventory, type Inventory, type InventoryOptions } from '../../src/inventory/index.js';
 import { emptyIdentification } from '../../src/inventory/rows.js';
 
 export const silentLog = pino({ level: 'silent' });
@@ -49,33 +51,85 @@ export function identifyDouble(observations: Observation[]): Identification {
   return identification;
 }
 
-export interface TempInventory {
-  inventory: Inventory;
-  path: string;
-  directory: string;
-  reopen(): Inventory;
-  cleanup(): void;
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * The stores the shared inventory tests run against. PostgreSQL needs a server: CAMAUDIT_TEST_PG_URL (set by .ci/run,
+ * which starts one from Debian's packages). Off CI without it the PostgreSQL half is skipped with a loud line; in CI
+ * it always runs, so a missing server fails there instead of passing silently (as test/lab/gate.ts does for the lab).
+ */
+export function storeKinds(suite: string): StoreKind[] {
+  const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+  if (pgTestUrl() !== undefined || inCi) return ['sqlite', 'postgres'];
+  process.stderr.write(`\n!!! ${suite}: POSTGRESQL TESTS SKIPPED: CAMAUDIT_TEST_PG_URL is not set (scripts/pg-test-server.sh start DIR prints one)\n\n`);
+  return ['sqlite'];
 }
 
-export function tempInventory(prefix = 'camaudit-inventory-'): TempInventory {
+export function pgTestUrl(): string | undefined {
+  const url = process.env.CAMAUDIT_TEST_PG_URL;
+  return url === undefined || url === '' ? undefined : url;
+}
+
+/** A fresh, empty PostgreSQL database on the test server; `drop` removes it (and ends its connections). */
+export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = pgTestUrl();
+  if (base === undefined) throw new Error('CAMAUDIT_TEST_PG_URL is not set: start a server with scripts/pg-test-server.sh');
+  const name = `camaudit_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export interface TempInventory {
+  kind: StoreKind;
+  inventory: Inventory;
+  /** The SQLite file, or the PostgreSQL URL. */
+  path: string;
+  directory: string;
+  reopen(): Promise<Inventory>;
+  cleanup(): Promise<void>;
+}
+
+export async function tempInventory(kind: StoreKind = 'sqlite', prefix = 'camaudit-inventory-', options: Partial<InventoryOptions> = {}): Promise<TempInventory> {
   const directory = mkdtempSync(join(tmpdir(), prefix));
-  const path = join(directory, 'inventory.sqlite');
-  const open = (): Inventory => openInventory(path, { identify: identifyDouble, log: silentLog });
+  const database = kind === 'postgres' ? await tempPostgresDatabase() : undefined;
+  const path = database?.url ?? join(directory, 'inventory.sqlite');
+  const open = (): Promise<Inventory> => openInventory(path, { identify: identifyDouble, log: silentLog, ...options });
   const state: TempInventory = {
-    inventory: open(),
+    kind,
+    inventory: await open(),
     path,
     directory,
-    reopen() {
-      state.inventory.close();
-      state.inventory = open();
+    async reopen() {
+      await state.inventory.close();
+      state.inventory = await open();
       return state.inventory;
     },
-    cleanup() {
+    async cleanup() {
       try {
-        state.inventory.close();
+        await state.inventory.close();
       } catch {
         // Already closed by the test.
       }
+      await database?.drop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
@@ -90,9 +144,9 @@ export function observation(input: ObservationInput, site = 'hq', agent = 'agent
   return createObservation(input, { site, agent, now: () => new Date(clock) });
 }
 
-export function scanWith(inventory: Inventory, observations: Observation[], site = 'hq') {
-  const scanId = inventory.beginScan({ site, agent: 'agent-1', scope: { cidrs: ['10.0.0.0/24'] }, channels: ['banner', 'sadp', 'neighbour'] });
-  for (const entry of observations) inventory.recordObservation(scanId, entry);
+export async function scanWith(inventory: Inventory, observations: Observation[], site = 'hq') {
+  const scanId = await inventory.beginScan({ site, agent: 'agent-1', scope: { cidrs: ['10.0.0.0/24'] }, channels: ['banner', 'sadp', 'neighbour'] });
+  for (const entry of observations) await inventory.recordObservation(scanId, entry);
   return inventory.finishScan(scanId, { status: 'finished' });
 }
 

@@ -34,12 +34,12 @@ function repeatedKeys(line: string): string[] {
 describe('log lines of a scan', () => {
   it('name the scan and the inventory as modules, once per line', async () => {
     const { log, lines } = capturingLogger();
-    const inventory = openInventory(join(directory, 'scan.sqlite'), { identify: identifyDouble, log });
+    const inventory = await openInventory(join(directory, 'scan.sqlite'), { identify: identifyDouble, log });
     try {
       // No channel: nothing is sent anywhere; the scan still begins, finishes and logs.
       await runScan({ cidrs: ['127.0.0.1/32'], multicast: false, channels: [] }, { config: resolveScanConfig(), inventory, log });
     } finally {
-      inventory.close();
+      await inventory.close();
     }
     const parsed = lines.map((line) => JSON.parse(line) as { module?: string; msg: string });
     expect(parsed.find((line) => line.msg === 'scan finished')?.module).toBe('scan');

@@ -19,13 +19,13 @@ export function registerDeviceRoutes(app: FastifyInstance, inventory: Inventory)
   );
 
   app.get<{ Params: { id: string } }>('/devices/:id', { schema: getDeviceSchema }, async (request) => {
-    const detail = inventory.getDeviceDetail(request.params.id);
+    const detail = await inventory.getDeviceDetail(request.params.id);
     if (!detail) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no device with id ${request.params.id}`);
     return detail;
   });
 
   app.patch<{ Params: { id: string }; Body: DevicePatch }>('/devices/:id', { schema: patchDeviceSchema }, async (request) => {
-    const device = inventory.updateDevice(request.params.id, request.body);
+    const device = await inventory.updateDevice(request.params.id, request.body);
     request.log.info({ deviceId: device.id, fields: Object.keys(request.body) }, 'device updated');
     return device;
   });

@@ -24,18 +24,18 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
   );
 
   app.get<{ Params: { id: string } }>('/scans/:id', { schema: getScanSchema }, async (request) => {
-    const scan = inventory.getScan(request.params.id);
+    const scan = await inventory.getScan(request.params.id);
     if (!scan) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${request.params.id}`);
     return scan;
   });
 
   app.get<{ Params: { id: string }; Querystring: { against?: string } }>('/scans/:id/diff', { schema: scanDiffSchema }, async (request) => {
     const { id } = request.params;
-    const scan = inventory.getScan(id);
+    const scan = await inventory.getScan(id);
     if (!scan) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no scan with id ${id}`);
     // Devices are merged when a scan finishes: until then every device would look gone.
     if (scan.status === 'running') throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', `scan ${id} is still running; diff it when it has finished`);
-    const against = request.query.against ?? inventory.previousScanId(id);
+    const against = request.query.against ?? (await inventory.previousScanId(id));
     if (against === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no finished scan before ${id} at its site to compare with; give ?against=SCAN_ID`);
     return inventory.diffScans(against, id);
   });
@@ -45,7 +45,7 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
       throw new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'this server may not scan: start it with --allow-cidr RANGE');
     }
     const ranges = checkRangesAllowed(request.body.cidrs, options.allowedRanges);
-    if (starting || inventory.isScanRunning()) throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', 'a scan is already running; one at a time');
+    if (starting || (await inventory.isScanRunning())) throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', 'a scan is already running; one at a time');
     starting = true;
     try {
       const scanId = await options.startScan(ranges.map((range) => range.cidr));

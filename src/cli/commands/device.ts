@@ -22,7 +22,7 @@ export const deviceCommand = defineCommand({
   async run({ values, operands }) {
     const id = operands[0];
     if (id === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'camaudit device needs a device id (see camaudit devices --json)');
-    const inventory = openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger());
     try {
       const patch: DevicePatch = {};
       if (values.status !== undefined) patch.status = values.status;
@@ -32,13 +32,13 @@ export const deviceCommand = defineCommand({
       if (values.owner !== undefined) patch.owner = values.owner;
       if (values.notes !== undefined) patch.notes = values.notes;
       if (values['clear-alert']) patch.clearAlert = true;
-      if (Object.keys(patch).length > 0) inventory.updateDevice(id, patch);
-      const detail = inventory.getDeviceDetail(id);
+      if (Object.keys(patch).length > 0) await inventory.updateDevice(id, patch);
+      const detail = await inventory.getDeviceDetail(id);
       if (!detail) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `no device ${id}`);
       process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
       return 0;
     } finally {
-      inventory.close();
+      await inventory.close();
     }
   },
 });

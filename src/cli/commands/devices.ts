@@ -13,12 +13,12 @@ export const devicesCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values }) {
-    const inventory = openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger());
     try {
-      printDevices(inventory.listAllDevices(filterOfOptions(values)), values.json ? 'json' : 'table');
+      printDevices((await inventory.listAllDevices(filterOfOptions(values))), values.json ? 'json' : 'table');
       return 0;
     } finally {
-      inventory.close();
+      await inventory.close();
     }
   },
 });

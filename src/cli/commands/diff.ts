@@ -20,17 +20,17 @@ export const diffCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values, operands }) {
-    const inventory = openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger());
     try {
       let [from, to] = operands;
       if (to === undefined) {
-        to = from ?? inventory.listScans({ limit: 1, offset: 0 }).items[0]?.id;
+        to = from ?? (await inventory.listScans({ limit: 1, offset: 0 })).items[0]?.id;
         if (to === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', 'no scans recorded yet');
-        from = inventory.previousScanId(to);
+        from = await inventory.previousScanId(to);
         if (from === undefined) throw new CamauditError('CAMAUDIT_ERR_NOT_FOUND', `scan ${to} has no earlier scan to compare with`);
       }
       if (from === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'give two scan ids');
-      const diff = inventory.diffScans(from, to);
+      const diff = await inventory.diffScans(from, to);
       if (values.json) {
         process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
         return 0;
@@ -45,7 +45,7 @@ export const diffCommand = defineCommand({
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     } finally {
-      inventory.close();
+      await inventory.close();
     }
   },
 });

@@ -1,5 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { devicesToCsv, devicesToJson, devicesToJsonLines, devicesToXlsx } from '../../export/index.js';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { devicesToXlsx, streamCsv, streamJson, streamJsonLines } from '../../export/index.js';
+import type { InventoryDevice } from '../../inventory/index.js';
 import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
 import { defineCommand } from '../command.js';
@@ -24,20 +27,30 @@ neutralised. xlsx needs --out (it is binary). The filters are those of camaudit 
   async run({ values }) {
     const format = values.format;
     if (format === 'xlsx' && values.out === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'xlsx is binary: give --out FILE');
-    const inventory = openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger());
     try {
-      const devices = inventory.listAllDevices(filterOfOptions(values));
-      const content: string | Uint8Array =
-        format === 'csv' ? devicesToCsv(devices, { bom: values.bom === true }) : format === 'json' ? devicesToJson(devices) : format === 'jsonl' ? devicesToJsonLines(devices) : devicesToXlsx(devices);
-      if (values.out !== undefined) {
-        writeFileSync(values.out, content);
-        process.stderr.write(`camaudit: ${devices.length} devices written to ${values.out}\n`);
-      } else {
-        process.stdout.write(content);
-      }
+      const filter = filterOfOptions(values);
+      let count = 0;
+      const counted = async function* (): AsyncGenerator<InventoryDevice> {
+        for await (const device of inventory.streamDevices(filter)) {
+          count += 1;
+          yield device;
+        }
+      };
+      // CSV, JSON and JSON Lines stream from the inventory a page at a time; xlsx is one zip built in memory.
+      const chunks: AsyncIterable<string | Uint8Array> =
+        format === 'csv'
+          ? streamCsv(counted(), { bom: values.bom === true })
+          : format === 'json'
+            ? streamJson(counted())
+            : format === 'jsonl'
+              ? streamJsonLines(counted())
+              : Readable.from([devicesToXlsx(await inventory.listAllDevices(filter))]);
+      await pipeline(Readable.from(chunks), values.out !== undefined ? createWriteStream(values.out) : process.stdout, { end: values.out !== undefined });
+      if (values.out !== undefined) process.stderr.write(`camaudit: ${format === 'xlsx' ? 'devices' : `${count} devices`} written to ${values.out}\n`);
       return 0;
     } finally {
-      inventory.close();
+      await inventory.close();
     }
   },
 });

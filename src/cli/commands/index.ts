@@ -11,6 +11,9 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   device: async () => (await import('./device.js')).deviceCommand,
   scans: async () => (await import('./scans.js')).scansCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
+  agent: async () => (await import('./agent.js')).agentCommand,
+  token: async () => (await import('./token.js')).tokenCommand,
+  import: async () => (await import('./import-bundle.js')).importBundleCommand,
 };
 
 /** `camaudit --help`: every command with every option. README "Usage" holds this text word for word. */

@@ -3,6 +3,10 @@ import { resolveCredentials } from '../../credentials-file.js';
 import { CHANNELS, type ChannelName } from '../../discovery/index.js';
 import { CamauditError } from '../../errors.js';
 import { createRootLogger } from '../../log.js';
+import { parseDuration } from '../../api/index.js';
+import { setUpPushing, DEFAULT_SPOOL_DIRECTORY, DEFAULT_SPOOL_MAX_BYTES } from '../../fleet/agent.js';
+import { bundleSink, isBundlePath, BUNDLE_SUFFIX } from '../../fleet/bundle.js';
+import { withSinks } from '../../fleet/sink.js';
 import { runScan } from '../../scan.js';
 import { defineCommand } from '../command.js';
 import { DB_OPTION, openDefaultInventory } from '../inventory.js';
@@ -46,6 +50,12 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
       env: 'CAMAUDIT_CREDENTIALS_FILE',
       description: 'ONVIF logins per range, JSON [{"cidr","username","password"}]; sent only to devices inside their range, only after a device refused without them',
     },
+    push: { type: 'string', value: 'URL', description: 'also send the observations to a central camaudit (serve --db postgres://...), in batches spooled on disk until it has them' },
+    'push-token-file': { type: 'string', value: 'FILE', description: 'the agent token for --push (or CAMAUDIT_PUSH_TOKEN), from camaudit token create --site NAME on the central server' },
+    spool: { type: 'string', value: 'DIR', env: 'CAMAUDIT_SPOOL_DIR', default: DEFAULT_SPOOL_DIRECTORY, description: 'where unsent batches wait' },
+    'spool-max-bytes': { type: 'number', value: 'N', default: DEFAULT_SPOOL_MAX_BYTES, description: 'bound of the spool; past it the oldest batches are dropped' },
+    'push-wait': { type: 'string', value: 'DURATION', default: '60s', description: 'how long to keep sending after the scan; the rest stays spooled for the next run' },
+    out: { type: 'string', value: 'FILE.jsonl.gz', description: 'also write the observations as an offline bundle, for camaudit import on the central side' },
     json: { type: 'boolean', description: 'print the devices as JSON instead of a table' },
     'fail-on-covered': { type: 'boolean', description: 'exit 3 when a covered (Hikvision, Dahua, ...) device was found' },
     db: DB_OPTION,
@@ -70,7 +80,15 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
     if (values.cidr.length === 0 && values['no-multicast']) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--no-multicast needs at least one --cidr');
     }
-    const inventory = openDefaultInventory(values.db, log);
+    if (values.out !== undefined && !isBundlePath(values.out)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `--out names a bundle: FILE${BUNDLE_SUFFIX}`);
+    const pushing =
+      values.push !== undefined
+        ? setUpPushing({ serverUrl: values.push, tokenFile: values['push-token-file'], spoolDirectory: values.spool, spoolMaxBytes: values['spool-max-bytes'], log })
+        : undefined;
+    const pushWaitMs = parseDuration(values['push-wait']);
+    const sinks = [...(pushing ? [pushing.sink] : []), ...(values.out !== undefined ? [bundleSink(values.out)] : [])];
+    const local = await openDefaultInventory(values.db, log);
+    const inventory = Object.assign(withSinks(local, sinks), { path: local.path });
     const progress = createProgress(process.stderr);
     const abort = new AbortController();
     const onSignal = (): void => abort.abort(new Error('interrupted'));
@@ -82,10 +100,19 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
         { config, inventory, log, signal: abort.signal, onProgress: progress.update },
       );
       progress.done(`scan ${outcome.scanId} ${outcome.status}: ${outcome.observations} observations, ${outcome.deviceIds.length} devices, ${(outcome.durationMs / 1000).toFixed(1)} s`);
-      const devices = outcome.deviceIds.map((id) => inventory.getDevice(id)).filter((device) => device !== undefined);
+      const devices = (await Promise.all(outcome.deviceIds.map((id) => inventory.getDevice(id)))).filter((device) => device !== undefined);
       printDevices(devices, values.json ? 'json' : 'table');
       if (!values.json) {
         process.stderr.write(`inventory: ${inventory.path}\nserve it:  camaudit serve --db ${inventory.path}\n`);
+      }
+      if (values.out !== undefined) process.stderr.write(`bundle: ${values.out} (load it with: camaudit import ${values.out} --site ${config.site})\n`);
+      if (pushing) {
+        const pushed = await pushing.pusher.drain({ deadline: Date.now() + pushWaitMs });
+        process.stderr.write(
+          pushed.remaining === 0
+            ? `push: ${pushed.sent} batches sent to ${values.push}\n`
+            : `push: ${pushed.sent} batches sent, ${pushed.remaining} still spooled in ${pushing.spool.directory} (the next scan --push or agent sends them)\n`,
+        );
       }
       if (outcome.status === 'interrupted') return 130;
       if (values['fail-on-covered'] && devices.some((device) => device.identification.covered)) return 3;
@@ -93,7 +120,7 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      inventory.close();
+      await inventory.close();
     }
   },
 });

@@ -12,9 +12,9 @@ export const scansCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values }) {
-    const inventory = openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger());
     try {
-      const page = inventory.listScans({ limit: Math.max(1, Math.trunc(values.limit)), offset: 0 });
+      const page = await inventory.listScans({ limit: Math.max(1, Math.trunc(values.limit)), offset: 0 });
       if (values.json) {
         process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
         return 0;
@@ -23,7 +23,7 @@ export const scansCommand = defineCommand({
       process.stdout.write(`${renderTable(['SCAN', 'STATUS', 'STARTED', 'FINISHED', 'OBSERVATIONS', 'DEVICES', 'RANGES'], rows)}\n`);
       return 0;
     } finally {
-      inventory.close();
+      await inventory.close();
     }
   },
 });

@@ -34,8 +34,8 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     if (everyMs !== undefined && allowedCidrs.length === 0) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', '--scan-every needs at least one --allow-cidr');
     }
-    const inventory = openDefaultInventory(values.db, log);
-    const interrupted = inventory.markInterruptedScans();
+    const inventory = await openDefaultInventory(values.db, log);
+    const interrupted = await inventory.markInterruptedScans();
     if (interrupted.length > 0) serveLog.warn({ scanIds: interrupted }, 'scans left running by an earlier process are marked interrupted');
 
     const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> =>
@@ -53,7 +53,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     try {
       server = await startServer({ inventory, log, host: values.host, port, allowedCidrs, startScan, ...(token !== undefined ? { token } : {}) });
     } catch (error) {
-      inventory.close();
+      await inventory.close();
       throw error;
     }
     process.stderr.write(`camaudit: serving ${inventory.path} on ${server.url} (docs at ${server.url}/docs)\n`);
@@ -66,7 +66,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     });
     await schedule?.stop();
     await server.app.close();
-    inventory.close();
+    await inventory.close();
     return 0;
   },
 });
