@@ -1,7 +1,7 @@
 // ONVIF credentials the user configured, read from a JSON file (`--credentials FILE` or
 // CAMAUDIT_CREDENTIALS_FILE), never from a flag: a password on the command line is visible to every user in `ps`
 // and lands in shell history. The file names the range each login is for; the ONVIF client sends it to no
-// address outside that range (src/discovery/wsdiscovery/onvif-client.ts).
+// address outside that range (src/discovery/onvif/client.ts).
 //
 //   [{ "cidr": "10.20.0.0/22", "username": "auditor", "password": "…" }]
 import { readFileSync, statSync } from 'node:fs';

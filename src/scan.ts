@@ -4,9 +4,9 @@ import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
-import { listLocalInterfaces } from './discovery/interfaces.js';
+import { listLocalInterfaces } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
-import { createProbeContext, createRateLimiter, rejectionRecord, runModules } from './discovery/run.js';
+import { createProbeContext, createRateLimiter, rejectionRecord, runModules } from './discovery/engine/run.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
 import type { Inventory } from './inventory/index.js';
 

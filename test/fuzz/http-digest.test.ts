@@ -2,7 +2,7 @@
 // lab device's check (test/lab/device/responders/onvif.ts), a second implementation written apart from ours.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, parseDigestChallenge } from '../../src/discovery/http-digest.js';
+import { digestAuthorization, parseDigestChallenge } from '../../src/discovery/http/digest.js';
 import { DigestNonces, hasValidDigest } from '../lab/device/responders/onvif.js';
 
 describe('parseDigestChallenge under fuzzing', () => {

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime } from '../../src/discovery/wsdiscovery/onvif-parse.js';
+import { parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime } from '../../src/discovery/onvif/parse.js';
 import { mutated } from './mutate.js';
 
 const directory = new URL('../fixtures/onvif/', import.meta.url);

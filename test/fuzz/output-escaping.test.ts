@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderTable, terminalSafe } from '../../src/cli/text.js';
-import { cleanReason } from '../../src/discovery/rejections.js';
+import { cleanReason } from '../../src/discovery/engine/rejections.js';
 import { csvCell } from '../../src/export/csv.js';
 import { escapeXml } from '../../src/export/xlsx.js';
 

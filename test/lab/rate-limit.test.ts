@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BURST_WINDOW_MS } from '../../src/discovery/run.js';
+import { DEFAULT_BURST_WINDOW_MS } from '../../src/discovery/engine/run.js';
 import { counterLogPath, type CounterEvent } from './device/responders/counter.js';
 import { startLab, type DeviceProfile, type Lab } from './lab.js';
 import { labGate } from './gate.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG, type ScanConfig } from '../../src/config.js';
 import { base64EncodeBytes, faviconHashes, murmur3x86_32, toSignedInt32 } from '../../src/discovery/banner/favicon.js';
 import { probeBannerTargets } from '../../src/discovery/banner/index.js';
-import { createProbeContext, createRateLimiter } from '../../src/discovery/run.js';
+import { createProbeContext, createRateLimiter } from '../../src/discovery/engine/run.js';
 import { identify, loadKnowledgeBase } from '../../src/match/index.js';
 import type { Observation } from '../../src/model.js';
 import { createObservation } from '../../src/observation.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bannerModule, bannerTargets, probeBannerTargets } from '../../src/discovery/banner/index.js';
-import { createProbeContext, createRateLimiter } from '../../src/discovery/run.js';
+import { createProbeContext, createRateLimiter } from '../../src/discovery/engine/run.js';
 import { DEFAULT_SCAN_CONFIG, type ScanConfig } from '../../src/config.js';
 import type { Observation } from '../../src/model.js';
 import { answerOnce, makeSelfSignedCertificate, startServer, startTlsServer, type TestServer } from '../fixtures/http/servers.js';

@@ -1,6 +1,6 @@
 // HTTP Digest: the RFC's own worked examples, and challenges as cameras send them.
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, digestResponse, parseDigestChallenge, type DigestChallenge } from '../../src/discovery/http-digest.js';
+import { digestAuthorization, digestResponse, parseDigestChallenge, type DigestChallenge } from '../../src/discovery/http/digest.js';
 
 function challenge(header: string): DigestChallenge {
   const result = parseDigestChallenge(header);

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { listLocalInterfaces } from '../../src/discovery/interfaces.js';
+import { listLocalInterfaces } from '../../src/discovery/engine/interfaces.js';
 import { CamauditError } from '../../src/errors.js';
 
 function ipv4(address: string, cidr: string, internal = false): NetworkInterfaceInfo {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
 import type { Observation } from '../../src/model.js';
 import { createMdnsDiscovery } from '../../src/discovery/mdns/index.js';
-import { createProbeContext } from '../../src/discovery/run.js';
+import { createProbeContext } from '../../src/discovery/engine/run.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

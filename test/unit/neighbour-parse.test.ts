@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import { createNeighbourModule, readNeighbourTable } from '../../src/discovery/neighbour/index.js';
 import { parseIpNeighJson, parseProcNetArp } from '../../src/discovery/neighbour/parse.js';
-import { createProbeContext } from '../../src/discovery/run.js';
+import { createProbeContext } from '../../src/discovery/engine/run.js';
 import type { Observation } from '../../src/model.js';
 
 // Shape of /proc/net/arp on Linux (net/ipv4/arp.c, arp_format_neigh_entry): columns padded with spaces.

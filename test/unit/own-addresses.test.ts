@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownLanAddresses } from '../../src/discovery/interfaces.js';
+import { ownLanAddresses } from '../../src/discovery/engine/interfaces.js';
 
 describe('ownLanAddresses', () => {
   it('lists non-loopback IPv4 addresses of every interface, whether selected or not', () => {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
-import { createProbeContext, createRateLimiter, mapConcurrent, runModules, withDeadline } from '../../src/discovery/run.js';
+import { createProbeContext, createRateLimiter, mapConcurrent, runModules, withDeadline } from '../../src/discovery/engine/run.js';
 import type { DiscoveryModule, ProbeContext } from '../../src/discovery/types.js';
 import { CamauditError } from '../../src/errors.js';
 import type { Observation } from '../../src/model.js';

@@ -1,7 +1,7 @@
 // The limiter puts multicast probes ahead of a sweep's queue (the listen window runs from them) without breaking
 // the global rate, and counts what it granted.
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/discovery/run.js';
+import { createRateLimiter } from '../../src/discovery/engine/run.js';
 
 const never = new AbortController().signal;
 

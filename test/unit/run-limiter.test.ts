@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/discovery/run.js';
+import { createRateLimiter } from '../../src/discovery/engine/run.js';
 
 const never = new AbortController().signal;
 

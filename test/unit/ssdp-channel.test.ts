@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
 import type { Observation } from '../../src/model.js';
-import { createProbeContext } from '../../src/discovery/run.js';
+import { createProbeContext } from '../../src/discovery/engine/run.js';
 import { createSsdpDiscovery } from '../../src/discovery/ssdp/index.js';
 
 const axisDescription = readFileSync(new URL('../fixtures/ssdp/axis-m1014-rootdesc1.xml', import.meta.url));

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig, type ScanConfig } from '../../src/config.js';
 import type { Observation } from '../../src/model.js';
 import { createDhipDiscovery } from '../../src/discovery/dhip/index.js';
-import { createProbeContext } from '../../src/discovery/run.js';
+import { createProbeContext } from '../../src/discovery/engine/run.js';
 import { createSadpDiscovery } from '../../src/discovery/sadp/index.js';
 import type { DiscoveryModule } from '../../src/discovery/types.js';
 import { createWsDiscovery } from '../../src/discovery/wsdiscovery/index.js';

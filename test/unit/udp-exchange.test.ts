@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
-import { udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/udp.js';
+import { udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
 import type { RateLimiter } from '../../src/discovery/types.js';
 
 interface FakeDevice {

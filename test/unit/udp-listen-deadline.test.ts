@@ -5,7 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
-import { listenDeadline, udpExchange, type UdpReply } from '../../src/discovery/udp.js';
+import { listenDeadline, udpExchange, type UdpReply } from '../../src/discovery/engine/udp.js';
 
 describe('listenDeadline', () => {
   const config = { listenWindowMs: 3000, unicastGraceMs: 500 };

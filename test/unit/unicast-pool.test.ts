@@ -4,7 +4,7 @@
 import type { Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createUnicastPool } from '../../src/discovery/unicast-pool.js';
+import { createUnicastPool } from '../../src/discovery/engine/pool.js';
 
 interface Held {
   host: string;

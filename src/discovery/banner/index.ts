@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { HttpSection, Observation, RtspSection } from '../../model.js';
 import { expandScope } from '../../net/cidr.js';
-import { mapConcurrent } from '../run.js';
+import { mapConcurrent } from '../engine/run.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { httpBytesExchange, httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
 import { FAVICON_MAX_BYTES, faviconHashes, type FaviconHashes } from './favicon.js';

@@ -8,8 +8,8 @@
 import { canonicalJson } from '../../observation.js';
 import type { Observation } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import { createReplyGuard } from '../reply-guard.js';
-import { udpExchange } from '../udp.js';
+import { createReplyGuard } from '../engine/reply-guard.js';
+import { udpExchange } from '../engine/udp.js';
 import { parseDhipReply } from './parse.js';
 import { DHIP_GROUP, DHIP_PORT, buildDhipSearch } from './probe.js';
 

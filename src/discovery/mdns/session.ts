@@ -13,8 +13,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { checkScope, cidrContains } from '../../net/cidr.js';
-import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, sweepUnicast, type SendTimes } from '../udp.js';
-import type { UnicastPool } from '../unicast-pool.js';
+import { DEFAULT_SEND_COUNT, DEFAULT_SEND_GAP_MS, DEFAULT_UNICAST_SEND_COUNT, drainUnicast, listenDeadline, openUdpSocket, openUnicastPool, sweepUnicast, type SendTimes } from '../engine/udp.js';
+import type { UnicastPool } from '../engine/pool.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
 

@@ -4,8 +4,8 @@
 import { canonicalJson } from '../../observation.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import type { Observation } from '../../model.js';
-import { createReplyGuard } from '../reply-guard.js';
-import { udpExchange } from '../udp.js';
+import { createReplyGuard } from '../engine/reply-guard.js';
+import { udpExchange } from '../engine/udp.js';
 import { parseSadpReply } from './parse.js';
 import { SADP_GROUP, SADP_PORT, buildSadpInquiry, createSadpProbeUuid } from './probe.js';
 

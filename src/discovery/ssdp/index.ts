@@ -10,7 +10,7 @@
 // adapter around node-ssdp would be.
 import type { Observation, SsdpSection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import { udpExchange, type UdpReply } from '../udp.js';
+import { udpExchange, type UdpReply } from '../engine/udp.js';
 import { DescriptionBoundExceeded, fetchDescription } from './fetch-description.js';
 import { descriptionUrlFor, parseSsdpMessage, parseUpnpDescription, type SsdpMessage } from './parse.js';
 import { SSDP_GROUP, SSDP_MX_SECONDS, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';

@@ -5,13 +5,13 @@
 // sender's address (a camera advertising a stale XAddr goes unnoticed) and silently drops replies
 // without Scopes (research/peers.md §5). WS-Discovery is one SOAP datagram each way, so camaudit builds
 // the Probe and parses ProbeMatches itself over the shared per-interface engine in udp.ts, and talks to
-// the device service with a small SOAP client (onvif-client.ts) whose UsernameToken digest is ten lines.
+// the device service with a small SOAP client (../onvif/client.ts) whose UsernameToken digest is ten lines.
 import { canonicalJson } from '../../observation.js';
 import type { Observation, WsDiscoverySection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import { createReplyGuard } from '../reply-guard.js';
-import { udpExchange, type UdpReply } from '../udp.js';
-import { queryOnvifDevice } from './onvif-client.js';
+import { createReplyGuard } from '../engine/reply-guard.js';
+import { udpExchange, type UdpReply } from '../engine/udp.js';
+import { queryOnvifDevice } from '../onvif/client.js';
 import { parseWsDiscoveryReply, type WsDiscoveryMatch } from './parse.js';
 import { WS_DISCOVERY_GROUP, WS_DISCOVERY_PORT, WS_DISCOVERY_PROBE_TYPES, buildWsDiscoveryProbe, createWsDiscoveryMessageId } from './probe.js';
 

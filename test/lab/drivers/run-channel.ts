@@ -14,8 +14,8 @@
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
 import { resolveScanConfig, type ScanConfig } from '../../../src/config.js';
-import { listLocalInterfaces } from '../../../src/discovery/interfaces.js';
-import { createProbeContext, runModules } from '../../../src/discovery/run.js';
+import { listLocalInterfaces } from '../../../src/discovery/engine/interfaces.js';
+import { createProbeContext, runModules } from '../../../src/discovery/engine/run.js';
 import type { DiscoveryModule, LocalInterface } from '../../../src/discovery/types.js';
 
 interface DriverRequest {

@@ -10,7 +10,7 @@
 // (a bare 401 or fault on refusal, the older firmware), `digest` (HTTP Digest only: the WS-Security header is
 // ignored and a refusal carries a `WWW-Authenticate: Digest` challenge in the form Hikvision's ISAPI and RTSP send,
 // protocols.md §4.3), or `digest-and-ws-usernametoken` (either). Its Digest check is written here apart from
-// src/discovery/http-digest.ts, from RFC 7616 §3.4.1, so the scanner's answer is checked by a second reading.
+// src/discovery/http/digest.ts, from RFC 7616 §3.4.1, so the scanner's answer is checked by a second reading.
 //
 // Profile section:
 //   "onvif": { "port": 8899, "deviceInformation": { "Manufacturer": "HIKVISION", "Model": "{{identity.model}}", … },

@@ -1,6 +1,6 @@
 // Token-bucket rate limiting shared by every channel of a scan (issue 6: a global packets-per-second and a
 // per-host limit, respected by all channels together). Re-exported by run.ts, the probe-loop machinery.
-import type { RateLimiter } from './types.js';
+import type { RateLimiter } from '../types.js';
 
 /**
  * A bucket holds this much time's worth of its rate (at least one token). Small on purpose: "1000 pps" must not

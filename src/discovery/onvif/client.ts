@@ -8,9 +8,9 @@ import type { Credentials } from '../../config.js';
 import type { OnvifSection } from '../../model.js';
 import type { ProbeContext } from '../types.js';
 import { cidrContains } from '../../net/cidr.js';
-import { digestAuthorization, parseDigestChallenge } from '../http-digest.js';
-import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './onvif-parse.js';
-import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken } from './onvif-soap.js';
+import { digestAuthorization, parseDigestChallenge } from '../http/digest.js';
+import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './parse.js';
+import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken } from './soap.js';
 
 /** WS-Security nonce length used by ONVIF clients (16 random bytes). */
 const NONCE_BYTES = 16;

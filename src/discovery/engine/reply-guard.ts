@@ -2,7 +2,7 @@
 // channels. A device answers each probe once per interface and round, so a handful of identical replies is normal
 // and silently folded into one observation; an address that sends hundreds of identical replies (a storm) or many
 // different ones (each would become a stored observation) is refused past a bound, and the refusal recorded.
-import type { ProbeContext } from './types.js';
+import type { ProbeContext } from '../types.js';
 
 /** Different replies kept from one address in one scan. */
 export const MAX_DISTINCT_REPLIES_PER_ADDRESS = 16;

@@ -3,7 +3,7 @@
 // Bounded on purpose: a device that sends ten thousand broken replies is one entry with count 10000, and a LAN
 // full of them fills at most `maxEntries` entries, the rest only counted.
 import type { Logger } from 'pino';
-import type { RejectedInput } from './types.js';
+import type { RejectedInput } from '../types.js';
 
 /** Distinct refusals listed in a scan's record; beyond this they are counted, not listed. */
 export const DEFAULT_MAX_REJECTION_ENTRIES = 256;

@@ -6,7 +6,7 @@
 // refuses the WS-Security UsernameToken and wants HTTP Digest on the SOAP POST (agsh/onvif#294, #343). node-onvif,
 // the card's package, sends the UsernameToken only.
 import { createHash } from 'node:crypto';
-import { parsed, rejected, type ParseResult } from './parse-result.js';
+import { parsed, rejected, type ParseResult } from '../parse-result.js';
 
 /** A challenge longer than this is not read (real ones are under 300 bytes). */
 const MAX_CHALLENGE_CHARS = 4096;

@@ -2,8 +2,8 @@
 // break "send on the default interface" multicast (peers.md §2.2), so the user can name interfaces.
 import { readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { CamauditError } from '../errors.js';
-import type { LocalInterface } from './types.js';
+import { CamauditError } from '../../errors.js';
+import type { LocalInterface } from '../types.js';
 
 /** IFF_UP in /sys/class/net/<name>/flags (linux/if.h). */
 const IFF_UP = 0x1;

@@ -3,13 +3,13 @@
 // (STYLE.md: no copy-pasted probe loops).
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { ScanConfig } from '../config.js';
-import { CamauditError } from '../errors.js';
-import type { Observation } from '../model.js';
-import { createObservation, type ObservationInput } from '../observation.js';
+import type { ScanConfig } from '../../config.js';
+import { CamauditError } from '../../errors.js';
+import type { Observation } from '../../model.js';
+import { createObservation, type ObservationInput } from '../../observation.js';
 import { abortReason, createRateLimiter } from './rate-limiter.js';
 import { createRejectionLog, type RejectionSummary } from './rejections.js';
-import type { DiscoveryModule, ProbeContext, ProbeScope, RateLimiter } from './types.js';
+import type { DiscoveryModule, ProbeContext, ProbeScope, RateLimiter } from '../types.js';
 
 export { createRateLimiter, DEFAULT_BURST_WINDOW_MS, type RateLimiterOptions, type TokenBucketRateLimiter } from './rate-limiter.js';
 export { rejectionRecord, type RejectionEntry, type RejectionSummary } from './rejections.js';

@@ -20,10 +20,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkScope, cidrContains, expandScope } from '../net/cidr.js';
+import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
 import { ownLanAddresses } from './interfaces.js';
-import type { LocalInterface, ProbeContext, ProbeScope } from './types.js';
-import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './unicast-pool.js';
+import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
+import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './pool.js';
 
 /** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
 export const DEFAULT_SEND_COUNT = 2;
