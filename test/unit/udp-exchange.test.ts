@@ -3,7 +3,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
-import { udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
+import { createDatagramAcceptor } from '../../src/discovery/engine/accept.js';
+import { openUdpSession, routeOf, udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
 import type { RateLimiter } from '../../src/discovery/types.js';
 
 interface FakeDevice {
@@ -55,7 +56,7 @@ describe('udpExchange over loopback unicast', () => {
     const started = performance.now();
     const replies = await collect(
       udpExchange({ cidrs: ['127.0.0.1/32', '127.0.0.3/32'], interfaces: [] }, context({ limiter }), {
-        channel: 'test',
+        
         group: '239.255.255.250',
         port: answering.port,
         probes: [Buffer.from('A'), Buffer.from('B')],
@@ -76,7 +77,7 @@ describe('udpExchange over loopback unicast', () => {
 
   it('sends unicast probes once by default', async () => {
     const silent = await fakeDevice('127.0.0.1', () => undefined);
-    await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 50 }), { channel: 'test', group: '239.255.255.250', port: silent.port, probes: [Buffer.from('A')] }));
+    await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 50 }), { group: '239.255.255.250', port: silent.port, probes: [Buffer.from('A')] }));
     expect(silent.received.map(String)).toEqual(['A']);
   });
 
@@ -84,7 +85,7 @@ describe('udpExchange over loopback unicast', () => {
     const device = await fakeDevice('127.0.0.1', (data) => (data.toString() === 'big' ? Buffer.alloc(4000, 0x41) : Buffer.from('small')));
     const replies = await collect(
       udpExchange({ cidrs: ['127.0.0.1'], interfaces: [] }, context({ listenWindowMs: 150 }), {
-        channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('big'), Buffer.from('x')], sendCount: 1, maxDatagramBytes: 1024,
+        group: '239.255.255.250', port: device.port, probes: [Buffer.from('big'), Buffer.from('x')], sendCount: 1, maxDatagramBytes: 1024,
       }),
     );
     expect(replies.map((reply) => reply.data.toString())).toEqual(['small']);
@@ -96,7 +97,7 @@ describe('udpExchange over loopback unicast', () => {
     const started = performance.now();
     const replies: UdpReply[] = [];
     for await (const reply of udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 10_000, signal: controller.signal }), {
-      channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
+      group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
     })) {
       replies.push(reply);
       controller.abort();
@@ -107,10 +108,10 @@ describe('udpExchange over loopback unicast', () => {
 
   it('ends quietly with nothing to probe, and refuses bad or oversized ranges before opening sockets', async () => {
     const started = performance.now();
-    expect(await collect(udpExchange({ cidrs: [], interfaces: [] }, context({ listenWindowMs: 50 }), { channel: 't', group: '239.255.255.250', port: 9, probes: [Buffer.from('p')] }))).toEqual([]);
+    expect(await collect(udpExchange({ cidrs: [], interfaces: [] }, context({ listenWindowMs: 50 }), { group: '239.255.255.250', port: 9, probes: [Buffer.from('p')] }))).toEqual([]);
     expect(performance.now() - started).toBeLessThan(1500);
-    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/33'], interfaces: [] }, context(), { channel: 't', group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_BAD_CIDR' });
-    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/16'], interfaces: [] }, context({ maxScopeAddresses: 256 }), { channel: 't', group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_SCOPE_TOO_LARGE' });
+    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/33'], interfaces: [] }, context(), { group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_BAD_CIDR' });
+    await expect(collect(udpExchange({ cidrs: ['10.0.0.0/16'], interfaces: [] }, context({ maxScopeAddresses: 256 }), { group: '239.255.255.250', port: 9, probes: [] }))).rejects.toMatchObject({ code: 'CAMAUDIT_ERR_SCOPE_TOO_LARGE' });
   });
 
   it('closes its sockets when the consumer stops early', async () => {
@@ -118,12 +119,55 @@ describe('udpExchange over loopback unicast', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const before = process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
     for await (const _reply of udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 10_000 }), {
-      channel: 'test', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
+      group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], sendCount: 1,
     })) {
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
     const after = process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
     expect(after).toBe(before);
+  });
+});
+
+describe('openUdpSession follow-ups', () => {
+  it('sends a follow-up back on the route of the reply that asked for it, within the same listen window', async () => {
+    const device = await fakeDevice('127.0.0.1', (data) => Buffer.from(`re:${data.toString()}`));
+    const session = openUdpSession({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 300 }), {
+      group: '239.255.255.250',
+      port: device.port,
+      probes: [Buffer.from('first')],
+    });
+    const replies: string[] = [];
+    for await (const reply of session.replies) {
+      replies.push(reply.data.toString());
+      const route = routeOf(reply);
+      expect(route).toEqual({ kind: 'unicast', host: '127.0.0.1' });
+      if (reply.data.toString() === 're:first' && route !== undefined) session.followUp(route, Buffer.from('second'));
+    }
+    expect(device.received.map(String)).toEqual(['first', 'second']);
+    expect(replies).toEqual(['re:first', 're:second']);
+  });
+
+  it('drops a follow-up queued after the session ended', async () => {
+    const device = await fakeDevice('127.0.0.1', () => undefined);
+    const session = openUdpSession({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 50 }), { group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')] });
+    for await (const _reply of session.replies) break;
+    session.followUp({ kind: 'unicast', host: '127.0.0.1' }, Buffer.from('late'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(device.received.map(String)).toEqual(['p']);
+  });
+});
+
+describe('createDatagramAcceptor', () => {
+  const datagram = (address: string, bytes: number) => ({ from: { address, port: 1 }, bytes, transport: 'unicast' as const });
+
+  it("refuses this host's own datagrams and oversized ones, and marks the senders it accepted as answered", () => {
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(['10.0.0.2']) });
+    expect(acceptor.refuse(datagram('10.0.0.2', 10))).toBe('sent by this host');
+    expect(acceptor.refuse(datagram('10.0.0.3', 101))).toMatch(/over the 100-byte bound/);
+    expect(acceptor.refuse(datagram('10.0.0.3', 100))).toBeUndefined();
+    expect(acceptor.answered('10.0.0.3')).toBe(false);
+    acceptor.accepted(datagram('10.0.0.3', 100));
+    expect(acceptor.answered('10.0.0.3')).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ describe('udpExchange timing on loopback unicast', () => {
     for await (const reply of udpExchange(
       { cidrs: ['127.0.0.1/32'], interfaces: [] },
       { config, log: pino({ level: 'silent' }), limiter: { take: async () => undefined }, signal: new AbortController().signal },
-      { channel: 'test', group: '239.255.255.250', port: device.address().port, probes: [Buffer.from('p')] },
+      { group: '239.255.255.250', port: device.address().port, probes: [Buffer.from('p')] },
     )) {
       replies.push(reply);
     }

@@ -1,10 +1,12 @@
-// The one UDP request/listen engine for the multicast + unicast discovery channels (SADP, DHIP,
-// WS-Discovery, and SSDP for helper B). A channel hands it probe datagrams; it sends them
-//   - to the multicast group on every selected interface, each from its own socket bound to that
-//     interface's address (so a multi-homed host reaches every segment, and we know which one answered),
-//   - by unicast to every host address of the scope's CIDR ranges (cameras behind a router),
-//   - optionally listening on the well-known port joined to the group (devices that answer to the group),
-// and yields every reply datagram until the listen deadline (listenDeadline below), or until the scan aborts.
+// The UDP session engine of every datagram channel (SADP, DHIP, WS-Discovery, SSDP, mDNS). A channel hands it
+// probe datagrams and reads replies; the engine owns everything in between:
+//   - the sockets: per selected interface one bound to that interface's address, sending to the multicast group
+//     (so a multi-homed host reaches every segment, and we know which one answered); optionally a listener on
+//     the well-known port joined to the group (devices that answer to the group); and the unicast pool that
+//     sweeps every host address of the scope's CIDR ranges (cameras behind a router);
+//   - which datagrams are replies (accept.ts), the reply queue and its bound;
+//   - the listen deadline (listenDeadline below), abort, and closing every socket however the session ends;
+//   - follow-ups: `followUp` sends more datagrams while the session listens (mDNS asks what the answers leave open).
 // Parsing is the channel's job; this file knows nothing of any protocol.
 //
 // Timing: the multicast rounds and the unicast sweep run side by side, each through the shared limiter. The listen
@@ -14,15 +16,16 @@
 // longer, never by the two added up.
 //
 // Usage:
-//   for await (const reply of udpExchange(scope, context, { channel: 'sadp', group, port, probes: [bytes] })) {
+//   for await (const reply of udpExchange(scope, context, { group, port, probes: [bytes] })) {
 //     const result = parseSadpReply(reply.data);   // reply.from, reply.interfaceName, reply.transport
 //   }
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { ownLanAddresses } from './interfaces.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
+import { createDatagramAcceptor } from './accept.js';
+import { ownLanAddresses } from './interfaces.js';
 import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './pool.js';
 
 /** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
@@ -42,6 +45,9 @@ export const DEFAULT_MULTICAST_TTL = 1;
 /** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
 const MAX_QUEUED_REPLIES = 4096;
 
+/** Where a follow-up to a sender goes: the group on the interface it was heard on, or the sender by unicast. */
+export type UdpRoute = { kind: 'group'; interfaceName: string } | { kind: 'unicast'; host: string };
+
 export interface UdpReply {
   data: Buffer;
   from: { address: string; port: number };
@@ -50,11 +56,25 @@ export interface UdpReply {
   transport: 'multicast' | 'unicast';
 }
 
+/** The route back to a reply's sender, or undefined for a multicast reply from outside every interface's subnet. */
+export function routeOf(reply: UdpReply): UdpRoute | undefined {
+  if (reply.transport === 'unicast') return { kind: 'unicast', host: reply.from.address };
+  return reply.interfaceName === undefined ? undefined : { kind: 'group', interfaceName: reply.interfaceName };
+}
+
+export interface UdpSession {
+  /** The replies, until the listen deadline or abort. Iterating opens the sockets; ending it closes them. */
+  replies: AsyncGenerator<UdpReply>;
+  /**
+   * Sends `data` on `route` while the session listens, through the limiter; dropped once the session has ended.
+   * Follow-ups never extend the listen window past the deadline set when the probes were sent.
+   */
+  followUp(route: UdpRoute, data: Buffer): void;
+}
+
 export type UdpContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
 
 export interface UdpExchangeOptions {
-  /** Channel name, for log lines. */
-  channel: string;
   /** Multicast group the probes go to on each interface. */
   group: string;
   /** Destination port for multicast and unicast probes (and the group listener's port). */
@@ -76,8 +96,6 @@ function interfaceFor(address: string, interfaces: readonly LocalInterface[]): s
   return interfaces.find((local) => cidrContains(`${local.address}/${local.prefixLength}`, address))?.name;
 }
 
-// --- the exchange ------------------------------------------------------------------------------------
-
 function bindSocket(socket: Socket, options: { address?: string; port: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
@@ -90,12 +108,12 @@ function bindSocket(socket: Socket, options: { address?: string; port: number })
 }
 
 /**
- * Creates and binds one udp4 socket of an exchange, registered in `sockets` so the caller closes it whatever
+ * Creates and binds one udp4 socket of a session, registered in `sockets` so the session closes it whatever
  * happens. A socket that cannot bind (address gone, port taken without reuse) is logged and skipped: the other
  * interfaces and channels go on. After bind, errors (ICMP unreachable on some kernels, a closed interface) are
- * logged, not fatal. Shared by this engine and the mDNS session, which needs its own follow-up logic.
+ * logged, not fatal.
  */
-export async function openUdpSocket(
+async function openUdpSocket(
   sockets: Socket[],
   log: Logger,
   label: Record<string, string | number>,
@@ -116,7 +134,7 @@ export async function openUdpSocket(
   return socket;
 }
 
-/** When the sending times are known: the moment an exchange stops listening (same clock as `performance.now()`). */
+/** When the sending times are known: the moment a session stops listening (same clock as `performance.now()`). */
 export interface SendTimes {
   /** First multicast send; undefined when nothing went out by multicast. */
   multicastStartedAtMs: number | undefined;
@@ -126,7 +144,7 @@ export interface SendTimes {
 
 /**
  * The end of listening: the whole listen window after the first multicast send, and at least the unicast grace
- * (capped by the window) after the last send of any kind. Shared with the mDNS session, which runs its own sockets.
+ * (capped by the window) after the last send of any kind.
  */
 export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['config'], 'listenWindowMs' | 'unicastGraceMs'>): number {
   const graceMs = Math.min(config.unicastGraceMs, config.listenWindowMs);
@@ -134,8 +152,8 @@ export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['conf
   return times.multicastStartedAtMs === undefined ? afterLastSend : Math.max(times.multicastStartedAtMs + config.listenWindowMs, afterLastSend);
 }
 
-/** Opens the sockets of a unicast sweep (udp.ts and the mDNS session); undefined when none could bind. */
-export async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
+/** Opens the sockets of a unicast sweep; undefined when none could bind. */
+async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
   const opened: Socket[] = [];
   for (let index = 0; index < UNICAST_POOL_SIZE; index++) {
     const socket = await open(index);
@@ -149,18 +167,20 @@ export async function openUnicastPool(log: Logger, open: (index: number) => Prom
  * After the last unicast send: let what libuv still queues (behind probes waiting on ARP) leave, within
  * NEIGHBOUR_RESOLUTION_BOUND_MS, and count the grace from when the last datagram really left.
  */
-export async function drainUnicast(pool: UnicastPool | undefined, times: SendTimes, signal: AbortSignal, log: Logger): Promise<void> {
+async function drainUnicast(pool: UnicastPool | undefined, times: SendTimes, signal: AbortSignal, log: Logger): Promise<void> {
   if (pool === undefined) return;
   const stillQueued = await pool.drain(NEIGHBOUR_RESOLUTION_BOUND_MS, signal);
   if (stillQueued > 0) log.warn({ stillQueued, boundMs: NEIGHBOUR_RESOLUTION_BOUND_MS }, 'unicast probes still queued behind unresolved addresses; they are dropped');
   times.lastSendAtMs = Math.max(times.lastSendAtMs, pool.lastSentAtMs() ?? 0);
 }
 
-export interface UnicastSweepOptions {
+interface UnicastSweepOptions {
   probes: readonly Buffer[];
   port: number;
   rounds: number;
   gapMs: number;
+  /** This host's own addresses: no device to discover there. */
+  ownAddresses: ReadonlySet<string>;
   /** True for a host that already answered: it is not asked again in a later round. */
   answered: (host: string) => boolean;
   isFinished: () => boolean;
@@ -169,19 +189,17 @@ export interface UnicastSweepOptions {
 }
 
 /**
- * The unicast sweep of every UDP channel (this engine and the mDNS session): each address of `cidrs` (overlapping
- * ranges merged, so none twice in a round), never this host's own, each datagram through the limiter and then the
- * pool, `rounds` times with a gap.
+ * The unicast sweep: each address of `cidrs` (overlapping ranges merged, so none twice in a round), never this
+ * host's own, each datagram through the limiter and then the pool, `rounds` times with a gap.
  */
-export async function sweepUnicast(cidrs: readonly string[], context: UdpContext, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
+async function sweepUnicast(cidrs: readonly string[], context: UdpContext, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
   if (pool === undefined) return;
   const { config, limiter, signal } = context;
-  const ownAddresses = ownLanAddresses();
   for (let round = 0; round < options.rounds && !options.isFinished(); round++) {
     for (const host of expandScope(cidrs, config.maxScopeAddresses)) {
       if (options.isFinished()) return;
       // A host that already answered needs no second round; this host is no device to discover.
-      if ((round > 0 && options.answered(host)) || ownAddresses.has(host)) continue;
+      if ((round > 0 && options.answered(host)) || options.ownAddresses.has(host)) continue;
       for (const probe of options.probes) {
         await limiter.take(host, signal);
         const room = pool.ready(signal);
@@ -196,20 +214,21 @@ export async function sweepUnicast(cidrs: readonly string[], context: UdpContext
 }
 
 /**
- * Send `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host of
- * `scope.cidrs`; yield the replies until the listen deadline (`listenDeadline`) or abort.
- * Every unicast send first takes a token from `context.limiter` for that host; multicast sends take
- * one for the group. Sockets are closed when the iteration ends, however it ends.
+ * One UDP session: sends `options.probes` by multicast on each of `scope.interfaces` and by unicast to each host
+ * of `scope.cidrs`, and yields the replies (each accepted by accept.ts) until the listen deadline (`listenDeadline`)
+ * or abort. Every unicast send first takes a token from `context.limiter` for that host; multicast sends take one
+ * for the group. `followUp` queues more datagrams while the session listens, under the same limiter: a channel
+ * whose questions depend on the answers (mDNS) asks them there. Sockets are closed when the iteration of
+ * `replies` ends, however it ends.
  */
-export async function* udpExchange(scope: ProbeScope, context: UdpContext, options: UdpExchangeOptions): AsyncGenerator<UdpReply> {
+export function openUdpSession(scope: ProbeScope, context: UdpContext, options: UdpExchangeOptions): UdpSession {
   const { config, limiter, signal } = context;
-  const log = context.log.child({ channel: options.channel });
+  const log = context.log.child({ module: 'udp' });
   const sendCount = options.sendCount ?? DEFAULT_SEND_COUNT;
   const unicastSendCount = options.unicastSendCount ?? DEFAULT_UNICAST_SEND_COUNT;
   const sendGapMs = options.sendGapMs ?? DEFAULT_SEND_GAP_MS;
-  const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
-  // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
-  checkScope(scope.cidrs, config.maxScopeAddresses);
+  const ownAddresses = ownLanAddresses();
+  const acceptor = createDatagramAcceptor({ maxDatagramBytes: options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES, ownAddresses });
 
   const queue: UdpReply[] = [];
   let finished = false;
@@ -223,28 +242,64 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
     finished = true;
     notify();
   };
-  const answered = new Set<string>();
   const sockets: Socket[] = [];
-  const ownAddresses = ownLanAddresses();
+  const multicastSockets = new Map<string, Socket>();
+  let unicastPool: UnicastPool | undefined;
+  const times: SendTimes = { multicastStartedAtMs: undefined, lastSendAtMs: performance.now() };
+  const sent = (multicast: boolean): void => {
+    const atMs = performance.now();
+    if (multicast) times.multicastStartedAtMs ??= atMs;
+    times.lastSendAtMs = atMs;
+  };
 
   const receive = (transport: UdpReply['transport'], fixedInterface: string | undefined) => (data: Buffer, remote: RemoteInfo) => {
     if (finished) return;
-    // Our own probes (the group listener hears those sent to our address) are not replies.
-    if (ownAddresses.has(remote.address)) return;
-    if (data.length > maxDatagramBytes) {
-      log.debug({ from: remote.address, bytes: data.length, maxDatagramBytes }, 'oversized datagram dropped');
+    const datagram = { from: { address: remote.address, port: remote.port }, bytes: data.length, transport };
+    const refusal = acceptor.refuse(datagram);
+    if (refusal !== undefined) {
+      log.debug({ from: remote.address, reason: refusal }, 'datagram dropped');
       return;
     }
     if (queue.length >= MAX_QUEUED_REPLIES) {
       log.warn({ from: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
       return;
     }
-    answered.add(remote.address);
-    const reply: UdpReply = { data, from: { address: remote.address, port: remote.port }, transport };
+    acceptor.accepted(datagram);
+    const reply: UdpReply = { data, from: datagram.from, transport };
     const interfaceName = fixedInterface ?? interfaceFor(remote.address, scope.interfaces);
     if (interfaceName !== undefined) reply.interfaceName = interfaceName;
     queue.push(reply);
     notify();
+  };
+
+  const send = (socket: Socket, destination: string, probe: Buffer): void => {
+    socket.send(probe, options.port, destination, (error) => {
+      if (error) log.debug({ err: error, destination }, 'probe send failed');
+    });
+  };
+
+  const followUp = (route: UdpRoute, data: Buffer): void => {
+    if (finished) return;
+    const destination = route.kind === 'unicast' ? route.host : options.group;
+    limiter
+      .take(destination, signal)
+      .then(async () => {
+        if (finished) return;
+        if (route.kind === 'group') {
+          const socket = multicastSockets.get(route.interfaceName);
+          if (socket === undefined) return;
+          send(socket, options.group, data);
+          sent(true);
+          return;
+        }
+        if (unicastPool === undefined) return;
+        const room = unicastPool.ready(signal);
+        if (room !== undefined) await room;
+        if (finished) return;
+        unicastPool.send(data, options.port, route.host);
+        sent(false);
+      })
+      .catch(() => log.trace({ destination }, 'follow-up not sent: the session ended'));
   };
 
   const openSocket = (
@@ -254,53 +309,43 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
     reuseAddr = false,
   ): Promise<Socket | undefined> => openUdpSocket(sockets, log, label, bindTo, onMessage, reuseAddr);
 
-  const multicastSockets: { socket: Socket; local: LocalInterface }[] = [];
-  for (const local of scope.interfaces) {
-    const socket = await openSocket({ interface: local.name, address: local.address }, { address: local.address, port: 0 }, receive('multicast', local.name));
-    if (socket === undefined) continue;
-    try {
-      socket.setMulticastInterface(local.address);
-      socket.setMulticastTTL(options.multicastTtl ?? DEFAULT_MULTICAST_TTL);
-      // Our own probe must not come back to our own listener as if a device had sent it.
-      socket.setMulticastLoopback(false);
-      multicastSockets.push({ socket, local });
-    } catch (error) {
-      log.warn({ err: error, interface: local.name }, 'multicast setup failed on interface; skipping it');
-    }
-  }
-  if (options.listenOnGroupPort === true && scope.interfaces.length > 0) {
-    const listener = await openSocket({ port: options.port, group: options.group }, { port: options.port }, receive('multicast', undefined), true);
-    for (const local of listener === undefined ? [] : scope.interfaces) {
+  const openSockets = async (): Promise<void> => {
+    for (const local of scope.interfaces) {
+      const socket = await openSocket({ interface: local.name, address: local.address }, { address: local.address, port: 0 }, receive('multicast', local.name));
+      if (socket === undefined) continue;
       try {
-        listener?.addMembership(options.group, local.address);
+        socket.setMulticastInterface(local.address);
+        socket.setMulticastTTL(options.multicastTtl ?? DEFAULT_MULTICAST_TTL);
+        // Our own probe must not come back to our own listener as if a device had sent it.
+        socket.setMulticastLoopback(false);
+        if (!multicastSockets.has(local.name)) multicastSockets.set(local.name, socket);
+        multicastRounds.push(socket);
       } catch (error) {
-        log.warn({ err: error, interface: local.name, group: options.group }, 'could not join group on interface');
+        log.warn({ err: error, interface: local.name }, 'multicast setup failed on interface; skipping it');
       }
     }
-  }
-  const unicastPool = scope.cidrs.length > 0 ? await openUnicastPool(log, (index) => openSocket({ unicast: scope.cidrs.length, socket: index }, { port: 0 }, receive('unicast', undefined))) : undefined;
-
-  const send = (socket: Socket, destination: string, probe: Buffer): void => {
-    if (finished) return;
-    socket.send(probe, options.port, destination, (error) => {
-      if (error) log.debug({ err: error, destination }, 'probe send failed');
-    });
+    if (options.listenOnGroupPort === true && scope.interfaces.length > 0) {
+      const listener = await openSocket({ port: options.port, group: options.group }, { port: options.port }, receive('multicast', undefined), true);
+      for (const local of listener === undefined ? [] : scope.interfaces) {
+        try {
+          listener?.addMembership(options.group, local.address);
+        } catch (error) {
+          log.warn({ err: error, interface: local.name, group: options.group }, 'could not join group on interface');
+        }
+      }
+    }
+    if (scope.cidrs.length > 0) unicastPool = await openUnicastPool(log, (index) => openSocket({ unicast: scope.cidrs.length, socket: index }, { port: 0 }, receive('unicast', undefined)));
   };
+  const multicastRounds: Socket[] = [];
 
-  let listenTimer: NodeJS.Timeout | undefined;
-  const times: SendTimes = { multicastStartedAtMs: undefined, lastSendAtMs: performance.now() };
-  const sent = (multicast: boolean): void => {
-    const atMs = performance.now();
-    if (multicast) times.multicastStartedAtMs ??= atMs;
-    times.lastSendAtMs = atMs;
-  };
   // Multicast rounds are a few datagrams; they must not wait for a sweep of thousands of addresses to finish.
   const sendMulticast = async (): Promise<void> => {
-    const rounds = multicastSockets.length > 0 ? sendCount : 0;
+    const rounds = multicastRounds.length > 0 ? sendCount : 0;
     for (let round = 0; round < rounds && !finished; round++) {
-      for (const { socket } of multicastSockets) {
+      for (const socket of multicastRounds) {
         for (const probe of options.probes) {
           await limiter.take(options.group, signal);
+          if (finished) return;
           send(socket, options.group, probe);
           sent(true);
         }
@@ -314,54 +359,66 @@ export async function* udpExchange(scope: ProbeScope, context: UdpContext, optio
       port: options.port,
       rounds: unicastSendCount,
       gapMs: sendGapMs,
-      answered: (host) => answered.has(host),
+      ownAddresses,
+      answered: (host) => acceptor.answered(host),
       isFinished: () => finished,
       onSent: () => sent(false),
     });
-  const sendAll = async (): Promise<void> => {
-    await Promise.all([sendMulticast(), sendUnicast()]);
-    await drainUnicast(unicastPool, times, signal, log);
-  };
 
-  if (multicastSockets.length === 0 && unicastPool === undefined) {
-    // Nothing could be sent, so there is nothing to wait for; the finally below still closes what was opened.
-    log.debug('no interface and no range to probe');
-    finished = true;
-  }
-  const onAbort = (): void => finish();
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) finish();
-  const started = performance.now();
-  if (!finished) void sendAll()
-    .then(() => {
-      const remainingMs = Math.max(0, listenDeadline(times, config) - performance.now());
-      log.debug({ sentForMs: Math.round(performance.now() - started), listenWindowMs: config.listenWindowMs, remainingMs: Math.round(remainingMs) }, 'probes sent; listening');
-      if (!finished) listenTimer = setTimeout(finish, remainingMs);
-    })
-    .catch((error: unknown) => {
-      if (!signal.aborted && !finished) log.warn({ err: error }, 'probe sending stopped');
-      finish();
-    });
-
-  try {
-    for (;;) {
-      while (queue.length > 0) yield queue.shift() as UdpReply;
-      if (finished) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
-    finished = true;
-    if (listenTimer !== undefined) clearTimeout(listenTimer);
-    signal.removeEventListener('abort', onAbort);
-    for (const socket of sockets) {
-      try {
-        socket.close();
-      } catch {
-        // Already closed (a bind failure closes it): nothing left to release.
-        log.trace({ channel: options.channel }, 'socket already closed');
+  async function* replies(): AsyncGenerator<UdpReply> {
+    // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
+    checkScope(scope.cidrs, config.maxScopeAddresses);
+    let listenTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => finish();
+    try {
+      await openSockets();
+      if (multicastRounds.length === 0 && unicastPool === undefined) {
+        // Nothing could be sent, so there is nothing to wait for; the finally below still closes what was opened.
+        log.debug('no interface and no range to probe');
+        finished = true;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) finish();
+      const started = performance.now();
+      if (!finished) {
+        void Promise.all([sendMulticast(), sendUnicast()])
+          .then(() => drainUnicast(unicastPool, times, signal, log))
+          .then(() => {
+            const remainingMs = Math.max(0, listenDeadline(times, config) - performance.now());
+            log.debug({ sentForMs: Math.round(performance.now() - started), listenWindowMs: config.listenWindowMs, remainingMs: Math.round(remainingMs) }, 'probes sent; listening');
+            if (!finished) listenTimer = setTimeout(finish, remainingMs);
+          })
+          .catch((error: unknown) => {
+            if (!signal.aborted && !finished) log.warn({ err: error }, 'probe sending stopped');
+            finish();
+          });
+      }
+      for (;;) {
+        while (queue.length > 0) yield queue.shift() as UdpReply;
+        if (finished) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      finished = true;
+      if (listenTimer !== undefined) clearTimeout(listenTimer);
+      signal.removeEventListener('abort', onAbort);
+      for (const socket of sockets) {
+        try {
+          socket.close();
+        } catch {
+          // Already closed (a bind failure closes it): nothing left to release.
+          log.trace('socket already closed');
+        }
       }
     }
   }
+
+  return { replies: replies(), followUp };
+}
+
+/** A session without follow-ups: its replies. */
+export function udpExchange(scope: ProbeScope, context: UdpContext, options: UdpExchangeOptions): AsyncGenerator<UdpReply> {
+  return openUdpSession(scope, context, options).replies;
 }

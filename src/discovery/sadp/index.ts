@@ -1,59 +1,27 @@
-// Hikvision SADP channel: one inquiry per interface (multicast) and per range address (unicast), every
-// ProbeMatch turned into a `sadp` observation. No package on the design card speaks SADP; the socket
-// work is udp.ts, shared with DHIP, WS-Discovery and SSDP.
-import { canonicalJson } from '../../observation.js';
-import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import type { Observation } from '../../model.js';
-import { createReplyGuard } from '../engine/reply-guard.js';
-import { udpExchange } from '../engine/udp.js';
+// Hikvision SADP: one inquiry per interface (multicast) and per range address (unicast); every ProbeMatch becomes
+// a `sadp` observation. No package speaks SADP; the channel is the shared datagram channel (engine/).
+import { createDatagramChannel, type DatagramChannelOptions, type DatagramProtocol } from '../engine/datagram-channel.js';
+import type { DiscoveryModule } from '../types.js';
 import { parseSadpReply } from './parse.js';
 import { SADP_GROUP, SADP_PORT, buildSadpInquiry, createSadpProbeUuid } from './probe.js';
 
+export const SADP: DatagramProtocol<'sadp'> = {
+  name: 'sadp',
+  label: 'SADP',
+  port: SADP_PORT,
+  group: SADP_GROUP,
+  probes: () => [buildSadpInquiry(createSadpProbeUuid())],
+  parse(data) {
+    const result = parseSadpReply(data);
+    if (!result.ok) return result;
+    // Uuid only echoes whichever probe the device answered (ours or another tool's): keeping it would give the same
+    // device a new observation id every scan. Everything else is kept as the device sent it.
+    const section = Object.fromEntries(Object.entries(result.value.fields).filter(([name]) => name !== 'Uuid'));
+    const { mac, ipv4Address } = result.value;
+    return { ok: true, value: { section, ...(mac === undefined ? {} : { mac }), ...(ipv4Address === undefined ? {} : { ipv4Address }) } };
+  },
+};
 
-export interface SadpDiscoveryOptions {
-  /** Destination port; only tests on loopback change it. */
-  port?: number;
-  group?: string;
-}
-
-export function createSadpDiscovery(options: SadpDiscoveryOptions = {}): DiscoveryModule {
-  const port = options.port ?? SADP_PORT;
-  const group = options.group ?? SADP_GROUP;
-  return {
-    name: 'sadp',
-    emits: ['sadp'],
-    async *probe(scope: ProbeScope, context: ProbeContext): AsyncGenerator<Observation> {
-      const log = context.log.child({ module: 'sadp' });
-      const uuid = createSadpProbeUuid();
-      const guard = createReplyGuard('sadp', 'SADP', context);
-      // Some firmware answers to the group rather than to the sender (protocols.md §1.1), so also listen there.
-      const replies = udpExchange(scope, context, { channel: 'sadp', group, port, probes: [buildSadpInquiry(uuid)], listenOnGroupPort: true });
-      for await (const reply of replies) {
-        const result = parseSadpReply(reply.data);
-        if (!result.ok) {
-          log.debug({ from: reply.from.address, reason: result.reason }, 'sadp reply dropped');
-          context.reject({ channel: 'sadp', ip: reply.from.address, port: reply.from.port, reason: `SADP reply refused: ${result.reason}` });
-          continue;
-        }
-        // Uuid only echoes whichever probe the device answered (ours or another tool's): keeping it would give
-        // the same device a new observation id every scan. Everything else is kept as the device sent it.
-        const sadp = Object.fromEntries(Object.entries(result.value.fields).filter(([name]) => name !== 'Uuid'));
-        if (!guard.admit(reply.from.address, reply.from.port, canonicalJson(sadp))) continue;
-        if (result.value.ipv4Address !== undefined && result.value.ipv4Address !== reply.from.address) {
-          log.info({ from: reply.from.address, selfReported: result.value.ipv4Address }, 'sadp device reports another IPv4 address');
-        }
-        yield context.observe({
-          source: 'sadp',
-          ip: reply.from.address,
-          port,
-          ...(result.value.mac === undefined ? {} : { mac: result.value.mac }),
-          sadp,
-          transport: reply.transport,
-          ...(reply.interfaceName === undefined ? {} : { interface: reply.interfaceName }),
-        });
-      }
-    },
-  };
-}
+export const createSadpDiscovery = (options: DatagramChannelOptions = {}): DiscoveryModule => createDatagramChannel(SADP, options);
 
 export const sadpDiscovery: DiscoveryModule = createSadpDiscovery();

@@ -87,7 +87,7 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
         void task.finally(() => pending.delete(task));
       };
 
-      for await (const reply of udpExchange(scope, context, { channel: 'wsdiscovery', group, port, probes })) {
+      for await (const reply of udpExchange(scope, context, { group, port, probes })) {
         const result = parseWsDiscoveryReply(reply.data);
         if (!result.ok) {
           log.debug({ from: reply.from.address, reason: result.reason }, 'ws-discovery reply dropped');
