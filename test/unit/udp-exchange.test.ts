@@ -56,7 +56,6 @@ describe('udpExchange over loopback unicast', () => {
     const started = performance.now();
     const replies = await collect(
       udpExchange({ cidrs: ['127.0.0.1/32', '127.0.0.3/32'], interfaces: [] }, context({ limiter }), {
-        
         group: '239.255.255.250',
         port: answering.port,
         probes: [Buffer.from('A'), Buffer.from('B')],
