@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { decodeChunked, frameResponse } from '../../src/discovery/banner/framing.js';
+import { decodeChunked, frameResponse } from '../../src/discovery/http/framing.js';
 import { extractTitle, parseHttpResponse } from '../../src/discovery/banner/parse-http.js';
 
 const directory = new URL('../fixtures/http/', import.meta.url);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { frameResponse } from '../../src/discovery/banner/framing.js';
+import { frameResponse } from '../../src/discovery/http/framing.js';
 import { parseRtspResponse, publicMethods } from '../../src/discovery/banner/parse-rtsp.js';
 
 const directory = new URL('../fixtures/rtsp/', import.meta.url);

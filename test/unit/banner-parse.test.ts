@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeChunked, frameResponse } from '../../src/discovery/banner/framing.js';
+import { decodeChunked, frameResponse } from '../../src/discovery/http/framing.js';
 import { extractTitle, parseHttpResponse } from '../../src/discovery/banner/parse-http.js';
 import { parseRtspResponse, publicMethods } from '../../src/discovery/banner/parse-rtsp.js';
 

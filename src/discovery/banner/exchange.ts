@@ -1,15 +1,15 @@
-// The banner exchanges: `GET /` over HTTP or HTTPS (then, from index.ts, one `GET /favicon.ico`), and RTSP
-// `OPTIONS` then (when the device allows it) an unauthenticated `DESCRIBE` to learn the WWW-Authenticate realm.
-// Only these requests, only to `/` and `/favicon.ico`: never an exploit path, never a credential. No redirect is followed: the Location header is recorded instead, and the
-// Hikvision login page redirects by JavaScript anyway (protocols.md §4.2).
+// The banner exchanges: `GET /` over HTTP or HTTPS, and RTSP `OPTIONS` then (when the device allows it) an
+// unauthenticated `DESCRIBE` to learn the WWW-Authenticate realm. Only these requests (and, from index.ts, one
+// `GET /favicon.ico` through ../http/request.ts): never an exploit path, never a credential. No redirect is
+// followed: the Location header is recorded instead, and the Hikvision login page redirects by JavaScript anyway
+// (protocols.md §4.2).
 import type { TlsSection } from '../../model.js';
-import { VERSION } from '../../version.js';
-import { BoundedConnection, type ConnectFailure, type ReadEnd, type ReadResult } from './connection.js';
-import { frameResponse } from './framing.js';
-import { parseResponseHead } from './parse-head.js';
-import { parseHttpResponse, responseBodyBytes, type HttpResponse } from './parse-http.js';
+import { USER_AGENT } from '../http/request.js';
+import { BoundedConnection, type ConnectFailure, type ReadEnd, type ReadResult } from '../http/connection.js';
+import { frameResponse } from '../http/framing.js';
+import { parseHttpResponse, type HttpResponse } from './parse-http.js';
 import { parseRtspResponse, publicMethods, type RtspResponse } from './parse-rtsp.js';
-import { toHex } from './text.js';
+import { toHex } from '../http/text.js';
 import { certificateToTlsSection } from './tls.js';
 
 export interface ExchangeLimits {
@@ -28,7 +28,7 @@ export interface ExchangeTarget {
 /** Bytes of a non-HTTP/RTSP reply kept (as hex) for the debug log. */
 const FIRST_BYTES_LOGGED = 32;
 
-export const USER_AGENT = `camaudit/${VERSION}`;
+export { USER_AGENT };
 
 export type ExchangeFailure =
   | { ok: false; stage: 'connect'; reason: ConnectFailure; detail: string; elapsedMs: number; tls?: TlsSection }
@@ -46,13 +46,10 @@ function hostHeader(target: ExchangeTarget, defaultPort: number): string {
   return target.port === defaultPort ? target.ip : `${target.ip}:${target.port}`;
 }
 
-/** The only paths camaudit ever requests over HTTP. */
-export type HttpPath = '/' | '/favicon.ico';
-
-export function buildHttpRequest(target: ExchangeTarget, tls: boolean, path: HttpPath = '/'): Buffer {
-  const accept = path === '/' ? 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' : 'image/*,*/*;q=0.8';
+export function buildHttpRequest(target: ExchangeTarget, tls: boolean): Buffer {
+  const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
   return Buffer.from(
-    `GET ${path} HTTP/1.1\r\nHost: ${hostHeader(target, tls ? 443 : 80)}\r\nUser-Agent: ${USER_AGENT}\r\n` +
+    `GET / HTTP/1.1\r\nHost: ${hostHeader(target, tls ? 443 : 80)}\r\nUser-Agent: ${USER_AGENT}\r\n` +
       `Accept: ${accept}\r\nConnection: close\r\n\r\n`,
     'latin1',
   );
@@ -122,37 +119,6 @@ export async function httpExchange(target: ExchangeTarget, tls: boolean, limits:
     const result: HttpExchangeResult = { ok: true, url, response: parsedResponse.value, end: read.end, elapsedMs: connection.elapsedMs };
     if (certificate) result.tls = certificate;
     return result;
-  } finally {
-    connection.close();
-  }
-}
-
-export type HttpBytesResult =
-  | { ok: true; status: number; body: Uint8Array; truncated: boolean; elapsedMs: number }
-  | { ok: false; detail: string; elapsedMs: number };
-
-/**
- * `GET path` keeping the body as bytes (a favicon is binary; `httpExchange` keeps text). Same connection bounds as
- * `httpExchange`; the caller chooses the body cap through `limits.maxBodyBytes`.
- */
-export async function httpBytesExchange(target: ExchangeTarget, tls: boolean, path: HttpPath, limits: ExchangeLimits, signal: AbortSignal): Promise<HttpBytesResult> {
-  const opened = await BoundedConnection.open(connectOptions(target, tls, limits, signal));
-  if (!opened.ok) return { ok: false, detail: `${opened.reason}: ${opened.detail}`, elapsedMs: opened.elapsedMs };
-  const { connection } = opened;
-  try {
-    connection.write(buildHttpRequest(target, tls, path));
-    const read = await connection.read((bytes) => frameResponse(bytes, 'HTTP', limits));
-    if (read.bytes.length === 0) return { ok: false, detail: `no HTTP reply (${read.end})`, elapsedMs: connection.elapsedMs };
-    const head = parseResponseHead(read.bytes, 'HTTP');
-    if (!head.ok) return { ok: false, detail: head.reason, elapsedMs: connection.elapsedMs };
-    const { status, headers, bodyOffset } = head.value;
-    // Only a message that ended by its own framing or by the peer closing is whole.
-    const readTruncated = read.end !== 'complete' && read.end !== 'closed';
-    const { bodyBytes, truncated } = responseBodyBytes(read.bytes, headers, bodyOffset, readTruncated);
-    return { ok: true, status, body: bodyBytes, truncated, elapsedMs: connection.elapsedMs };
-  } catch (error) {
-    // Defence in depth, as in parseHttpResponse: foreign bytes are data, never an exception for the scan.
-    return { ok: false, detail: `unreadable HTTP response: ${error instanceof Error ? error.message : String(error)}`, elapsedMs: connection.elapsedMs };
   } finally {
     connection.close();
   }

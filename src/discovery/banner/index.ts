@@ -11,7 +11,8 @@ import type { HttpSection, Observation, RtspSection } from '../../model.js';
 import { expandScope } from '../../net/cidr.js';
 import { mapConcurrent } from '../engine/run.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
-import { httpBytesExchange, httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
+import { deviceRequest, type DeviceResponse } from '../http/request.js';
+import { httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
 import { FAVICON_MAX_BYTES, faviconHashes, type FaviconHashes } from './favicon.js';
 
 export type BannerScheme = 'http' | 'https' | 'rtsp';
@@ -128,19 +129,26 @@ function heldToDeadline(result: HttpExchangeResult | RtspExchangeResult): boolea
 async function fetchFavicon(target: BannerTarget, result: HttpExchangeResult, context: ProbeContext, signal: AbortSignal, log: Logger): Promise<FaviconHashes | undefined> {
   if (!result.ok || result.response.status >= 500 || result.end === 'deadline' || result.end === 'aborted' || signal.aborted) return undefined;
   const where = { ip: target.ip, port: target.port, scheme: target.scheme };
+  let reply: DeviceResponse;
   try {
-    await context.limiter.take(target.ip, signal);
-  } catch {
+    reply = await deviceRequest(
+      {
+        responder: target.ip,
+        url: new URL(`${target.scheme}://${target.ip}:${target.port}/favicon.ico`),
+        method: 'GET',
+        headers: { Accept: 'image/*,*/*;q=0.8' },
+        maxBodyBytes: Math.min(context.config.maxBodyBytes, FAVICON_MAX_BYTES),
+        what: 'favicon',
+        connectTimeoutMs: context.config.connectTimeoutMs,
+      },
+      { ...context, signal },
+    );
+  } catch (error) {
+    log.debug({ ...where, err: error }, 'favicon request failed');
     return undefined;
   }
-  const limits = { ...limitsOf(context), maxBodyBytes: Math.min(context.config.maxBodyBytes, FAVICON_MAX_BYTES) };
-  const reply = await httpBytesExchange(target, target.scheme === 'https', '/favicon.ico', limits, signal);
-  if (!reply.ok) {
-    log.debug({ ...where, detail: reply.detail, elapsedMs: reply.elapsedMs }, 'favicon request failed');
-    return undefined;
-  }
-  if (reply.status !== 200 || reply.body.length === 0 || reply.truncated) {
-    log.debug({ ...where, status: reply.status, bytes: reply.body.length, truncated: reply.truncated }, 'no usable favicon');
+  if (reply.status !== 200 || reply.body.length === 0) {
+    log.debug({ ...where, status: reply.status, bytes: reply.body.length }, 'no usable favicon');
     return undefined;
   }
   return faviconHashes(reply.body);

@@ -1,9 +1,9 @@
 // An HTTP response as received (possibly cut at a cap or deadline) → status, headers, title and body text.
 // Pure and total: foreign bytes give { ok: false, reason }, never an exception.
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
-import { decodeChunked } from './framing.js';
-import { contentLengthOf, isChunked, parseResponseHead } from './parse-head.js';
-import { capChars, decodeHtmlEntities, decodeUtf8, sanitizeLine, sanitizeText } from './text.js';
+import { responseBodyBytes } from '../http/framing.js';
+import { parseResponseHead } from '../http/parse-head.js';
+import { capChars, decodeHtmlEntities, decodeUtf8, sanitizeLine, sanitizeText } from '../http/text.js';
 
 /** A title longer than this is not a product name; rules only need its start. */
 export const MAX_TITLE_CHARS = 256;
@@ -49,35 +49,6 @@ export function parseHttpResponse(bytes: Uint8Array, options: HttpParseOptions =
     // Defence in depth: the readers above are written not to throw; if one does, the bytes are still only data.
     return rejected(`unreadable HTTP response: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/**
- * The body's bytes after transfer decoding (chunked, or cut at Content-Length), and whether they are incomplete:
- * cut by our cap or deadline (`readTruncated`), head not finished, or shorter than the device declared.
- */
-export function responseBodyBytes(
-  bytes: Uint8Array,
-  headers: Record<string, string>,
-  bodyOffset: number | undefined,
-  readTruncated: boolean,
-): { bodyBytes: Uint8Array; truncated: boolean } {
-  let truncated = readTruncated || bodyOffset === undefined;
-  let bodyBytes: Uint8Array = bodyOffset === undefined ? new Uint8Array(0) : bytes.subarray(bodyOffset);
-  if (bodyOffset !== undefined && isChunked(headers)) {
-    const chunked = decodeChunked(bytes, bodyOffset);
-    // Broken chunk framing: show the bytes as they came rather than nothing.
-    if (!chunked.malformed || chunked.data.length > 0) {
-      bodyBytes = chunked.data;
-      if (!chunked.complete) truncated = true;
-    }
-  } else {
-    const declared = contentLengthOf(headers);
-    if (declared !== undefined) {
-      if (bodyBytes.length < declared) truncated = true;
-      else bodyBytes = bodyBytes.subarray(0, declared);
-    }
-  }
-  return { bodyBytes, truncated };
 }
 
 /**

@@ -2,7 +2,7 @@
 // we describe it. Every field is read from `unknown` and checked, and nothing here throws.
 import { X509Certificate } from 'node:crypto';
 import type { TlsSection } from '../../model.js';
-import { capChars, sanitizeLine } from './text.js';
+import { capChars, sanitizeLine } from '../http/text.js';
 
 /**
  * Attribute order of the subject and issuer strings: CN, OU, O, L, ST, C, then any others alphabetically.

@@ -5,7 +5,7 @@
 // Why ours: ONVIF firmware set to "Digest" authentication (a Hikvision option beside "Digest&ws-username token")
 // refuses the WS-Security UsernameToken and wants HTTP Digest on the SOAP POST (agsh/onvif#294, #343). node-onvif,
 // the card's package, sends the UsernameToken only.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 
 /** A challenge longer than this is not read (real ones are under 300 bytes). */
@@ -187,4 +187,19 @@ export function digestAuthorization(challenge: DigestChallenge, answer: DigestAn
   if (challenge.qop !== undefined) parts.push(`qop=${challenge.qop}`, `nc=${answer.nonceCount.toString(16).padStart(8, '0')}`, `cnonce=${quote(answer.cnonce)}`);
   if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`);
   return `Digest ${parts.join(', ')}`;
+}
+
+/** HTTP Digest client nonce: 8 random bytes, as hex. */
+const CNONCE_BYTES = 8;
+
+/**
+ * The Authorization value answering the first usable Digest challenge of a refusal's WWW-Authenticate, for one
+ * request (`method` and `uri`, the request-target exactly as sent), with a fresh client nonce. The caller decides
+ * whether credentials may go to that device at all.
+ */
+export function answerDigestChallenge(wwwAuthenticate: string, credentials: { username: string; password: string }, request: { method: string; uri: string }): ParseResult<string> {
+  const challenge = parseDigestChallenge(wwwAuthenticate);
+  if (!challenge.ok) return challenge;
+  const answer: DigestAnswer = { ...request, username: credentials.username, password: credentials.password, cnonce: randomBytes(CNONCE_BYTES).toString('hex'), nonceCount: 1 };
+  return parsed(digestAuthorization(challenge.value, answer));
 }

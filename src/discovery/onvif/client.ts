@@ -1,105 +1,21 @@
-// The ONVIF calls that follow a WS-Discovery sighting: a small SOAP-over-HTTP client of our own (see the
-// why in index.ts). Every exchange is bounded by config.exchangeTimeoutMs, its headers by
-// config.maxHeaderBytes and its body by config.maxXmlBytes. Credentials are used only when the user
+// The ONVIF calls that follow a WS-Discovery sighting: a small SOAP-over-HTTP client of our own (see the why in
+// ../wsdiscovery/index.ts). Each call is one bounded device request (../http/request.ts: to the responder only,
+// within config.exchangeTimeoutMs, body within config.maxXmlBytes). Credentials are used only when the user
 // configured them for a range holding the device, and only after the device refused without them.
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import type { Credentials } from '../../config.js';
 import type { OnvifSection } from '../../model.js';
 import type { ProbeContext } from '../types.js';
 import { cidrContains } from '../../net/cidr.js';
-import { digestAuthorization, parseDigestChallenge } from '../http/digest.js';
+import { answerDigestChallenge } from '../http/digest.js';
+import { DeviceRequestError, deviceRequest } from '../http/request.js';
 import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './parse.js';
 import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken } from './soap.js';
 
 /** WS-Security nonce length used by ONVIF clients (16 random bytes). */
 const NONCE_BYTES = 16;
-/** HTTP Digest client nonce: 8 random bytes, as hex. */
-const CNONCE_BYTES = 8;
-
-export interface SoapExchange {
-  status: number;
-  body: Buffer;
-  /** The WWW-Authenticate value of a refusal (several headers comma-joined by Node), for HTTP Digest. */
-  wwwAuthenticate?: string;
-}
 
 type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
-
-/**
- * An exchange the device did not complete within our bounds (time or size). Unlike a refused connection, it means
- * the device is holding us up or flooding us: the remaining calls to it are not made.
- */
-export class OnvifBoundExceeded extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OnvifBoundExceeded';
-  }
-}
-
-/**
- * POST one SOAP envelope, with an HTTP Authorization value when given; resolves with status and body, rejects on
- * timeout, abort, oversize or socket error.
- */
-export function postSoap(url: URL, operation: OnvifOperation, envelope: string, context: ClientContext, authorization?: string): Promise<SoapExchange> {
-  const { config } = context;
-  const payload = Buffer.from(envelope, 'utf8');
-  // One absolute deadline from connect to last byte: a device trickling a byte at a time cannot extend it.
-  const deadline = AbortSignal.timeout(config.exchangeTimeoutMs);
-  const signal = AbortSignal.any([context.signal, deadline]);
-  return new Promise((resolve, reject) => {
-    // Every way an exchange can end (answer, oversize, timeout, abort, reset) settles exactly once.
-    let settled = false;
-    const fail = (error: Error): void => {
-      if (settled) return;
-      settled = true;
-      outgoing.destroy();
-      // Whichever event reported it first, a deadline that fired is the reason.
-      reject(deadline.aborted && !context.signal.aborted ? new OnvifBoundExceeded(`no complete ONVIF reply within ${config.exchangeTimeoutMs} ms`) : error);
-    };
-    const outgoing = request(
-      {
-        host: url.hostname,
-        port: url.port === '' ? 80 : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        agent: false,
-        maxHeaderSize: config.maxHeaderBytes,
-        signal,
-        headers: {
-          'content-type': `application/soap+xml; charset=utf-8; action="${onvifAction(operation)}"`,
-          'content-length': payload.length,
-          connection: 'close',
-          ...(authorization === undefined ? {} : { authorization }),
-        },
-      },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        let received = 0;
-        incoming.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > config.maxXmlBytes) fail(new OnvifBoundExceeded(`ONVIF reply larger than ${config.maxXmlBytes} bytes`));
-          else chunks.push(chunk);
-        });
-        incoming.on('end', () => {
-          if (settled) return;
-          settled = true;
-          const wwwAuthenticate = incoming.headers['www-authenticate'];
-          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks), ...(wwwAuthenticate === undefined ? {} : { wwwAuthenticate }) });
-        });
-        incoming.on('error', fail);
-        incoming.on('close', () => fail(new Error('ONVIF response ended early')));
-      },
-    );
-    outgoing.on('error', (error) => {
-      // Node's HTTP parser refuses a head over maxHeaderSize: a size bound, like the body's.
-      const code = (error as NodeJS.ErrnoException).code;
-      fail(code === 'HPE_HEADER_OVERFLOW' ? new OnvifBoundExceeded(`ONVIF reply headers larger than ${config.maxHeaderBytes} bytes`) : error);
-    });
-    outgoing.on('close', () => fail(new Error('ONVIF connection closed without a response')));
-    outgoing.end(payload);
-  });
-}
 
 function credentialsFor(ip: string, credentials: readonly Credentials[]): Credentials | undefined {
   return credentials.find((entry) => {
@@ -130,10 +46,24 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
   // Set once the device held an exchange past our time or size bound: no further call is made to it.
   let givenUp = false;
   const call = async (operation: OnvifOperation, authentication: Authentication): Promise<{ status: number; reply?: OnvifReply; reason?: string; wwwAuthenticate?: string }> => {
-    await context.limiter.take(ip, context.signal);
-    const exchange = await postSoap(url, operation, buildOnvifRequest(operation, authentication.token), context, authentication.authorization);
+    const exchange = await deviceRequest(
+      {
+        responder: ip,
+        url,
+        method: 'POST',
+        headers: {
+          'Content-Type': `application/soap+xml; charset=utf-8; action="${onvifAction(operation)}"`,
+          ...(authentication.authorization === undefined ? {} : { Authorization: authentication.authorization }),
+        },
+        body: Buffer.from(buildOnvifRequest(operation, authentication.token), 'utf8'),
+        maxBodyBytes: context.config.maxXmlBytes,
+        what: 'ONVIF reply',
+      },
+      context,
+    );
     const result = parseOnvifEnvelope(exchange.body, context.config.maxXmlBytes);
-    const challenge = exchange.wwwAuthenticate === undefined ? {} : { wwwAuthenticate: exchange.wwwAuthenticate };
+    const wwwAuthenticate = exchange.headers['www-authenticate'];
+    const challenge = wwwAuthenticate === undefined ? {} : { wwwAuthenticate };
     return result.ok ? { status: exchange.status, reply: result.value, ...challenge } : { status: exchange.status, reason: result.reason, ...challenge };
   };
   const attempt = async <T>(operation: OnvifOperation, read: (reply: OnvifReply) => T | undefined, authentication: Authentication = {}) => {
@@ -148,7 +78,7 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
       return { ...outcome, value: outcome.reply === undefined ? undefined : read(outcome.reply) };
     } catch (error) {
       log.debug({ operation, err: error }, 'onvif exchange failed');
-      if (error instanceof OnvifBoundExceeded) {
+      if (error instanceof DeviceRequestError && error.boundExceeded) {
         givenUp = true;
         context.reject?.({ channel: 'onvif', ip, port, reason: `ONVIF ${operation}: ${error.message}; no further ONVIF call to this device` });
       }
@@ -191,13 +121,12 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
     if (configured !== undefined) {
       const viaDigest = (): Authentication | undefined => {
         if (anonymous.status !== 401 || anonymous.wwwAuthenticate === undefined) return undefined;
-        const challenge = parseDigestChallenge(anonymous.wwwAuthenticate);
-        if (!challenge.ok) {
-          log.debug({ reason: challenge.reason }, 'onvif refusal carries no Digest challenge we can answer');
+        const answer = answerDigestChallenge(anonymous.wwwAuthenticate, configured, { method: 'POST', uri: `${url.pathname}${url.search}` });
+        if (!answer.ok) {
+          log.debug({ reason: answer.reason }, 'onvif refusal carries no Digest challenge we can answer');
           return undefined;
         }
-        const answer = { username: configured.username, password: configured.password, method: 'POST', uri: `${url.pathname}${url.search}`, cnonce: randomBytes(CNONCE_BYTES).toString('hex'), nonceCount: 1 };
-        return { authorization: digestAuthorization(challenge.value, answer) };
+        return { authorization: answer.value };
       };
       const viaUsernameToken = (): Authentication => ({
         token: {

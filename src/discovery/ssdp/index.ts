@@ -11,7 +11,7 @@
 import type { Observation, SsdpSection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { udpExchange, type UdpReply } from '../engine/udp.js';
-import { DescriptionBoundExceeded, fetchDescription } from './fetch-description.js';
+import { DeviceRequestError, deviceRequest } from '../http/request.js';
 import { descriptionUrlFor, parseSsdpMessage, parseUpnpDescription, type SsdpMessage } from './parse.js';
 import { SSDP_GROUP, SSDP_MX_SECONDS, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';
 
@@ -64,7 +64,10 @@ async function describe(address: string, location: string, context: ProbeContext
   }
   const port = url.value.port === '' ? 80 : Number(url.value.port);
   try {
-    const fetched = await fetchDescription(url.value, context);
+    const fetched = await deviceRequest(
+      { responder: address, url: url.value, method: 'GET', headers: { Accept: 'text/xml, application/xml' }, maxBodyBytes: context.config.maxXmlBytes, what: 'description' },
+      context,
+    );
     if (fetched.status !== 200) {
       log.debug({ url: url.value.href, status: fetched.status }, 'ssdp description request refused');
       return undefined;
@@ -80,7 +83,7 @@ async function describe(address: string, location: string, context: ProbeContext
     return fields;
   } catch (error) {
     log.info({ url: url.value.href, err: error }, 'ssdp description fetch failed');
-    if (error instanceof DescriptionBoundExceeded) context.reject({ channel: 'ssdp', ip: address, port, reason: `UPnP description: ${error.message}` });
+    if (error instanceof DeviceRequestError && error.boundExceeded) context.reject({ channel: 'ssdp', ip: address, port, reason: `UPnP description: ${error.message}` });
     return undefined;
   }
 }

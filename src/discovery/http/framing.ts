@@ -106,3 +106,32 @@ export function frameResponse(bytes: Uint8Array, protocol: 'HTTP' | 'RTSP', limi
   if (protocol === 'RTSP') return { state: 'complete', length: headEnd };
   return bytes.length >= bodyCap ? capped : { state: 'need-more' };
 }
+
+/**
+ * The body's bytes after transfer decoding (chunked, or cut at Content-Length), and whether they are incomplete:
+ * cut by our cap or deadline (`readTruncated`), head not finished, or shorter than the device declared.
+ */
+export function responseBodyBytes(
+  bytes: Uint8Array,
+  headers: Record<string, string>,
+  bodyOffset: number | undefined,
+  readTruncated: boolean,
+): { bodyBytes: Uint8Array; truncated: boolean } {
+  let truncated = readTruncated || bodyOffset === undefined;
+  let bodyBytes: Uint8Array = bodyOffset === undefined ? new Uint8Array(0) : bytes.subarray(bodyOffset);
+  if (bodyOffset !== undefined && isChunked(headers)) {
+    const chunked = decodeChunked(bytes, bodyOffset);
+    // Broken chunk framing: show the bytes as they came rather than nothing.
+    if (!chunked.malformed || chunked.data.length > 0) {
+      bodyBytes = chunked.data;
+      if (!chunked.complete) truncated = true;
+    }
+  } else {
+    const declared = contentLengthOf(headers);
+    if (declared !== undefined) {
+      if (bodyBytes.length < declared) truncated = true;
+      else bodyBytes = bodyBytes.subarray(0, declared);
+    }
+  }
+  return { bodyBytes, truncated };
+}
