@@ -172,3 +172,115 @@ export const CLI_LIMITS = Object.freeze({
   valueChars: 80,
   lineChars: 160,
 });
+
+// --- Discovery limits ------------------------------------------------------------------------------------------------
+// The bounds and pacing inside src/discovery, in one place. They are fixed for every scan: the ones a user may need to
+// change are ScanConfig fields above (listen window, unicast grace, exchange timeout, body and XML sizes, rates), each
+// with its flag and CAMAUDIT_* variable.
+
+/** The UDP session engine (src/discovery/engine/udp.ts and pool.ts). */
+export const UDP_LIMITS = Object.freeze({
+  /** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
+  multicastSendCount: 2,
+  /**
+   * Times each unicast probe is sent to each range address. Once: a sweep of a /24 on three channels is already ~1000
+   * datagrams, mostly to silent addresses, and sending it twice would double both the load on fragile devices and the
+   * length of the sweep (it is paced by the rate limiter).
+   */
+  unicastSendCount: 1,
+  /** Spacing between rounds of the same probe (a protocol pacing, not a timeout). */
+  sendGapMs: 250,
+  /** Largest reply kept; real discovery replies are 1–4 KiB, and the bound caps memory per datagram. */
+  maxDatagramBytes: 32 * 1024,
+  /** Multicast stays on the local segment, as discovery multicast is meant to (routers do not forward it). */
+  multicastTtl: 1,
+  /** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
+  maxQueuedReplies: 4096,
+  /** Sockets per unicast sweep: each adds a send buffer's worth of probes that may wait on ARP at once. */
+  unicastPoolSize: 8,
+  /** Send buffer asked for per pooled socket; Linux caps it at net.core.wmem_max (often 208 KiB) without error. */
+  unicastSendBufferBytes: 1024 * 1024,
+  /** Datagrams queued in libuv on one pooled socket before the sweep waits: any queue means its kernel buffer is full. */
+  maxQueuedPerSocket: 2,
+  /**
+   * How long queued datagrams may take to leave once a sweep is done: Linux gives up on an unanswered ARP after
+   * mcast_solicit (3) × retrans_time (1 s), which frees the buffer space its datagrams held.
+   */
+  neighbourResolutionBoundMs: 3500,
+  /**
+   * SSDP MX: the most seconds a device may wait before answering an M-SEARCH. Devices spread their replies over it,
+   * so the listen window must cover it; 1 keeps a scan short, and UPnP allows 1 to 5.
+   */
+  ssdpMxSeconds: 1,
+});
+
+/** The shared rate limiter (src/discovery/engine/rate-limiter.ts). */
+export const RATE_LIMITER_LIMITS = Object.freeze({
+  /**
+   * A bucket holds this much time's worth of its rate (at least one token). Small on purpose: "1000 pps" must not
+   * start with a burst of 1000 SYNs, which is what wedges consumer NATs and camera listen queues.
+   */
+  burstWindowMs: 100,
+  /** Host buckets are swept for idle entries once the map grows past this (and then past twice its last size). */
+  hostSweepThreshold: 1024,
+});
+
+/** What one scan keeps of the replies and refusals of its channels. */
+export const REPLY_LIMITS = Object.freeze({
+  /** Different SADP, DHIP or WS-Discovery replies kept from one address in one scan. */
+  maxDistinctRepliesPerAddress: 16,
+  /** Identical replies from one address taken as normal repetition; beyond this, each is recorded as a storm. */
+  maxIdenticalReplies: 64,
+  /** Distinct refusals listed in a scan's record; beyond this they are counted, not listed. */
+  maxRejectionEntries: 256,
+  /** A refusal's reason is a sentence for people, not a copy of the input. */
+  maxReasonChars: 300,
+  /** SSDP replies kept per root device: a device sends one per search target it has, a few dozen at most. */
+  ssdpMaxMessagesPerResponder: 256,
+  /** SSDP root devices (distinct LOCATIONs) kept per address: more is a flood, and each would cost a description fetch. */
+  ssdpMaxRespondersPerAddress: 16,
+  /** mDNS records kept per sender: a busy host lists a few dozen; the bound caps memory against a flood. */
+  mdnsMaxRecordsPerSender: 4096,
+  /** mDNS follow-up questions per route in one scan: more is not a LAN of cameras. */
+  mdnsMaxFollowUpsPerRoute: 512,
+  /** Questions per mDNS follow-up message, so a message stays well under a 1500-byte MTU. */
+  mdnsQuestionsPerMessage: 8,
+});
+
+/** Bounds of the pure parsers: input beyond them is not a device talking to us in good faith. */
+export const PARSE_LIMITS = Object.freeze({
+  /** XML nesting deeper than this is not a device reply; the parser stops rather than recursing. */
+  maxXmlDepth: 32,
+  /** DHIP JSON: real replies nest two levels (IPv4Address inside deviceInfo inside params). */
+  maxJsonDepth: 8,
+  /** A WS-Discovery reply naming more matches than this is not one device answering. */
+  wsDiscoveryMaxMatches: 16,
+  /** Longest list of WS-Discovery scopes, types or XAddrs kept from one match. */
+  wsDiscoveryMaxListItems: 64,
+  /** SSDP replies carry about ten headers; a hundred is generous and bounds the work per datagram. */
+  ssdpMaxHeaders: 100,
+  /** UPnP embedded devices listed; more is not a camera or a router. */
+  upnpMaxEmbeddedDevices: 32,
+  /** HTTP/RTSP header fields read; the rest are ignored. */
+  maxHeaderFields: 128,
+  /** The longest HTTP chunk-size line accepted (hex size plus extensions). */
+  maxChunkLineBytes: 1024,
+  /** An HTML title longer than this is not a product name; rules only need its start. */
+  maxTitleChars: 256,
+  /** A certificate distinguished name longer than this is not a camera's; it is cut. */
+  maxDistinguishedNameChars: 1024,
+  /** A WWW-Authenticate value longer than this is not read (real ones are under 300 bytes). */
+  maxDigestChallengeChars: 4096,
+  /** Longest Digest parameter kept; a nonce or realm beyond it is refused rather than echoed back. */
+  maxDigestParameterChars: 512,
+  /** Neighbour table lines read; more is not a table we should trust to hold in memory. */
+  maxNeighbourEntries: 65_536,
+});
+
+/** Device requests after a reply (src/discovery/http/request.ts and the banner probe). */
+export const REQUEST_LIMITS = Object.freeze({
+  /** Body cap of the favicon request (bounded further by maxBodyBytes): device favicons are a few KiB. */
+  faviconMaxBytes: 64 * 1024,
+  /** Bytes of a non-HTTP/RTSP reply kept (as hex) for the debug log. */
+  firstBytesLogged: 32,
+});

@@ -5,9 +5,8 @@
 // decoded, by hand, in text values: that is a bounded string replacement, not an expansion.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parsed, rejected, type ParseResult } from './parse-result.js';
+import { PARSE_LIMITS } from '../config.js';
 
-/** Nesting deeper than this is not a device reply; the parser stops rather than recursing. */
-const MAX_XML_DEPTH = 32;
 
 const DECLARATION_PATTERN = /<!\s*(?:DOCTYPE|ENTITY)/i;
 
@@ -19,7 +18,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   trimValues: true,
-  maxNestedTags: MAX_XML_DEPTH,
+  maxNestedTags: PARSE_LIMITS.maxXmlDepth,
 });
 
 /** A parsed element: text, or children by local name (repeated children become arrays). */

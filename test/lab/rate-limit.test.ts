@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_BURST_WINDOW_MS } from '../../src/discovery/engine/run.js';
+import { RATE_LIMITER_LIMITS } from '../../src/config.js';
 import { counterLogPath, type CounterEvent } from './device/responders/counter.js';
 import { startLab, type DeviceProfile, type Lab } from './lab.js';
 import { labGate } from './gate.js';
@@ -22,7 +22,7 @@ const HOSTS = ['10.231.1.65', '10.231.1.66', '10.231.1.67', '10.231.1.68', '10.2
 const GLOBAL_RATE = 20;
 const HOST_RATE = 5;
 /** A token bucket may start full: this many packets on top of the rate in the first window. */
-const burst = (rate: number) => Math.max(1, Math.ceil((rate * DEFAULT_BURST_WINDOW_MS) / 1000));
+const burst = (rate: number) => Math.max(1, Math.ceil((rate * RATE_LIMITER_LIMITS.burstWindowMs) / 1000));
 /** Arrival times are taken at the devices, a little after the scanner's grant: one packet of slack for that jitter. */
 const JITTER_PACKETS = 1;
 const WINDOW_MS = 1000;

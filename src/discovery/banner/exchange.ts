@@ -11,6 +11,7 @@ import { parseHttpResponse, type HttpResponse } from './parse-http.js';
 import { parseRtspResponse, publicMethods, type RtspResponse } from './parse-rtsp.js';
 import { toHex } from '../http/text.js';
 import { certificateToTlsSection } from './tls.js';
+import { REQUEST_LIMITS } from '../../config.js';
 
 export interface ExchangeLimits {
   connectTimeoutMs: number;
@@ -25,8 +26,6 @@ export interface ExchangeTarget {
   port: number;
 }
 
-/** Bytes of a non-HTTP/RTSP reply kept (as hex) for the debug log. */
-const FIRST_BYTES_LOGGED = 32;
 
 export { USER_AGENT };
 
@@ -110,7 +109,7 @@ export async function httpExchange(target: ExchangeTarget, tls: boolean, limits:
         reason: 'not-http',
         detail: parsedResponse.reason,
         end: read.end,
-        firstBytesHex: toHex(read.bytes, FIRST_BYTES_LOGGED),
+        firstBytesHex: toHex(read.bytes, REQUEST_LIMITS.firstBytesLogged),
         elapsedMs: connection.elapsedMs,
       };
       if (certificate) failure.tls = certificate;
@@ -151,7 +150,7 @@ export async function rtspExchange(target: ExchangeTarget, limits: ExchangeLimit
         reason: 'not-rtsp',
         detail: options.reason,
         end: first.end,
-        firstBytesHex: toHex(first.bytes, FIRST_BYTES_LOGGED),
+        firstBytesHex: toHex(first.bytes, REQUEST_LIMITS.firstBytesLogged),
         elapsedMs: connection.elapsedMs,
       };
     }

@@ -3,8 +3,6 @@
 // MurmurHash3 variant Shodan uses is small and its exact input (base64 with line breaks) matters more than speed.
 import { createHash } from 'node:crypto';
 
-/** Body cap of the favicon request (bounded further by config.maxBodyBytes): device favicons are a few KiB. */
-export const FAVICON_MAX_BYTES = 64 * 1024;
 
 export interface FaviconHashes {
   /** MD5 of the raw bytes, lower-case hex. */

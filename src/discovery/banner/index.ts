@@ -7,13 +7,14 @@
 // put a non-HTTP service into `http.*` where rules would misread it. Its first bytes go to the debug log instead.
 // This matters for port 8000, which on Hikvision is the private SDK port (protocols.md §0), not a web server.
 import type { Logger } from 'pino';
+import { REQUEST_LIMITS } from '../../config.js';
 import type { HttpSection, Observation, RtspSection } from '../../model.js';
 import { expandScope } from '../../net/cidr.js';
 import { mapConcurrent } from '../engine/run.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { deviceRequest, type DeviceResponse } from '../http/request.js';
 import { httpExchange, rtspExchange, type ExchangeLimits, type HttpExchangeResult, type RtspExchangeResult } from './exchange.js';
-import { FAVICON_MAX_BYTES, faviconHashes, type FaviconHashes } from './favicon.js';
+import { faviconHashes, type FaviconHashes } from './favicon.js';
 
 export type BannerScheme = 'http' | 'https' | 'rtsp';
 
@@ -137,7 +138,7 @@ async function fetchFavicon(target: BannerTarget, result: HttpExchangeResult, co
         url: new URL(`${target.scheme}://${target.ip}:${target.port}/favicon.ico`),
         method: 'GET',
         headers: { Accept: 'image/*,*/*;q=0.8' },
-        maxBodyBytes: Math.min(context.config.maxBodyBytes, FAVICON_MAX_BYTES),
+        maxBodyBytes: Math.min(context.config.maxBodyBytes, REQUEST_LIMITS.faviconMaxBytes),
         what: 'favicon',
         connectTimeoutMs: context.config.connectTimeoutMs,
       },

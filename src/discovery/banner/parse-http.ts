@@ -4,9 +4,8 @@ import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { responseBodyBytes } from '../http/framing.js';
 import { parseResponseHead } from '../http/parse-head.js';
 import { capChars, decodeHtmlEntities, decodeUtf8, sanitizeLine, sanitizeText } from '../http/text.js';
+import { PARSE_LIMITS } from '../../config.js';
 
-/** A title longer than this is not a product name; rules only need its start. */
-export const MAX_TITLE_CHARS = 256;
 
 export interface HttpResponse {
   version: string;
@@ -65,7 +64,7 @@ export function extractTitle(html: string): string | undefined {
   if (contentStart === -1) return undefined;
   const close = lower.indexOf('</title', contentStart);
   if (close === -1) return undefined;
-  const raw = html.slice(contentStart + 1, Math.min(close, contentStart + 1 + MAX_TITLE_CHARS * 8));
+  const raw = html.slice(contentStart + 1, Math.min(close, contentStart + 1 + PARSE_LIMITS.maxTitleChars * 8));
   const text = decodeHtmlEntities(raw).replace(/\s+/g, ' ').trim();
-  return capChars(sanitizeLine(text), MAX_TITLE_CHARS);
+  return capChars(sanitizeLine(text), PARSE_LIMITS.maxTitleChars);
 }

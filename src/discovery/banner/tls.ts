@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { TlsSection } from '../../model.js';
 import { capChars, sanitizeLine } from '../http/text.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 /**
  * Attribute order of the subject and issuer strings: CN, OU, O, L, ST, C, then any others alphabetically.
@@ -13,8 +14,6 @@ import { capChars, sanitizeLine } from '../http/text.js';
  */
 export const DN_ATTRIBUTE_ORDER = ['CN', 'OU', 'O', 'L', 'ST', 'C'] as const;
 
-/** A distinguished name longer than this is not a camera's; it is cut. */
-const MAX_DN_CHARS = 1024;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,7 +38,7 @@ export function formatDistinguishedName(name: unknown): string | undefined {
       if (typeof value === 'string') parts.push(`${sanitizeLine(key)}=${escapeDnValue(sanitizeLine(value))}`);
     }
   }
-  return parts.length > 0 ? capChars(parts.join(','), MAX_DN_CHARS) : undefined;
+  return parts.length > 0 ? capChars(parts.join(','), PARSE_LIMITS.maxDistinguishedNameChars) : undefined;
 }
 
 /** Node prints validity as `Mar 10 12:00:00 2024 GMT`; we store ISO 8601, or the text as given if unparseable. */

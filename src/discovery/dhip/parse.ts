@@ -3,10 +3,9 @@ import type { JsonValue } from '../../model.js';
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { DHIP_HEADER_BYTES, DHIP_MAGIC } from './probe.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 export const DHIP_MAX_REPLY_BYTES = 65_535;
-/** Real replies nest two levels (IPv4Address inside deviceInfo inside params); deeper is not a reply. */
-const MAX_JSON_DEPTH = 8;
 
 export interface DhipDeviceInfo {
   /** The top-level `mac` and every `params.deviceInfo` field by its JSON name, nested objects kept as they came. */
@@ -78,7 +77,7 @@ export function parseDhipReply(data: Buffer, maxBytes: number = DHIP_MAX_REPLY_B
     return rejected(`body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!isJsonObject(message)) return rejected('body is not a JSON object');
-  if (depthOf(message, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return rejected(`JSON nested deeper than ${MAX_JSON_DEPTH}`);
+  if (depthOf(message, PARSE_LIMITS.maxJsonDepth + 1) > PARSE_LIMITS.maxJsonDepth) return rejected(`JSON nested deeper than ${PARSE_LIMITS.maxJsonDepth}`);
   const method = typeof message.method === 'string' ? message.method : '';
   if (method === 'DHDiscover.search') return rejected('a DHDiscover.search request (another scanner), not a reply');
   const params = message.params;

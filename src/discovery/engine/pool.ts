@@ -14,18 +14,8 @@
 // and the exchange waits for what is queued to leave, within a bound, before it closes its sockets.
 import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
+import { UDP_LIMITS } from '../../config.js';
 
-/** Sockets per unicast sweep: each adds a send buffer's worth of probes that may wait on ARP at once. */
-export const UNICAST_POOL_SIZE = 8;
-/** Send buffer asked for per socket; Linux caps it at net.core.wmem_max (often 208 KiB) without error. */
-export const UNICAST_SEND_BUFFER_BYTES = 1024 * 1024;
-/** Datagrams queued in libuv on one socket before the sweep waits: any queue means its kernel buffer is full. */
-const MAX_QUEUED_PER_SOCKET = 2;
-/**
- * How long queued datagrams may take to leave once the sweep is done: Linux gives up on an unanswered ARP after
- * mcast_solicit (3) × retrans_time (1 s), which frees the buffer space its datagrams held.
- */
-export const NEIGHBOUR_RESOLUTION_BOUND_MS = 3500;
 
 interface PooledSocket {
   socket: Socket;
@@ -65,7 +55,7 @@ export function createUnicastPool(sockets: readonly Socket[], log: Logger, onErr
   };
   const pool: PooledSocket[] = sockets.map((socket) => {
     try {
-      socket.setSendBufferSize(UNICAST_SEND_BUFFER_BYTES);
+      socket.setSendBufferSize(UDP_LIMITS.unicastSendBufferBytes);
     } catch (error) {
       log.debug({ err: error }, 'could not enlarge a unicast socket send buffer; the pool still spreads the load');
     }
@@ -116,9 +106,9 @@ export function createUnicastPool(sockets: readonly Socket[], log: Logger, onErr
 
   return {
     ready(signal) {
-      if (leastQueued().queued < MAX_QUEUED_PER_SOCKET) return undefined;
+      if (leastQueued().queued < UDP_LIMITS.maxQueuedPerSocket) return undefined;
       return (async () => {
-        while (leastQueued().queued >= MAX_QUEUED_PER_SOCKET) await waitForChange(signal);
+        while (leastQueued().queued >= UDP_LIMITS.maxQueuedPerSocket) await waitForChange(signal);
       })();
     },
     send(data, port, host) {

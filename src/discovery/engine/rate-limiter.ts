@@ -1,15 +1,9 @@
 // Token-bucket rate limiting shared by every channel of a scan (issue 6: a global packets-per-second and a
 // per-host limit, respected by all channels together). Re-exported by run.ts, the probe-loop machinery.
 import type { RateLimiter } from '../types.js';
+import { RATE_LIMITER_LIMITS } from '../../config.js';
 
-/**
- * A bucket holds this much time's worth of its rate (at least one token). Small on purpose: "1000 pps" must not
- * start with a burst of 1000 SYNs, which is what wedges consumer NATs and camera listen queues (peers.md §2.6).
- */
-export const DEFAULT_BURST_WINDOW_MS = 100;
 
-/** Host buckets are swept for idle entries once the map grows past this (and then past twice its last size). */
-const HOST_SWEEP_THRESHOLD = 1024;
 
 export interface RateLimiterOptions {
   /** Packets or connection attempts per second, all hosts and channels together. Infinity = no limit. */
@@ -62,7 +56,7 @@ function isMulticastGroup(host: string): boolean {
 export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateLimiter {
   const globalRate = checkRate('globalPerSecond', options.globalPerSecond);
   const hostRate = checkRate('perHostPerSecond', options.perHostPerSecond);
-  const burstWindowMs = options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS;
+  const burstWindowMs = options.burstWindowMs ?? RATE_LIMITER_LIMITS.burstWindowMs;
   const now = options.now ?? (() => performance.now());
   const capacityOf = (rate: number): number => Math.max(1, (rate * burstWindowMs) / 1000);
   const globalCapacity = capacityOf(globalRate);
@@ -78,7 +72,7 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
   // would trip Node's listener-leak warning.
   const waitersBySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
   let timer: NodeJS.Timeout | undefined;
-  let sweepAtSize = HOST_SWEEP_THRESHOLD;
+  let sweepAtSize: number = RATE_LIMITER_LIMITS.hostSweepThreshold;
 
   const refill = (bucket: Bucket, rate: number, capacity: number, atMs: number): void => {
     if (atMs > bucket.updatedAtMs) {
@@ -106,7 +100,7 @@ export function createRateLimiter(options: RateLimiterOptions): TokenBucketRateL
       refill(bucket, hostRate, hostCapacity, atMs);
       if (bucket.waiting === 0 && bucket.tokens >= hostCapacity) hosts.delete(host);
     }
-    sweepAtSize = Math.max(HOST_SWEEP_THRESHOLD, hosts.size * 2);
+    sweepAtSize = Math.max(RATE_LIMITER_LIMITS.hostSweepThreshold, hosts.size * 2);
   };
 
   const tryGrant = (host: string, atMs: number): boolean => {

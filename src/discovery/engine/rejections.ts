@@ -4,11 +4,8 @@
 // full of them fills at most `maxEntries` entries, the rest only counted.
 import type { Logger } from 'pino';
 import type { RejectedInput } from '../types.js';
+import { REPLY_LIMITS } from '../../config.js';
 
-/** Distinct refusals listed in a scan's record; beyond this they are counted, not listed. */
-export const DEFAULT_MAX_REJECTION_ENTRIES = 256;
-/** A reason is a sentence for people, not a copy of the input. */
-const MAX_REASON_CHARS = 300;
 
 export interface RejectionEntry {
   channel: string;
@@ -40,11 +37,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export function cleanReason(reason: string): string {
   const text = reason.replace(CONTROL, '\uFFFD');
-  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text;
+  return text.length > REPLY_LIMITS.maxReasonChars ? `${text.slice(0, REPLY_LIMITS.maxReasonChars - 1)}…` : text;
 }
 
 export function createRejectionLog(log: Logger, options: { maxEntries?: number; now?: () => Date } = {}): RejectionLog {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_REJECTION_ENTRIES;
+  const maxEntries = options.maxEntries ?? REPLY_LIMITS.maxRejectionEntries;
   const now = options.now ?? (() => new Date());
   const entries = new Map<string, RejectionEntry>();
   const byChannel: Record<string, number> = {};

@@ -3,11 +3,8 @@
 // and silently folded into one observation; an address that sends hundreds of identical replies (a storm) or many
 // different ones (each would become a stored observation) is refused past a bound, and the refusal recorded.
 import type { ProbeContext } from '../types.js';
+import { REPLY_LIMITS } from '../../config.js';
 
-/** Different replies kept from one address in one scan. */
-export const MAX_DISTINCT_REPLIES_PER_ADDRESS = 16;
-/** Identical replies from one address taken as normal repetition; beyond this, each is recorded as a storm. */
-export const MAX_IDENTICAL_REPLIES = 64;
 
 export interface ReplyGuard {
   /** True for the first copy of a reply that is within bounds; false for a repeat or a reply past a bound. */
@@ -23,14 +20,14 @@ export function createReplyGuard(channel: string, label: string, context: Pick<P
       const seen = copies.get(fullKey);
       if (seen !== undefined) {
         copies.set(fullKey, seen + 1);
-        if (seen + 1 > MAX_IDENTICAL_REPLIES) {
-          context.reject({ channel, ip: address, port, reason: `reply storm: more than ${MAX_IDENTICAL_REPLIES} identical ${label} replies from one address` });
+        if (seen + 1 > REPLY_LIMITS.maxIdenticalReplies) {
+          context.reject({ channel, ip: address, port, reason: `reply storm: more than ${REPLY_LIMITS.maxIdenticalReplies} identical ${label} replies from one address` });
         }
         return false;
       }
       const distinct = (distinctByAddress.get(address) ?? 0) + 1;
-      if (distinct > MAX_DISTINCT_REPLIES_PER_ADDRESS) {
-        context.reject({ channel, ip: address, port, reason: `more than ${MAX_DISTINCT_REPLIES_PER_ADDRESS} different ${label} replies from one address; the rest ignored` });
+      if (distinct > REPLY_LIMITS.maxDistinctRepliesPerAddress) {
+        context.reject({ channel, ip: address, port, reason: `more than ${REPLY_LIMITS.maxDistinctRepliesPerAddress} different ${label} replies from one address; the rest ignored` });
         return false;
       }
       distinctByAddress.set(address, distinct);

@@ -11,7 +11,7 @@ import { abortReason, createRateLimiter } from './rate-limiter.js';
 import { createRejectionLog, type RejectionSummary } from './rejections.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope, RateLimiter } from '../types.js';
 
-export { createRateLimiter, DEFAULT_BURST_WINDOW_MS, type RateLimiterOptions, type TokenBucketRateLimiter } from './rate-limiter.js';
+export { createRateLimiter, type RateLimiterOptions, type TokenBucketRateLimiter } from './rate-limiter.js';
 export { rejectionRecord, type RejectionEntry, type RejectionSummary } from './rejections.js';
 
 export interface ProbeContextOptions {

@@ -26,24 +26,9 @@ import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { createDatagramAcceptor } from './accept.js';
 import { ownLanAddresses } from './interfaces.js';
-import { createUnicastPool, NEIGHBOUR_RESOLUTION_BOUND_MS, UNICAST_POOL_SIZE, type UnicastPool } from './pool.js';
+import { createUnicastPool, type UnicastPool } from './pool.js';
+import { UDP_LIMITS } from '../../config.js';
 
-/** Times each multicast probe is sent: multicast is lossy (Wi-Fi, snooping switches) and a busy device may miss one. */
-export const DEFAULT_SEND_COUNT = 2;
-/**
- * Times each unicast probe is sent to each range address. Once: a sweep of a /24 on three channels is already
- * ~1000 datagrams, mostly to silent addresses, and sending it twice would double both the load on fragile
- * devices and the length of the sweep (it is paced by the rate limiter).
- */
-export const DEFAULT_UNICAST_SEND_COUNT = 1;
-/** Spacing between rounds of the same probe (a protocol pacing, not a timeout). */
-export const DEFAULT_SEND_GAP_MS = 250;
-/** Largest reply kept; real discovery replies are 1–4 KiB, and the bound caps memory per datagram. */
-export const DEFAULT_MAX_DATAGRAM_BYTES = 32 * 1024;
-/** Multicast stays on the local segment, as discovery multicast is meant to (routers do not forward it). */
-export const DEFAULT_MULTICAST_TTL = 1;
-/** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
-const MAX_QUEUED_REPLIES = 4096;
 
 /** Where a follow-up to a sender goes: the group on the interface it was heard on, or the sender by unicast. */
 export type UdpRoute = { kind: 'group'; interfaceName: string } | { kind: 'unicast'; host: string };
@@ -155,7 +140,7 @@ export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['conf
 /** Opens the sockets of a unicast sweep; undefined when none could bind. */
 async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
   const opened: Socket[] = [];
-  for (let index = 0; index < UNICAST_POOL_SIZE; index++) {
+  for (let index = 0; index < UDP_LIMITS.unicastPoolSize; index++) {
     const socket = await open(index);
     if (socket !== undefined) opened.push(socket);
   }
@@ -165,12 +150,12 @@ async function openUnicastPool(log: Logger, open: (index: number) => Promise<Soc
 
 /**
  * After the last unicast send: let what libuv still queues (behind probes waiting on ARP) leave, within
- * NEIGHBOUR_RESOLUTION_BOUND_MS, and count the grace from when the last datagram really left.
+ * UDP_LIMITS.neighbourResolutionBoundMs, and count the grace from when the last datagram really left.
  */
 async function drainUnicast(pool: UnicastPool | undefined, times: SendTimes, signal: AbortSignal, log: Logger): Promise<void> {
   if (pool === undefined) return;
-  const stillQueued = await pool.drain(NEIGHBOUR_RESOLUTION_BOUND_MS, signal);
-  if (stillQueued > 0) log.warn({ stillQueued, boundMs: NEIGHBOUR_RESOLUTION_BOUND_MS }, 'unicast probes still queued behind unresolved addresses; they are dropped');
+  const stillQueued = await pool.drain(UDP_LIMITS.neighbourResolutionBoundMs, signal);
+  if (stillQueued > 0) log.warn({ stillQueued, boundMs: UDP_LIMITS.neighbourResolutionBoundMs }, 'unicast probes still queued behind unresolved addresses; they are dropped');
   times.lastSendAtMs = Math.max(times.lastSendAtMs, pool.lastSentAtMs() ?? 0);
 }
 
@@ -224,11 +209,11 @@ async function sweepUnicast(cidrs: readonly string[], context: UdpContext, pool:
 export function openUdpSession(scope: ProbeScope, context: UdpContext, options: UdpExchangeOptions): UdpSession {
   const { config, limiter, signal } = context;
   const log = context.log.child({ module: 'udp' });
-  const sendCount = options.sendCount ?? DEFAULT_SEND_COUNT;
-  const unicastSendCount = options.unicastSendCount ?? DEFAULT_UNICAST_SEND_COUNT;
-  const sendGapMs = options.sendGapMs ?? DEFAULT_SEND_GAP_MS;
+  const sendCount = options.sendCount ?? UDP_LIMITS.multicastSendCount;
+  const unicastSendCount = options.unicastSendCount ?? UDP_LIMITS.unicastSendCount;
+  const sendGapMs = options.sendGapMs ?? UDP_LIMITS.sendGapMs;
   const ownAddresses = ownLanAddresses();
-  const acceptor = createDatagramAcceptor({ maxDatagramBytes: options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES, ownAddresses });
+  const acceptor = createDatagramAcceptor({ maxDatagramBytes: options.maxDatagramBytes ?? UDP_LIMITS.maxDatagramBytes, ownAddresses });
 
   const queue: UdpReply[] = [];
   let finished = false;
@@ -260,7 +245,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       log.debug({ from: remote.address, reason: refusal }, 'datagram dropped');
       return;
     }
-    if (queue.length >= MAX_QUEUED_REPLIES) {
+    if (queue.length >= UDP_LIMITS.maxQueuedReplies) {
       log.warn({ from: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
       return;
     }
@@ -315,7 +300,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       if (socket === undefined) continue;
       try {
         socket.setMulticastInterface(local.address);
-        socket.setMulticastTTL(options.multicastTtl ?? DEFAULT_MULTICAST_TTL);
+        socket.setMulticastTTL(options.multicastTtl ?? UDP_LIMITS.multicastTtl);
         // Our own probe must not come back to our own listener as if a device had sent it.
         socket.setMulticastLoopback(false);
         if (!multicastSockets.has(local.name)) multicastSockets.set(local.name, socket);

@@ -7,11 +7,8 @@
 // the card's package, sends the UsernameToken only.
 import { createHash, randomBytes } from 'node:crypto';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
+import { PARSE_LIMITS } from '../../config.js';
 
-/** A challenge longer than this is not read (real ones are under 300 bytes). */
-const MAX_CHALLENGE_CHARS = 4096;
-/** Longest parameter value kept; a nonce or realm beyond it is refused rather than echoed back. */
-const MAX_PARAMETER_CHARS = 512;
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess';
 const ALGORITHMS: readonly DigestAlgorithm[] = ['MD5', 'MD5-sess', 'SHA-256', 'SHA-256-sess'];
@@ -101,7 +98,7 @@ function splitChallenges(header: string): ParseResult<RawChallenge[]> {
 
 /** The first Digest challenge in a WWW-Authenticate value that we can answer (MD5 or SHA-256, qop auth or none). */
 export function parseDigestChallenge(header: string): ParseResult<DigestChallenge> {
-  if (header.length > MAX_CHALLENGE_CHARS) return rejected(`challenge longer than ${MAX_CHALLENGE_CHARS} characters`);
+  if (header.length > PARSE_LIMITS.maxDigestChallengeChars) return rejected(`challenge longer than ${PARSE_LIMITS.maxDigestChallengeChars} characters`);
   const split = splitChallenges(header);
   if (!split.ok) return split;
   const digests = split.value.filter((challenge) => challenge.scheme === 'digest');
@@ -114,7 +111,7 @@ export function parseDigestChallenge(header: string): ParseResult<DigestChalleng
       reason = 'Digest challenge without realm or nonce';
       continue;
     }
-    if ([realm, nonce, parameters.get('opaque') ?? ''].some((value) => value.length > MAX_PARAMETER_CHARS || hasControlCharacter(value))) {
+    if ([realm, nonce, parameters.get('opaque') ?? ''].some((value) => value.length > PARSE_LIMITS.maxDigestParameterChars || hasControlCharacter(value))) {
       reason = 'Digest challenge parameter too long or with control characters';
       continue;
     }

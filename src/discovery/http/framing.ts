@@ -2,6 +2,7 @@
 // lets it stop as soon as the message is whole (devices that ignore `Connection: close`) or at a cap (devices
 // that never stop sending). Pure, never throws.
 import { contentLengthOf, findHeadEnd, isChunked, parseResponseHead } from './parse-head.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 export interface FrameLimits {
   maxHeaderBytes: number;
@@ -14,8 +15,6 @@ export type FrameDecision =
   /** Stop reading: `length` bytes are all that will be kept. */
   | { state: 'capped'; length: number; cap: 'header' | 'body' };
 
-/** The longest chunk-size line accepted (hex size plus extensions). */
-const MAX_CHUNK_LINE_BYTES = 1024;
 
 export interface ChunkedBody {
   /** Decoded data (only when collected). */
@@ -41,8 +40,8 @@ export function decodeChunked(bytes: Uint8Array, start: number, collect = true):
   let position = start;
   for (;;) {
     const lineEnd = buffer.indexOf(0x0a, position);
-    if (lineEnd === -1 || lineEnd - position > MAX_CHUNK_LINE_BYTES) {
-      return result(false, position, buffer.length - position > MAX_CHUNK_LINE_BYTES);
+    if (lineEnd === -1 || lineEnd - position > PARSE_LIMITS.maxChunkLineBytes) {
+      return result(false, position, buffer.length - position > PARSE_LIMITS.maxChunkLineBytes);
     }
     const line = buffer.subarray(position, lineEnd).toString('latin1').replace(/\r$/, '');
     const sizeText = (line.split(';')[0] ?? '').trim();

@@ -2,9 +2,8 @@
 // headers, so one pure reader serves both; it never throws on foreign bytes.
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { decodeUtf8, sanitizeLine } from './text.js';
+import { PARSE_LIMITS } from '../../config.js';
 
-/** More header fields than this is not a device talking to us in good faith; the rest are ignored. */
-const MAX_HEADER_FIELDS = 128;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -59,7 +58,7 @@ export function parseResponseHead(bytes: Uint8Array, protocol: 'HTTP' | 'RTSP'):
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
     if (!TOKEN.test(name)) continue;
-    if (++fieldCount > MAX_HEADER_FIELDS) break;
+    if (++fieldCount > PARSE_LIMITS.maxHeaderFields) break;
     const values = fields.get(name) ?? [];
     values.push(sanitizeLine(line.slice(colon + 1).trim()));
     fields.set(name, values);

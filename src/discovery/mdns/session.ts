@@ -14,15 +14,10 @@ import type { ProbeContext, ProbeScope } from '../types.js';
 import { openUdpSession, routeOf, type UdpReply, type UdpRoute } from '../engine/udp.js';
 import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
+import { REPLY_LIMITS } from '../../config.js';
 
 /** RFC 6762 §11: mDNS packets go out with IP TTL 255 (receivers may check it); they never leave the link anyway. */
 const MDNS_MULTICAST_TTL = 255;
-/** Records kept per sender: a busy host lists a few dozen; the bound caps memory against a flood. */
-const MAX_RECORDS_PER_SENDER = 4096;
-/** Follow-up questions per route in one scan: more is not a LAN of cameras. */
-const MAX_FOLLOW_UPS_PER_ROUTE = 512;
-/** Questions per follow-up message, so a message stays well under a 1500-byte MTU. */
-const QUESTIONS_PER_MESSAGE = 8;
 
 export type MdnsContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
 
@@ -66,12 +61,12 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
 
   const flush = (entry: FollowUps): void => {
     entry.flushScheduled = false;
-    while (entry.pending.length > 0) session.followUp(entry.route, buildMdnsQuery(entry.pending.splice(0, QUESTIONS_PER_MESSAGE), { unicastResponse: true }));
+    while (entry.pending.length > 0) session.followUp(entry.route, buildMdnsQuery(entry.pending.splice(0, REPLY_LIMITS.mdnsQuestionsPerMessage), { unicastResponse: true }));
   };
 
   const ask = (entry: FollowUps, question: MdnsQuestion): void => {
     const key = `${question.type} ${question.name.toLowerCase()}`;
-    if (entry.asked.has(key) || entry.asked.size >= MAX_FOLLOW_UPS_PER_ROUTE) return;
+    if (entry.asked.has(key) || entry.asked.size >= REPLY_LIMITS.mdnsMaxFollowUpsPerRoute) return;
     entry.asked.add(key);
     entry.pending.push(question);
     if (!entry.flushScheduled) {
@@ -115,10 +110,10 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       if (reply.interfaceName !== undefined) sender.interfaceName = reply.interfaceName;
       senders.set(address, sender);
     }
-    const room = MAX_RECORDS_PER_SENDER - sender.records.length;
+    const room = REPLY_LIMITS.mdnsMaxRecordsPerSender - sender.records.length;
     if (room < result.value.records.length) {
-      log.debug({ from: address, kept: MAX_RECORDS_PER_SENDER }, 'mdns sender exceeds the record bound');
-      context.reject?.({ channel: 'mdns', ip: address, port, reason: `more than ${MAX_RECORDS_PER_SENDER} mDNS records from one sender; the rest ignored` });
+      log.debug({ from: address, kept: REPLY_LIMITS.mdnsMaxRecordsPerSender }, 'mdns sender exceeds the record bound');
+      context.reject?.({ channel: 'mdns', ip: address, port, reason: `more than ${REPLY_LIMITS.mdnsMaxRecordsPerSender} mDNS records from one sender; the rest ignored` });
     }
     // A sender already at its bound teaches nothing more: no follow-up work per flooded packet.
     if (room <= 0) return;

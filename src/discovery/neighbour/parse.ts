@@ -3,6 +3,7 @@
 import { normaliseMac } from '../../observation.js';
 import { parseIpv4 } from '../../net/cidr.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 export interface NeighbourEntry {
   ip: string;
@@ -18,8 +19,6 @@ export interface NeighbourEntry {
 const ATF_COM = 0x2;
 const ATF_PERM = 0x4;
 const ZERO_MAC = '00:00:00:00:00:00';
-/** More lines than this is not a neighbour table we should trust to hold in memory. */
-const MAX_ENTRIES = 65_536;
 
 /**
  * `IP address  HW type  Flags  HW address  Mask  Device`, one entry a line after the header. Incomplete entries
@@ -29,7 +28,7 @@ export function parseProcNetArp(text: string): NeighbourEntry[] {
   const entries: NeighbourEntry[] = [];
   const seen = new Set<string>();
   for (const line of text.split('\n').slice(1)) {
-    if (entries.length >= MAX_ENTRIES) break;
+    if (entries.length >= PARSE_LIMITS.maxNeighbourEntries) break;
     const [ip, , flagsText, macText, , device] = line.trim().split(/\s+/);
     if (ip === undefined || parseIpv4(ip) === undefined || flagsText === undefined) continue;
     const flags = Number.parseInt(flagsText.replace(/^0x/i, ''), 16);
@@ -59,7 +58,7 @@ export function parseIpNeighJson(text: string): ParseResult<NeighbourEntry[]> {
   }
   if (!Array.isArray(document)) return rejected('not a JSON array');
   const entries: NeighbourEntry[] = [];
-  for (const item of document.slice(0, MAX_ENTRIES)) {
+  for (const item of document.slice(0, PARSE_LIMITS.maxNeighbourEntries)) {
     if (typeof item !== 'object' || item === null) continue;
     const record = item as Record<string, unknown>;
     const ip = record['dst'];

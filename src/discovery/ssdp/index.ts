@@ -13,7 +13,8 @@ import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { udpExchange, type UdpReply } from '../engine/udp.js';
 import { DeviceRequestError, deviceRequest } from '../http/request.js';
 import { descriptionUrlFor, parseSsdpMessage, parseUpnpDescription, type SsdpMessage } from './parse.js';
-import { SSDP_GROUP, SSDP_MX_SECONDS, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';
+import { SSDP_GROUP, SSDP_PORT, SSDP_SEARCH_TARGETS, buildMSearch } from './probe.js';
+import { REPLY_LIMITS, UDP_LIMITS } from '../../config.js';
 
 export interface SsdpDiscoveryOptions {
   /** Destination port; only tests on loopback change it. */
@@ -28,10 +29,6 @@ export interface SsdpDiscoveryOptions {
  */
 const VOLATILE_HEADERS = new Set(['date']);
 
-/** Replies kept per root device: a device sends one per search target it has, a few dozen at most. */
-export const MAX_MESSAGES_PER_RESPONDER = 256;
-/** Root devices (distinct LOCATIONs) kept per address: more is a flood, and each would cost a description fetch. */
-export const MAX_RESPONDERS_PER_ADDRESS = 16;
 
 /** One root device at one address: every reply it sent, and its description once fetched. */
 interface Responder {
@@ -110,7 +107,7 @@ function fetchSlots(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
 export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): DiscoveryModule {
   const port = options.port ?? SSDP_PORT;
   const group = options.group ?? SSDP_GROUP;
-  const probes = SSDP_SEARCH_TARGETS.map((target) => buildMSearch(target, options.mxSeconds ?? SSDP_MX_SECONDS));
+  const probes = SSDP_SEARCH_TARGETS.map((target) => buildMSearch(target, options.mxSeconds ?? UDP_LIMITS.ssdpMxSeconds));
   return {
     name: 'ssdp',
     emits: ['ssdp'],
@@ -134,8 +131,8 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
         let responder = responders.get(key);
         if (responder === undefined) {
           const count = (respondersByAddress.get(reply.from.address) ?? 0) + 1;
-          if (count > MAX_RESPONDERS_PER_ADDRESS) {
-            context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${MAX_RESPONDERS_PER_ADDRESS} different SSDP root devices from one address; the rest ignored` });
+          if (count > REPLY_LIMITS.ssdpMaxRespondersPerAddress) {
+            context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${REPLY_LIMITS.ssdpMaxRespondersPerAddress} different SSDP root devices from one address; the rest ignored` });
             continue;
           }
           respondersByAddress.set(reply.from.address, count);
@@ -147,8 +144,8 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
           const address = reply.from.address;
           if (location !== undefined) responder.description = inSlot(() => describe(address, location, context));
         }
-        if (responder.messages.length >= MAX_MESSAGES_PER_RESPONDER) {
-          context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${MAX_MESSAGES_PER_RESPONDER} SSDP replies for one root device; the rest ignored` });
+        if (responder.messages.length >= REPLY_LIMITS.ssdpMaxMessagesPerResponder) {
+          context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `more than ${REPLY_LIMITS.ssdpMaxMessagesPerResponder} SSDP replies for one root device; the rest ignored` });
           continue;
         }
         responder.messages.push(message);

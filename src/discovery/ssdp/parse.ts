@@ -5,11 +5,10 @@
 import { isIP } from 'node:net';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { isXmlObject, parseXmlSafely, xmlChild, xmlText, type XmlNode } from '../safe-xml.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 /** A UDP datagram cannot be larger; anything claiming to be is not an SSDP reply. */
 export const SSDP_MAX_MESSAGE_BYTES = 65_535;
-/** Real replies carry about ten headers; a hundred is generous and bounds the work per datagram. */
-export const SSDP_MAX_HEADERS = 100;
 
 export interface SsdpMessage {
   /** `response` for an M-SEARCH answer (`HTTP/1.1 200 OK`); `notify` for an announcement; `search` for another client's M-SEARCH. */
@@ -90,7 +89,7 @@ export function parseSsdpMessage(data: Buffer, maxBytes: number = SSDP_MAX_MESSA
     if (colon <= 0) return rejected(`header line without a name: ${JSON.stringify(line.slice(0, 60))}`);
     const name = line.slice(0, colon).trim().toLowerCase();
     if (!HEADER_NAME_PATTERN.test(name)) return rejected(`invalid header name ${JSON.stringify(name.slice(0, 60))}`);
-    if (++headerCount > SSDP_MAX_HEADERS) return rejected(`more than ${SSDP_MAX_HEADERS} headers`);
+    if (++headerCount > PARSE_LIMITS.ssdpMaxHeaders) return rejected(`more than ${PARSE_LIMITS.ssdpMaxHeaders} headers`);
     const value = line.slice(colon + 1).trim();
     headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
     previousName = name;
@@ -163,20 +162,18 @@ export interface UpnpDescription {
   embeddedDeviceTypes: string[];
 }
 
-/** More embedded devices than this is not a camera or a router; the rest are not listed. */
-const MAX_EMBEDDED_DEVICES = 32;
 
 function textOf(node: XmlNode | undefined): string | undefined {
   return nonEmpty(xmlText(node));
 }
 
 function collectEmbedded(device: XmlNode | undefined, into: string[], depth: number): void {
-  if (depth > 4 || into.length >= MAX_EMBEDDED_DEVICES) return;
+  if (depth > 4 || into.length >= PARSE_LIMITS.upnpMaxEmbeddedDevices) return;
   const list = xmlChild(device, 'deviceList');
   if (!isXmlObject(list)) return;
   const children = list.device;
   for (const child of children === undefined ? [] : Array.isArray(children) ? children : [children]) {
-    if (into.length >= MAX_EMBEDDED_DEVICES) return;
+    if (into.length >= PARSE_LIMITS.upnpMaxEmbeddedDevices) return;
     const type = textOf(xmlChild(child, 'deviceType'));
     if (type !== undefined) into.push(type);
     collectEmbedded(child, into, depth + 1);

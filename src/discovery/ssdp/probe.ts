@@ -1,6 +1,7 @@
 // SSDP M-SEARCH requests (UPnP Device Architecture 1.1 §1.3.2). camaudit searches and listens; it
 // never sends NOTIFY or SUBSCRIBE and never calls a control URL.
 import { VERSION } from '../../version.js';
+import { UDP_LIMITS } from '../../config.js';
 
 export const SSDP_PORT = 1900;
 export const SSDP_GROUP = '239.255.255.250';
@@ -8,13 +9,8 @@ export const SSDP_GROUP = '239.255.255.250';
 /** `ssdp:all` draws one reply per device, embedded device and service; `upnp:rootdevice` one per root device. */
 export const SSDP_SEARCH_TARGETS = ['ssdp:all', 'upnp:rootdevice'] as const;
 
-/**
- * MX is the most seconds a device may wait before answering. Devices spread their replies over it, so the
- * listen window must cover it; 1 keeps a scan short and the UPnP spec allows 1..5.
- */
-export const SSDP_MX_SECONDS = 1;
 
-export function buildMSearch(searchTarget: string, mxSeconds: number = SSDP_MX_SECONDS): Buffer {
+export function buildMSearch(searchTarget: string, mxSeconds: number = UDP_LIMITS.ssdpMxSeconds): Buffer {
   if (!/^[\x21-\x7e]{1,200}$/.test(searchTarget)) throw new TypeError('SSDP search target must be printable ASCII without spaces');
   if (!Number.isInteger(mxSeconds) || mxSeconds < 1 || mxSeconds > 5) throw new RangeError('SSDP MX must be 1..5 seconds');
   return Buffer.from(

@@ -3,12 +3,9 @@
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { parseXmlSafely, xmlChild, xmlChildren, xmlPath, xmlText, type XmlNode } from '../safe-xml.js';
+import { PARSE_LIMITS } from '../../config.js';
 
 export const WS_DISCOVERY_MAX_REPLY_BYTES = 65_535;
-/** A reply naming more matches than this is not one device answering. */
-const MAX_MATCHES = 16;
-/** Longest list of scopes, types or XAddrs kept from one match. */
-const MAX_LIST_ITEMS = 64;
 
 export interface WsDiscoveryMatch {
   /** EndpointReference address, e.g. `urn:uuid:…`. */
@@ -34,7 +31,7 @@ export interface WsDiscoveryReply {
 }
 
 function words(text: string | undefined): string[] {
-  return (text ?? '').split(/\s+/).filter((word) => word.length > 0).slice(0, MAX_LIST_ITEMS);
+  return (text ?? '').split(/\s+/).filter((word) => word.length > 0).slice(0, PARSE_LIMITS.wsDiscoveryMaxListItems);
 }
 
 function decodePercent(text: string): string {
@@ -127,7 +124,7 @@ export function parseWsDiscoveryReply(data: Buffer, maxBytes: number = WS_DISCOV
   const kind = probeMatches !== undefined ? 'ProbeMatches' : hello !== undefined ? 'Hello' : undefined;
   if (kind === undefined) return rejected('Body holds neither ProbeMatches nor Hello');
   const nodes = kind === 'ProbeMatches' ? xmlChildren(probeMatches, 'ProbeMatch') : [hello as XmlNode];
-  if (nodes.length > MAX_MATCHES) return rejected(`${nodes.length} ProbeMatch elements (more than ${MAX_MATCHES})`);
+  if (nodes.length > PARSE_LIMITS.wsDiscoveryMaxMatches) return rejected(`${nodes.length} ProbeMatch elements (more than ${PARSE_LIMITS.wsDiscoveryMaxMatches})`);
   const matches = nodes.map(parseMatch).filter((match) => match.endpoint !== undefined || match.xaddrs.length > 0);
   if (matches.length === 0) return rejected(`${kind} without an endpoint or XAddrs`);
   const reply: WsDiscoveryReply = { kind, matches };
