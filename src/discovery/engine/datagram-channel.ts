@@ -52,13 +52,13 @@ export function createDatagramChannel<Name extends DatagramProtocolName>(protoco
         const { address } = reply.from;
         const result = protocol.parse(reply.data);
         if (!result.ok) {
-          log.debug({ from: address, reason: result.reason }, 'reply dropped');
+          log.debug({ ip: address, reason: result.reason }, 'reply dropped');
           context.reject({ channel: name, ip: address, port: reply.from.port, reason: `${label} reply refused: ${result.reason}` });
           continue;
         }
         const { section, mac, ipv4Address } = result.value;
         if (!guard.admit(address, reply.from.port, canonicalJson(section))) continue;
-        if (ipv4Address !== undefined && ipv4Address !== address) log.info({ from: address, selfReported: ipv4Address }, 'device reports another IPv4 address');
+        if (ipv4Address !== undefined && ipv4Address !== address) log.info({ ip: address, selfReported: ipv4Address }, 'device reports another IPv4 address');
         const input: ObservationInput = {
           source: name,
           ip: address,

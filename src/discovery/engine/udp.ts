@@ -242,11 +242,11 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
     const datagram = { from: { address: remote.address, port: remote.port }, bytes: data.length, transport };
     const refusal = acceptor.refuse(datagram);
     if (refusal !== undefined) {
-      log.debug({ from: remote.address, reason: refusal }, 'datagram dropped');
+      log.debug({ ip: remote.address, reason: refusal }, 'datagram dropped');
       return;
     }
     if (queue.length >= UDP_LIMITS.maxQueuedReplies) {
-      log.warn({ from: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
+      log.warn({ ip: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
       return;
     }
     acceptor.accepted(datagram);
@@ -296,7 +296,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
 
   const openSockets = async (): Promise<void> => {
     for (const local of scope.interfaces) {
-      const socket = await openSocket({ interface: local.name, address: local.address }, { address: local.address, port: 0 }, receive('multicast', local.name));
+      const socket = await openSocket({ interface: local.name, localAddress: local.address }, { address: local.address, port: 0 }, receive('multicast', local.name));
       if (socket === undefined) continue;
       try {
         socket.setMulticastInterface(local.address);

@@ -61,7 +61,7 @@ export function createMdnsDiscovery(options: MdnsDiscoveryOptions = {}): Discove
             const key = `${ip}\0${service.fullName.toLowerCase()}`;
             if (emitted.has(key)) continue;
             emitted.add(key);
-            if (ip !== sender.address) log.debug({ from: sender.address, ip, instance: service.fullName }, 'mdns instance announced for another address');
+            if (ip !== sender.address) log.debug({ ip: sender.address, announcedIp: ip, instance: service.fullName }, 'mdns instance announced for another address');
             yield context.observe({
               source: 'mdns',
               ip,

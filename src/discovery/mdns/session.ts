@@ -98,7 +98,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     const { address, port } = reply.from;
     const result = parseMdnsMessage(reply.data);
     if (!result.ok) {
-      log.debug({ from: address, reason: result.reason }, 'mdns packet dropped');
+      log.debug({ ip: address, reason: result.reason }, 'mdns packet dropped');
       context.reject?.({ channel: 'mdns', ip: address, port, reason: `mDNS packet refused: ${result.reason}` });
       return;
     }
@@ -112,7 +112,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     }
     const room = REPLY_LIMITS.mdnsMaxRecordsPerSender - sender.records.length;
     if (room < result.value.records.length) {
-      log.debug({ from: address, kept: REPLY_LIMITS.mdnsMaxRecordsPerSender }, 'mdns sender exceeds the record bound');
+      log.debug({ ip: address, kept: REPLY_LIMITS.mdnsMaxRecordsPerSender }, 'mdns sender exceeds the record bound');
       context.reject?.({ channel: 'mdns', ip: address, port, reason: `more than ${REPLY_LIMITS.mdnsMaxRecordsPerSender} mDNS records from one sender; the rest ignored` });
     }
     // A sender already at its bound teaches nothing more: no follow-up work per flooded packet.

@@ -52,7 +52,7 @@ function representative(messages: readonly SsdpMessage[]): SsdpMessage | undefin
 }
 
 async function describe(address: string, location: string, context: ProbeContext): Promise<Record<string, string> | undefined> {
-  const log = context.log.child({ module: 'ssdp', address });
+  const log = context.log.child({ module: 'ssdp', ip: address });
   const url = descriptionUrlFor(location, address);
   if (!url.ok) {
     log.info({ location, reason: url.reason }, 'ssdp description not fetched');
@@ -120,7 +120,7 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
       for await (const reply of udpExchange(scope, context, { group, port, probes })) {
         const result = parseSsdpMessage(reply.data);
         if (!result.ok) {
-          log.debug({ from: reply.from.address, reason: result.reason }, 'ssdp reply dropped');
+          log.debug({ ip: reply.from.address, reason: result.reason }, 'ssdp reply dropped');
           context.reject({ channel: 'ssdp', ip: reply.from.address, port: reply.from.port, reason: `SSDP reply refused: ${result.reason}` });
           continue;
         }

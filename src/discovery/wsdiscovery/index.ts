@@ -90,7 +90,7 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
       for await (const reply of udpExchange(scope, context, { group, port, probes })) {
         const result = parseWsDiscoveryReply(reply.data);
         if (!result.ok) {
-          log.debug({ from: reply.from.address, reason: result.reason }, 'ws-discovery reply dropped');
+          log.debug({ ip: reply.from.address, reason: result.reason }, 'ws-discovery reply dropped');
           context.reject({ channel: 'wsdiscovery', ip: reply.from.address, port: reply.from.port, reason: `WS-Discovery reply refused: ${result.reason}` });
           continue;
         }
