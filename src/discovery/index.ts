@@ -10,7 +10,7 @@ import { ssdpDiscovery } from './ssdp/index.js';
 import type { DiscoveryModule } from './types.js';
 import { wsDiscovery } from './wsdiscovery/index.js';
 
-// The channel registry: the orchestrator (src/scan.ts) picks modules by name from here.
+// The channel registry: the scan (src/scan.ts) picks modules by name from here.
 export const CHANNELS = ['banner', 'wsdiscovery', 'ssdp', 'mdns', 'sadp', 'dhip', 'neighbour'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 

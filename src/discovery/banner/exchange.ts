@@ -2,7 +2,7 @@
 // unauthenticated `DESCRIBE` to learn the WWW-Authenticate realm. Only these requests (and, from index.ts, one
 // `GET /favicon.ico` through ../http/request.ts): never an exploit path, never a credential. No redirect is
 // followed: the Location header is recorded instead, and the Hikvision login page redirects by JavaScript anyway
-// (protocols.md §4.2).
+// (`window.location.href = "/doc/page/login.asp?_" + …`).
 import type { TlsSection } from '../../model.js';
 import { USER_AGENT } from '../http/request.js';
 import { BoundedConnection, type ConnectFailure, type ReadEnd, type ReadResult } from '../http/connection.js';

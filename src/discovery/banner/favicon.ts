@@ -1,5 +1,6 @@
 // Favicon hashes, the two forms public fingerprint sets use: MD5 of the bytes (hex, as Rapid7 Recog's
-// favicons.xml) and Shodan's `http.favicon.hash` (protocols.md §4.5). Pure; no dependency, because the
+// favicons.xml) and Shodan's `http.favicon.hash` (projectdiscovery/nuclei-templates
+// http/cves/2021/CVE-2021-36260.yaml). Pure; no dependency, because the
 // MurmurHash3 variant Shodan uses is small and its exact input (base64 with line breaks) matters more than speed.
 import { createHash } from 'node:crypto';
 

@@ -1,11 +1,12 @@
 // The banner channel: every address of the scope × the camera ports, through the shared limiter and the bounded
 // probe loop of run.ts. HTTP ports get `GET /`, HTTPS ports the same over TLS (certificate recorded), RTSP ports
 // OPTIONS/DESCRIBE. A web port that answered `GET /` below 500 gets one more request, `GET /favicon.ico`, whose
-// hashes are public fingerprints (protocols.md §4.5); it is the only extra request a port ever gets.
+// hashes are public fingerprints (rapid7/recog xml/favicons.xml; Shodan's
+// http.favicon.hash in projectdiscovery/nuclei-templates http/cves/2021/CVE-2021-36260.yaml); it is the only extra request a port ever gets.
 //
 // A reply that is not HTTP (or RTSP) emits nothing: the data model has no field for raw bytes, and a guess would
 // put a non-HTTP service into `http.*` where rules would misread it. Its first bytes go to the debug log instead.
-// This matters for port 8000, which on Hikvision is the private SDK port (protocols.md §0), not a web server.
+// This matters for port 8000, which on Hikvision is the private SDK port (nmap-service-probes, "Hikvision IPCam control port"), not a web server.
 import type { Logger } from 'pino';
 import { REQUEST_LIMITS } from '../../config.js';
 import type { HttpSection, Observation, RtspSection } from '../../model.js';
@@ -216,7 +217,7 @@ async function probeHost(targets: readonly BannerTarget[], gated: boolean, conte
     return observations;
   }
   // A host that accepted every first port and answered none within the deadline would hold the sweep for another
-  // full deadline on its other ports: it is not probed further (issue 6, a scan must not hang on one camera).
+  // full deadline on its other ports: it is not probed further (a scan must not hang on one camera; hreskiv/mikr#68).
   if (firstOutcomes.every((outcome) => outcome.held)) {
     stats.heldHosts += 1;
     stats.targets -= rest.length;

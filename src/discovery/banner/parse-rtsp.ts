@@ -1,5 +1,5 @@
 // An RTSP/1.0 response (RFC 2326): status line and headers. The body (SDP) is not kept: without credentials a
-// camera answers DESCRIBE with 401, and the realm in WWW-Authenticate is what identifies it (protocols.md §5).
+// camera answers DESCRIBE with 401, and the realm in WWW-Authenticate is what identifies it (nmap-service-probes RTSP matches).
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { parseResponseHead } from '../http/parse-head.js';
 

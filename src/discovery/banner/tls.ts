@@ -8,7 +8,7 @@ import { PARSE_LIMITS } from '../../config.js';
 /**
  * Attribute order of the subject and issuer strings: CN, OU, O, L, ST, C, then any others alphabetically.
  * This is the RFC 4514 order for the usual X.509 encoding (C first on the wire, printed last) and the form signature
- * sets use, e.g. recog's `CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,L=HangZhou,ST=ZheJiang,C=CN` (protocols.md §4.6).
+ * sets use, e.g. recog's `CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,L=HangZhou,ST=ZheJiang,C=CN` (rapid7/recog xml/x509_subjects.xml).
  * A fixed order rather than the wire order: Node's subject object does not reliably keep the certificate's RDN
  * sequence, and a stable string lets one rule match whatever order the device's firmware encoded.
  */

@@ -1,4 +1,5 @@
-// Dahua DHIP client.notifyDevInfo reader: pure, bounded, never throws (protocols.md §2.1).
+// Dahua DHIP client.notifyDevInfo reader: pure, bounded, never throws. The format as julienblitte/UniversalScanner
+// (UniversalScanner/Dahua2.cs) reads it; reply samples in Phenomite/AMP-Research, "DVR IP Camera port 37810/README.md".
 import type { JsonValue } from '../../model.js';
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';

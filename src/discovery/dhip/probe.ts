@@ -1,4 +1,5 @@
-// Dahua DHIP discovery request (protocols.md §2.1): a 32-byte header then the DHDiscover.search JSON.
+// Dahua DHIP discovery request: a 32-byte header then the DHDiscover.search JSON, as mcw0/DahuaConsole and
+// julienblitte/UniversalScanner (UniversalScanner/Dahua2.cs) send it.
 export const DHIP_PORT = 37_810;
 export const DHIP_GROUP = '239.255.255.251';
 export const DHIP_HEADER_BYTES = 32;

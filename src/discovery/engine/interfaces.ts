@@ -1,5 +1,6 @@
 // The local IPv4 interfaces multicast channels send on, each on its own socket. Docker, VPN and VM adapters
-// break "send on the default interface" multicast (peers.md §2.2), so the user can name interfaces.
+// break "send on the default interface" multicast (GuilhermeC18/node-onvif#41,
+// agsh/onvif#330), so the user can name interfaces.
 import { readFileSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { CamauditError } from '../../errors.js';

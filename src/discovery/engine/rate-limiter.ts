@@ -1,5 +1,5 @@
-// Token-bucket rate limiting shared by every channel of a scan (issue 6: a global packets-per-second and a
-// per-host limit, respected by all channels together). Re-exported by run.ts, the probe-loop machinery.
+// Token-bucket rate limiting shared by every channel of a scan: a global packets-per-second and a per-host limit,
+// respected by all channels together. Re-exported by run.ts, the probe-loop machinery.
 import type { RateLimiter } from '../types.js';
 import { RATE_LIMITER_LIMITS } from '../../config.js';
 

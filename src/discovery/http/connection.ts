@@ -1,6 +1,6 @@
 // A TCP or TLS connection with hard bounds, written on raw `net`/`tls` sockets rather than fetch/undici: we need
 // every byte counted and the whole exchange timed from one absolute deadline. An idle timeout is not enough, as a
-// camera that trickles one byte at a time resets it forever and holds a probe slot (peers.md §2.6, mikr#68);
+// camera that trickles one byte at a time resets it forever and holds a probe slot (hreskiv/mikr#68);
 // an HTTP client library also follows redirects, decompresses and buffers on its own terms.
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';

@@ -3,7 +3,7 @@
 
 const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-/** UTF-8 with U+FFFD for invalid sequences. The BOM is kept: "BOM + <!doctype html>" is itself evidence (protocols.md §4.1). */
+/** UTF-8 with U+FFFD for invalid sequences. The BOM is kept: "BOM + <!doctype html>" is itself evidence (nmap-service-probes, "HikVision NVR or camera http config"). */
 export function decodeUtf8(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }

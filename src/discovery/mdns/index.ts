@@ -2,11 +2,11 @@
 // interface, follow up on what comes back, and emit one observation per (address, service instance) with
 // the instance name, SRV host and port, TXT map and addresses as the device sent them.
 //
-// Why not bonjour-service for scanning (named on the design card; research/peers.md §5): its browser hands
-// back resolved services, not the raw PTR/SRV/TXT/A records the matcher keys on (a Hikvision instance name,
-// the serial in its A-record host), its types have no `interface` option (it passes one through untyped),
+// Why not bonjour-service for scanning: its browser hands back resolved services, not the raw PTR/SRV/TXT/A
+// records the matcher keys on (a Hikvision instance name, the serial in its A-record host), its types have no
+// `interface` option (it passes one through untyped; onlxltd/bonjour-service#52),
 // and it cannot tell which interface or sender a record came from. dns-packet (which bonjour-service uses
-// underneath) is the codec; the per-interface sockets are session.ts. The lab's emulated devices do use
+// underneath) is the codec; the sockets are the UDP session's (session.ts). The lab's emulated devices do use
 // bonjour-service to announce, where it fits (test/lab/device/responders/mdns.ts).
 import type { MdnsSection, Observation } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';

@@ -1,4 +1,4 @@
-// mDNS / DNS-SD reader: pure, bounded, never throws (research/protocols.md §7). dns-packet decodes the
+// mDNS / DNS-SD reader: pure, bounded, never throws (RFC 6762, RFC 6763). dns-packet decodes the
 // wire format (RFC 1035 bounds and compression-pointer checks); this file turns its records into one
 // service record per instance: PTR → instance, SRV → host and port, TXT → key/value map, A/AAAA → addresses.
 import { decode, type Answer, type DecodedPacket } from 'dns-packet';

@@ -6,7 +6,8 @@ export const MDNS_PORT = 5353;
 export const MDNS_GROUP = '224.0.0.251';
 
 /**
- * Service types browsed in the first round. Hikvision announces `_CGI._tcp` (protocols.md §7); camera apps
+ * Service types browsed in the first round. Hikvision announces `_CGI._tcp` (captures in
+ * 128keaton/hikvision-mdns, test/cameras.json); camera apps
  * also browse `_http`, `_rtsp`, `_onvif`, `_psia` and Axis's `_axis-video`; printers are asked for too, so a
  * printer is seen as a printer rather than as an unknown web server. The meta-query adds whatever else a
  * host offers, browsed in a second round.

@@ -1,4 +1,5 @@
-// Hikvision SADP ProbeMatch reader: pure, bounded, never throws (see research/protocols.md §1.3).
+// Hikvision SADP ProbeMatch reader: pure, bounded, never throws. Fields as
+// cameronnewman/hikvision-tooling (internal/sadp/scanner.go) reads them.
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { isXmlObject, parseXmlSafely, xmlText, type XmlNode } from '../safe-xml.js';
@@ -36,7 +37,7 @@ export interface SadpProbeMatch {
   detailOemCode?: string;
 }
 
-/** Real firmware writes `flase` (protocols.md §1.3), so booleans are read leniently. */
+/** Real firmware writes `flase` (HCPlatformEnable, DeviceLock in ProbeMatch captures), so booleans are read leniently. */
 export function parseSadpBoolean(raw: string | undefined): boolean | undefined {
   const value = raw?.trim().toLowerCase();
   if (value === 'true') return true;

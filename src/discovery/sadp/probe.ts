@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 export const SADP_PORT = 37_020;
 export const SADP_GROUP = '239.255.255.250';
 
-/** Upper-case UUID as the official SADP tool sends it (protocols.md §1.2). */
+/** Upper-case UUID as the official SADP tool sends it (captured in Skylight Cyber's "Neighbourhood watch",
+ * https://skylightcyber.com/2023/09/14/neighbourhood-watch-hikvision-intercom-eavesdropping/). */
 export function createSadpProbeUuid(): string {
   return randomUUID().toUpperCase();
 }

@@ -2,8 +2,8 @@
 // UPnP 1.1 §1.3.3 allows), every reply kept with its raw headers, and the device description fetched from
 // LOCATION when, and only when, LOCATION names the responding address itself.
 //
-// Why not node-ssdp (named on the design card; research/peers.md §5): its last release is from 2020, it
-// depends on `ip`, whose advisory CVE-2024-29415 has no fixed release (an open audit alert for every user),
+// Why not node-ssdp: its last release is from 2020, it depends on `ip`, whose advisory CVE-2024-29415 has no
+// fixed release (indutny/node-ip#158; an open audit alert for every user),
 // it drags in bluebird, async 2 and debug 3, and it hands back parsed headers without the socket and
 // interface they came on, which the matcher and the multi-homed scan both need. An M-SEARCH client is a
 // request builder, a pure reply parser and the shared per-interface sockets of udp.ts: less code than the

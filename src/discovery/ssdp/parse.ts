@@ -1,5 +1,5 @@
 // SSDP (HTTP over UDP) reply reader and UPnP device-description reader: pure, bounded, never throw
-// (research/protocols.md §6). Header names are lower-cased; values are kept exactly as sent, because
+// (UPnP Device Architecture 1.1 §1). Header names are lower-cased; values are kept exactly as sent, because
 // the matcher keys on them (Dahua's `SERVER: … ZheJiang Dahua Technology CO.,LTD. Upnp SDK`, its
 // `uuid:www.dahuatech.com.device_…-<SerialNo>` USN).
 import { isIP } from 'node:net';

@@ -1,9 +1,9 @@
 // ONVIF WS-Discovery channel, plus the ONVIF calls that need no password (and GetDeviceInformation).
 //
-// Why not node-onvif (named on the design card): its discovery opens one socket bound by the OS to no
+// Why not node-onvif: its discovery opens one socket bound by the OS to no
 // chosen interface, cannot send unicast (so cameras behind a router are never probed), ignores the
 // sender's address (a camera advertising a stale XAddr goes unnoticed) and silently drops replies
-// without Scopes (research/peers.md §5). WS-Discovery is one SOAP datagram each way, so camaudit builds
+// without Scopes (lib/node-onvif.js; multi-NIC issues GuilhermeC18/node-onvif#28, #41). WS-Discovery is one SOAP datagram each way, so camaudit builds
 // the Probe and parses ProbeMatches itself over the shared per-interface engine in udp.ts, and talks to
 // the device service with a small SOAP client (../onvif/client.ts) whose UsernameToken digest is ten lines.
 import { canonicalJson } from '../../observation.js';

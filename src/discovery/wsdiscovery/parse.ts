@@ -1,5 +1,5 @@
 // WS-Discovery ProbeMatches (and Hello) reader: pure, bounded, never throws, namespace-prefix agnostic
-// (devices use s:/SOAP-ENV:/env: and d:/wsd:/wsdd:/wsadis: freely; protocols.md §3.1–3.4).
+// (devices use s:/SOAP-ENV:/env: and d:/wsd:/wsdd:/wsadis: freely; edgexfoundry/device-onvif-camera#412).
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { parseXmlSafely, xmlChild, xmlChildren, xmlPath, xmlText, type XmlNode } from '../safe-xml.js';
@@ -62,7 +62,7 @@ export function parseOnvifScopes(scopes: string[]): Record<string, string[]> {
 
 /**
  * A version-1 UUID carries a node id, which by RFC 4122 is an IEEE MAC unless its multicast bit is set.
- * Hikvision firmware uses the camera's MAC there (protocols.md §3.3, item 3), which survives routers.
+ * Hikvision firmware uses the camera's MAC there (device names in edgexfoundry/device-onvif-camera#140), which survives routers.
  */
 export function macFromUuid(endpoint: string | undefined): string | undefined {
   const match = /^(?:urn:)?(?:uuid:)?\s*[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-([0-9a-f]{12})$/i.exec(endpoint?.trim() ?? '');

@@ -1,5 +1,5 @@
 // WS-Discovery Probe messages (WS-Discovery 2005/04, WS-Addressing 2004/08: what ONVIF devices speak).
-// One probe per type: a Probe listing both types only matches devices that are both (protocols.md §3.1),
+// One probe per type: a Probe listing both types only matches devices that are both (vicmaeg/onvif-discovery#49),
 // and some cameras answer only NetworkVideoTransmitter, others only Device.
 import { randomUUID } from 'node:crypto';
 
