@@ -17,7 +17,8 @@ const ROUTED_CIDR = '10.231.20.0/24';
 
 /**
  * A Hikvision that sends its ProbeMatch to the group (239.255.255.250:37020) instead of to the prober, as
- * UniversalScanner's group listener suggests some firmware does (protocols.md §1.1): found only through the
+ * UniversalScanner's group listener suggests some firmware does (julienblitte/UniversalScanner,
+ * UniversalScanner/Hikvision.cs): found only through the
  * scanner's socket joined to the group on the SADP port.
  */
 function groupReplyProfile(): DeviceProfile {
@@ -31,7 +32,7 @@ function groupReplyProfile(): DeviceProfile {
     ip: '10.231.1.16',
     mac: '44:47:cc:37:5e:16',
     protocols: { sadp: { ...sadp, replyTo: 'group' } },
-    sources: [...base.sources, { fact: 'SADP reply sent to the group', source: 'protocols.md §1.1 (UniversalScanner listens on the group; reply destination per firmware unknown, §12)' }],
+    sources: [...base.sources, { fact: 'SADP reply sent to the group', source: 'julienblitte/UniversalScanner UniversalScanner/Hikvision.cs listens on the group; which firmware replies there is not known' }],
   };
 }
 

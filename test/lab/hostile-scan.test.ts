@@ -1,4 +1,4 @@
-// Issue 6 end to end: the real CLI scans the default lab, then the same lab with seven hostile devices added
+// Scanner robustness end to end: the real CLI scans the default lab, then the same lab with seven hostile devices added
 // (test/lab/profiles/hostile-*.json: silent, trickling and endless TCP services, XXE and entity bombs on every XML
 // channel, malformed packets on every UDP channel, a reply storm, names made of escapes, formulas and script).
 // The hostile scan must finish within the normal time plus its configured bounds, identify every healthy device

@@ -1,4 +1,4 @@
-// Issue 6, no data lost: the real CLI scans part of the lab, is killed with SIGKILL once the inventory holds some of
+// No data lost: the real CLI scans part of the lab, is killed with SIGKILL once the inventory holds some of
 // its observations, and the next run of the real CLI finds a database that opens, holds every observation that was
 // committed before the kill, and lists that scan as interrupted (its observations merged into devices).
 import { once } from 'node:events';

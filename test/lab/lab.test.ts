@@ -174,7 +174,7 @@ describe.runIf(runLab)('emulated LAN', () => {
     }
     const hik = device('hik-ipc');
     const [hikOptions] = parseResponses(await exchange('tcp', hik.ip, 554, 'OPTIONS rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\n\r\n', 1));
-    // Hikvision's two spaces after "Date:" (protocols.md §5) survive the trip.
+    // Hikvision's two spaces after "Date:" (real RTSP captures, test/fixtures/rtsp/hikvision-ipc-options-200.bin) survive the trip.
     expect(hikOptions?.headers.find(([name]) => name === 'Date')?.[1]).toMatch(/^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
   });
 

@@ -106,7 +106,8 @@ export type DeviceIdentity = Record<string, string | number | boolean>;
 export interface ProfileSource {
   /** What the fact is, e.g. `http Server: App-webs/`. */
   fact: string;
-  /** Where it comes from: protocols.md section and its cited original, or `synthetic` with why. */
+  /** Where it comes from: the public source (RFC, vendor document, public repository file, issue thread, a fixture
+   * of this repository and its origin), or `synthetic` with why. */
   source: string;
 }
 

@@ -1,4 +1,4 @@
-// Issue 6, rate limits that protect fragile networks: the real CLI scans a /29 of counting devices (every address
+// Rate limits that protect fragile networks: the real CLI scans a /29 of counting devices (every address
 // holds one, test/lab/device/responders/counter.ts) with --rate and --host-rate set low enough to measure, and the
 // devices' own arrival logs must show that no one second held more than the per-host limit for any device, or more
 // than the global limit for all of them together, every channel (banner, SADP, DHIP, WS-Discovery, SSDP, mDNS,
@@ -48,7 +48,7 @@ function counterProfile(ip: string, index: number): DeviceProfile {
     ouiOrganisation: 'Raspberry Pi',
     identity: { model: 'counter' },
     protocols: { counter: { udp: UDP_PORTS, tcp: TCP_PORTS } },
-    sources: [{ fact: 'a silent host on every camera port', source: 'synthetic: a measuring device for issue 6, not an imitation of any product' }],
+    sources: [{ fact: 'a silent host on every camera port', source: 'synthetic: a measuring device for the rate limits, not an imitation of any product' }],
     expect: { vendor: null, brand: null, covered: false, deviceClass: 'unknown', isCamera: false },
   };
 }

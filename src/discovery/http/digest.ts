@@ -3,8 +3,8 @@
 // and the answer is a header value; the caller decides whether credentials may be sent at all.
 //
 // Why ours: ONVIF firmware set to "Digest" authentication (a Hikvision option beside "Digest&ws-username token")
-// refuses the WS-Security UsernameToken and wants HTTP Digest on the SOAP POST (agsh/onvif#294, #343). node-onvif,
-// the card's package, sends the UsernameToken only.
+// refuses the WS-Security UsernameToken and wants HTTP Digest on the SOAP POST (agsh/onvif#294, #343); node-onvif
+// sends the UsernameToken only.
 import { createHash, randomBytes } from 'node:crypto';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { PARSE_LIMITS } from '../../config.js';

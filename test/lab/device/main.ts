@@ -1,6 +1,6 @@
 // One emulated device: `ip netns exec <ns> node --import tsx test/lab/device/main.ts <profile.json | ->`.
-// Starts one responder per key of profile.protocols (module ./responders/<protocol>.ts, loaded by name so other
-// helpers add protocols without editing this file), prints one JSON line {"event":"ready"} on stdout when every
+// Starts one responder per key of profile.protocols (module ./responders/<protocol>.ts, loaded by name so a new
+// protocol is added without editing this file), prints one JSON line {"event":"ready"} on stdout when every
 // responder listens, and stops them all on SIGTERM or SIGINT. Stdout carries only JSON lines (events and logs).
 
 import { readFileSync } from 'node:fs';

@@ -5,6 +5,7 @@
 // Responders are bundled into one file at lab start, so they must not locate data files relative to
 // import.meta.url; use repoPath() for files in the repository.
 
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DeviceProfile } from '../profile.js';
@@ -30,14 +31,15 @@ export function repoPath(...parts: string[]): string {
 
 /** Directory for files a responder writes (keys, certificates): the lab's temp dir, removed by stop() and clean. */
 export function labTempDir(): string {
-  return process.env.CAMAUDIT_LAB_TMP ?? join(process.env.TMPDIR ?? '/tmp', 'camaudit-lab-device');
+  return process.env.CAMAUDIT_LAB_TMP ?? join(tmpdir(), 'camaudit-lab-device');
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /**
- * `Thu, May 14 2020 16:45:35 GMT`: the non-RFC date Hikvision RTSP servers send (protocols.md §5, real capture).
+ * `Thu, May 14 2020 16:45:35 GMT`: the non-RFC date Hikvision RTSP servers send (real capture,
+ * test/fixtures/rtsp/hikvision-ipc-options-200.bin).
  * The second space after `Date:` is part of the header value in the profile, not of this format.
  */
 export function hikvisionDate(now: Date): string {

@@ -24,7 +24,7 @@ export interface ChannelRun {
   atMs: number[];
   durationMs: number;
   interfaces: string[];
-  /** The same run in the shape discovery-ssdp.test.ts reads (helper B). */
+  /** The same run in the shape discovery-ssdp.test.ts reads */
   summary: { durationMs: number; interfaces: LocalInterface[] };
   stderr: string;
 }

@@ -1,4 +1,4 @@
-// A device that answers nothing and counts everything a scanner sends it, for the rate-limit lab test (issue 6):
+// A device that answers nothing and counts everything a scanner sends it, for the rate-limit lab test:
 // every UDP datagram on the discovery ports (unicast to the device, or multicast to a group it joined, told apart by
 // binding one socket to each) and every TCP connection on the camera ports, with its arrival time. The log is
 // written to `<lab temp dir>/counter-<device name>.json` a few times a second and when the device stops.

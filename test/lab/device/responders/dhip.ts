@@ -1,4 +1,5 @@
-// Dahua DHIP discovery (UDP 37810, group 239.255.255.251) as the firmware answers it (protocols.md §2.1): the
+// Dahua DHIP discovery (UDP 37810, group 239.255.255.251) as the firmware answers it (real replies in
+// test/fixtures/dhip, origins in its README.md): the
 // 32-byte DHIP header, then `client.notifyDevInfo` JSON with the top-level mac and params.deviceInfo, then the
 // `0a 00` tail seen in the real capture. Two JSON styles from the two real replies: `compact`
 // (IPC-HDW1431T1-S4) and `spaced` (` : ` separators, `\/` escaped; IPC-HDW5421S).

@@ -1,5 +1,5 @@
 // HTTP over TLS with a self-signed certificate whose subject comes from the profile (e.g. Hikvision's default
-// `CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,…`, protocols.md §4.6). Without routes of its own the section serves
+// `CN=www.hikvision.com,OU=DVRNVR,O=HIKVISION,…`, rapid7/recog xml/x509_subjects.xml). Without routes of its own the section serves
 // the device's http routes.
 
 import { createServer } from 'node:tls';

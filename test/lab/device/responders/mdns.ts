@@ -1,6 +1,7 @@
-// mDNS / DNS-SD as a device announces itself (protocols.md §7): each service instance with its PTR, SRV, TXT and the
-// host's A/AAAA records, answered to the group. bonjour-service does the responding (it is on the design card, and as
-// an advertiser it fits): it takes the instance name, the SRV target host (a Hikvision camera's full serial), TXT and
+// mDNS / DNS-SD as a device announces itself (128keaton/hikvision-mdns
+// test/cameras.json): each service instance with its PTR, SRV, TXT and the
+// host's A/AAAA records, answered to the group. bonjour-service does the responding (as an advertiser
+// it fits): it takes the instance name, the SRV target host (a Hikvision camera's full serial), TXT and
 // port as given, and its A records come from the interfaces of the device's namespace, which hold only the device's
 // address. It answers every query to 224.0.0.251, QU bit or not, as many embedded responders do; camaudit listens on
 // the group for exactly that.

@@ -1,7 +1,8 @@
 // The ONVIF device service (/onvif/device_service, SOAP 1.2 over HTTP) as cameras answer before and after login:
 // GetSystemDateAndTime and GetCapabilities without credentials (ONVIF PRE_AUTH), GetDeviceInformation only with a
 // valid WS-Security UsernameToken PasswordDigest for a configured user, unless the profile says this firmware
-// answers it anonymously. A refusal is the ter:NotAuthorized fault with the text Hikvision sends (protocols.md §3.5).
+// answers it anonymously. A refusal is the ter:NotAuthorized fault with the text Hikvision sends
+// (test/fixtures/onvif/fault-not-authorized.xml).
 //
 // It listens on its own port: the lab's http responder routes by method and path only and cannot dispatch on the
 // SOAP body, so the profile's WS-Discovery XAddrs name this port (e.g. http://{{ip}}:8899/onvif/device_service).
@@ -9,7 +10,7 @@
 // Which credentials it accepts is Hikvision's ONVIF "Authentication" setting (agsh/onvif#294): `ws-usernametoken`
 // (a bare 401 or fault on refusal, the older firmware), `digest` (HTTP Digest only: the WS-Security header is
 // ignored and a refusal carries a `WWW-Authenticate: Digest` challenge in the form Hikvision's ISAPI and RTSP send,
-// protocols.md §4.3), or `digest-and-ws-usernametoken` (either). Its Digest check is written here apart from
+// realm "IP Camera(C2183)"), or `digest-and-ws-usernametoken` (either). Its Digest check is written here apart from
 // src/discovery/http/digest.ts, from RFC 7616 §3.4.1, so the scanner's answer is checked by a second reading.
 //
 // Profile section:

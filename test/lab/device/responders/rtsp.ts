@@ -1,4 +1,4 @@
-// RTSP control channel as a camera answers it before authentication (protocols.md §5): OPTIONS → 200 with Public,
+// RTSP control channel as a camera answers it before authentication (test/fixtures/rtsp): OPTIONS → 200 with Public,
 // DESCRIBE and the other session methods → 401 with the device's WWW-Authenticate realm, CSeq always echoed.
 // Several requests may share one connection, as RTSP clients expect.
 

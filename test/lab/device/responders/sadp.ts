@@ -1,4 +1,5 @@
-// Hikvision SADP (UDP 37020, group 239.255.255.250) as the firmware answers it (protocols.md §1.3): a ProbeMatch
+// Hikvision SADP (UDP 37020, group 239.255.255.250) as the firmware answers it (real replies in
+// test/fixtures/sadp): a ProbeMatch
 // echoing the inquiry's Uuid, one element per line, fields in the order of the profile (which copies the real
 // captures' firmware order, `flase` and all). Only `inquiry` is answered; any other Types gets silence, exactly
 // as a scanner that never sends `update` expects.

@@ -1,4 +1,4 @@
-// SSDP / UPnP as a device's UPnP stack answers it (protocols.md §6): an M-SEARCH for `ssdp:all` draws one reply per
+// SSDP / UPnP as a device's UPnP stack answers it (home-assistant/core#46822, test/fixtures/ssdp): an M-SEARCH for `ssdp:all` draws one reply per
 // search target the device has, a search for one of its targets draws that reply alone, anything else silence.
 // Each reply waits a random delay within MX (devices spread replies so a LAN does not answer at once) and goes to
 // the searcher from the device's own address (real stacks answer from an ephemeral port: Dahua's capture came from

@@ -1,7 +1,7 @@
 // ONVIF WS-Discovery (UDP 3702, group 239.255.255.250) as cameras answer it: a ProbeMatches envelope sent to the
 // prober's address and port, RelatesTo = the probe's MessageID. Envelope styles copy real replies
-// (test/fixtures/wsdiscovery): `hikvision` (env:/wsadis:/d:, AppSequence, MessageID = endpoint; protocols.md §3.3),
-// `dahua` (s:/a:/d:, as the Amcrest reply; §3.4), `axis` (SOAP-ENV:/wsa:). A probe is answered when it is untyped
+// (test/fixtures/wsdiscovery): `hikvision` (env:/wsadis:/d:, AppSequence, MessageID = endpoint),
+// `dahua` (s:/a:/d:, as the Amcrest reply), `axis` (SOAP-ENV:/wsa:). A probe is answered when it is untyped
 // or every type it names is one of the device's types (WS-Discovery matching), so a device typed only
 // NetworkVideoTransmitter stays silent to a tds:Device probe.
 //
