@@ -1,4 +1,5 @@
 // Unicast sweeps send through a small pool of UDP sockets, never letting one socket's queue grow.
+// The sweep itself (sweepUnicast) lives here too: every address of the ranges, through the limiter, into the pool.
 //
 // Why: a datagram to an absent address on a directly attached subnet waits in the kernel's neighbour queue until
 // ARP gives up (about 3 s on Linux defaults: 3 solicitations 1 s apart), and it counts against its socket's send
@@ -14,6 +15,9 @@
 // and the exchange waits for what is queued to leave, within a bound, before it closes its sockets.
 import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expandScope } from '../../net/cidr.js';
+import type { ProbeContext } from '../types.js';
 import { UDP_LIMITS } from '../../config.js';
 
 
@@ -127,4 +131,54 @@ export function createUnicastPool(sockets: readonly Socket[], log: Logger, onErr
     },
     lastSentAtMs: () => lastSentAtMs,
   };
+}
+
+/** Opens the sockets of a unicast sweep; undefined when none could bind. */
+export async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
+  const opened: Socket[] = [];
+  for (let index = 0; index < UDP_LIMITS.unicastPoolSize; index++) {
+    const socket = await open(index);
+    if (socket !== undefined) opened.push(socket);
+  }
+  // The error message names the destination ("send ECANCELED 10.0.0.7:3702").
+  return createUnicastPool(opened, log, (error) => log.debug({ err: error }, 'unicast probe send failed'));
+}
+
+export interface UnicastSweepOptions {
+  probes: readonly Buffer[];
+  port: number;
+  rounds: number;
+  gapMs: number;
+  /** This host's own addresses: no device to discover there. */
+  ownAddresses: ReadonlySet<string>;
+  /** True for a host that already answered: it is not asked again in a later round. */
+  answered: (host: string) => boolean;
+  isFinished: () => boolean;
+  /** Called as each datagram is handed to the pool (for the listen deadline). */
+  onSent: () => void;
+}
+
+/**
+ * The unicast sweep: each address of `cidrs` (overlapping ranges merged, so none twice in a round), never this
+ * host's own, each datagram through the limiter and then the pool, `rounds` times with a gap.
+ */
+export async function sweepUnicast(cidrs: readonly string[], context: Pick<ProbeContext, 'config' | 'limiter' | 'signal'>, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
+  if (pool === undefined) return;
+  const { config, limiter, signal } = context;
+  for (let round = 0; round < options.rounds && !options.isFinished(); round++) {
+    for (const host of expandScope(cidrs, config.maxScopeAddresses)) {
+      if (options.isFinished()) return;
+      // A host that already answered needs no second round; this host is no device to discover.
+      if ((round > 0 && options.answered(host)) || options.ownAddresses.has(host)) continue;
+      for (const probe of options.probes) {
+        await limiter.take(host, signal);
+        const room = pool.ready(signal);
+        if (room !== undefined) await room;
+        if (options.isFinished()) return;
+        pool.send(probe, options.port, host);
+        options.onSent();
+      }
+    }
+    if (round + 1 < options.rounds) await sleep(options.gapMs, undefined, { signal });
+  }
 }

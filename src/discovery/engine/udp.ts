@@ -22,11 +22,11 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
+import { checkScope, cidrContains } from '../../net/cidr.js';
 import type { LocalInterface, ProbeContext, ProbeScope } from '../types.js';
 import { createDatagramAcceptor } from './accept.js';
 import { ownLanAddresses } from './interfaces.js';
-import { createUnicastPool, type UnicastPool } from './pool.js';
+import { openUnicastPool, sweepUnicast, type UnicastPool } from './pool.js';
 import { UDP_LIMITS } from '../../config.js';
 
 
@@ -137,17 +137,6 @@ export function listenDeadline(times: SendTimes, config: Pick<ProbeContext['conf
   return times.multicastStartedAtMs === undefined ? afterLastSend : Math.max(times.multicastStartedAtMs + config.listenWindowMs, afterLastSend);
 }
 
-/** Opens the sockets of a unicast sweep; undefined when none could bind. */
-async function openUnicastPool(log: Logger, open: (index: number) => Promise<Socket | undefined>): Promise<UnicastPool | undefined> {
-  const opened: Socket[] = [];
-  for (let index = 0; index < UDP_LIMITS.unicastPoolSize; index++) {
-    const socket = await open(index);
-    if (socket !== undefined) opened.push(socket);
-  }
-  // The error message names the destination ("send ECANCELED 10.0.0.7:3702").
-  return createUnicastPool(opened, log, (error) => log.debug({ err: error }, 'unicast probe send failed'));
-}
-
 /**
  * After the last unicast send: let what libuv still queues (behind probes waiting on ARP) leave, within
  * UDP_LIMITS.neighbourResolutionBoundMs, and count the grace from when the last datagram really left.
@@ -157,45 +146,6 @@ async function drainUnicast(pool: UnicastPool | undefined, times: SendTimes, sig
   const stillQueued = await pool.drain(UDP_LIMITS.neighbourResolutionBoundMs, signal);
   if (stillQueued > 0) log.warn({ stillQueued, boundMs: UDP_LIMITS.neighbourResolutionBoundMs }, 'unicast probes still queued behind unresolved addresses; they are dropped');
   times.lastSendAtMs = Math.max(times.lastSendAtMs, pool.lastSentAtMs() ?? 0);
-}
-
-interface UnicastSweepOptions {
-  probes: readonly Buffer[];
-  port: number;
-  rounds: number;
-  gapMs: number;
-  /** This host's own addresses: no device to discover there. */
-  ownAddresses: ReadonlySet<string>;
-  /** True for a host that already answered: it is not asked again in a later round. */
-  answered: (host: string) => boolean;
-  isFinished: () => boolean;
-  /** Called as each datagram is handed to the pool (for the listen deadline). */
-  onSent: () => void;
-}
-
-/**
- * The unicast sweep: each address of `cidrs` (overlapping ranges merged, so none twice in a round), never this
- * host's own, each datagram through the limiter and then the pool, `rounds` times with a gap.
- */
-async function sweepUnicast(cidrs: readonly string[], context: UdpContext, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
-  if (pool === undefined) return;
-  const { config, limiter, signal } = context;
-  for (let round = 0; round < options.rounds && !options.isFinished(); round++) {
-    for (const host of expandScope(cidrs, config.maxScopeAddresses)) {
-      if (options.isFinished()) return;
-      // A host that already answered needs no second round; this host is no device to discover.
-      if ((round > 0 && options.answered(host)) || options.ownAddresses.has(host)) continue;
-      for (const probe of options.probes) {
-        await limiter.take(host, signal);
-        const room = pool.ready(signal);
-        if (room !== undefined) await room;
-        if (options.isFinished()) return;
-        pool.send(probe, options.port, host);
-        options.onSent();
-      }
-    }
-    if (round + 1 < options.rounds) await sleep(options.gapMs, undefined, { signal });
-  }
 }
 
 /**
@@ -228,6 +178,8 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
     notify();
   };
   const sockets: Socket[] = [];
+  /** The sockets the probe rounds go out on, one per interface address; followUp picks one per interface name. */
+  const multicastRounds: Socket[] = [];
   const multicastSockets = new Map<string, Socket>();
   let unicastPool: UnicastPool | undefined;
   const times: SendTimes = { multicastStartedAtMs: undefined, lastSendAtMs: performance.now() };
@@ -321,8 +273,6 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
     }
     if (scope.cidrs.length > 0) unicastPool = await openUnicastPool(log, (index) => openSocket({ unicast: scope.cidrs.length, socket: index }, { port: 0 }, receive('unicast', undefined)));
   };
-  const multicastRounds: Socket[] = [];
-
   // Multicast rounds are a few datagrams; they must not wait for a sweep of thousands of addresses to finish.
   const sendMulticast = async (): Promise<void> => {
     const rounds = multicastRounds.length > 0 ? sendCount : 0;
@@ -365,6 +315,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) finish();
       const started = performance.now();
+      times.lastSendAtMs = started;
       if (!finished) {
         void Promise.all([sendMulticast(), sendUnicast()])
           .then(() => drainUnicast(unicastPool, times, signal, log))
