@@ -14,7 +14,10 @@ export type ProtocolName =
   | 'mdns'
   | 'sadp'
   | 'dhip'
-  | 'neighbour';
+  | 'neighbour'
+  | 'isapi'
+  | 'dahuacgi'
+  | 'dhcp';
 
 export const PROTOCOL_NAMES: readonly ProtocolName[] = [
   'http',
@@ -27,6 +30,9 @@ export const PROTOCOL_NAMES: readonly ProtocolName[] = [
   'sadp',
   'dhip',
   'neighbour',
+  'isapi',
+  'dahuacgi',
+  'dhcp',
 ];
 
 /** How the packet that produced an observation travelled. */
@@ -121,6 +127,53 @@ export interface NeighbourSection {
 }
 
 /**
+ * Hikvision ISAPI documents read with the user's credentials, each by its XML element names (local names): the unit's
+ * own `/ISAPI/System/deviceInfo`, its Hik-Connect setting `/ISAPI/System/Network/EZVIZ`, and, for a camera behind an
+ * NVR, the NVR's `InputProxyChannel` entry (`id`, `name`, the `sourceInputPortDescriptor` fields) and its status
+ * (`online`, `chanDetectResult`).
+ */
+export interface IsapiSection {
+  deviceInfo?: Record<string, string>;
+  ezviz?: Record<string, string>;
+  channel?: Record<string, string>;
+}
+
+/**
+ * Dahua HTTP API answers read with the user's credentials, by their own key names: `magicBox` (`type`, `sn`,
+ * `version` of getDeviceType, getSerialNo, getSoftwareVersion), `t2uServer` (the P2P setting, `Enable`), and for a
+ * camera behind an NVR its `RemoteDevice` slot (`Address`, `DeviceType`, `SerialNo`, `Mac`, `Version`, …).
+ */
+export interface DahuaCgiSection {
+  magicBox?: Record<string, string>;
+  t2uServer?: Record<string, string>;
+  remoteDevice?: Record<string, string>;
+}
+
+/** A DHCP client message heard on the segment (listen mode): the options devices fingerprint by. */
+export interface DhcpSection {
+  /** DHCPDISCOVER, DHCPREQUEST, DHCPINFORM, … */
+  messageType?: string;
+  /** Option 60. */
+  vendorClass?: string;
+  /** Option 12. */
+  hostName?: string;
+  /** Option 55, the requested parameter list, as comma-separated codes in the client's order. */
+  parameterList?: string;
+  /** Option 50. */
+  requestedAddress?: string;
+}
+
+/** Where a device that no scan can reach was seen: the recorder that lists it, and on which channel. */
+export interface ViaSection {
+  /** The NVR's address on the LAN. */
+  ip: string;
+  /** The NVR's web port the list was read from. */
+  port?: number;
+  /** Channel number on the NVR (1-based, as the NVR numbers it). */
+  channel: number;
+}
+
+/**
  * What one probe saw of one address. Protocol sections hold the protocol's own fields; rules address
  * them by dotted path, e.g. `http.headers.server`, `sadp.DeviceDescription`, `dhip.Vendor`.
  */
@@ -152,6 +205,11 @@ export interface Observation {
   /** DHIP deviceInfo fields by their JSON names, plus the top-level `mac`; nested objects kept as JSON. */
   dhip?: Record<string, JsonValue>;
   neighbour?: NeighbourSection;
+  isapi?: IsapiSection;
+  dahuacgi?: DahuaCgiSection;
+  dhcp?: DhcpSection;
+  /** Set for a camera behind an NVR: `ip` is then its internal address, reachable only by the NVR. */
+  via?: ViaSection;
 }
 
 /** The protocol sections of an observation: the part that is hashed into its id and matched by rules. */
@@ -223,6 +281,16 @@ export interface Identification {
   /** Disagreements between evidence, shown rather than hidden (e.g. brand LTS vs vendor Hikvision is not a conflict; two vendors are). */
   conflicts: string[];
   advisories: Advisory[];
+  /** Whether a vendor cloud (P2P) service is enabled, with the fields that say so; absent = unknown. */
+  cloud?: CloudFlag;
+}
+
+export type CloudState = 'enabled' | 'disabled' | 'unknown';
+
+/** The cloud flag and its evidence: which field of which observation said what. */
+export interface CloudFlag {
+  state: CloudState;
+  evidence: { field: string; value: string; says: Exclude<CloudState, 'unknown'>; source: ProtocolName; observationId: string }[];
 }
 
 export type DeviceStatus = 'found' | 'planned' | 'replaced' | 'removed' | 'exempt';
@@ -247,4 +315,8 @@ export interface Device {
   location: string | null;
   owner: string | null;
   notes: string | null;
+  /** For a camera behind an NVR: the NVR's device id (when the inventory knows it) and address, and the channel. */
+  via?: { deviceId: string | null; ip: string; channel: number } | null;
+  /** The cloud flag of the identification, `unknown` when nothing said. */
+  cloud?: CloudState;
 }

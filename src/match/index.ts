@@ -1,5 +1,6 @@
 // The matcher: fingerprints/ (data) + observations → evidence → one identification per device.
 import type { Evidence, Identification, Observation } from '../model.js';
+import { cloudFlag } from './cloud.js';
 import { combineEvidence } from './combine.js';
 import { loadKnowledgeBase } from './load-knowledge-base.js';
 import { matchObservationWith } from './rules.js';
@@ -23,7 +24,7 @@ export function identify(observations: readonly Observation[], knowledgeBase: Kn
   if (observations.length === 1) {
     // One observation (every line of `camaudit identify`): its evidence needs no merging.
     const observation = observations[0]!;
-    return combineEvidence(knowledgeBase, matchObservationWith(knowledgeBase, observation), observation.mac ? [observation.mac] : NO_MACS);
+    return withCloud(combineEvidence(knowledgeBase, matchObservationWith(knowledgeBase, observation), observation.mac ? [observation.mac] : NO_MACS), observations);
   }
   const evidence: Evidence[] = [];
   const macs: string[] = [];
@@ -39,5 +40,11 @@ export function identify(observations: readonly Observation[], knowledgeBase: Kn
       evidence.push(item);
     }
   }
-  return combineEvidence(knowledgeBase, evidence, macs);
+  return withCloud(combineEvidence(knowledgeBase, evidence, macs), observations);
+}
+
+/** The cloud flag rides along with the verdict, only when some field stated it (unknown is the absence). */
+function withCloud(identification: Identification, observations: readonly Observation[]): Identification {
+  const cloud = cloudFlag(observations);
+  return cloud.state === 'unknown' ? identification : { ...identification, cloud };
 }

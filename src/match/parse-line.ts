@@ -138,6 +138,25 @@ function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'sou
   if (dhip) result.dhip = dhip as Record<string, JsonValue>;
   const neighbour = section(raw.neighbour, 'neighbour');
   if (neighbour) result.neighbour = defined({ interface: text(neighbour.interface, 'neighbour.interface'), state: text(neighbour.state, 'neighbour.state') });
+  const isapi = section(raw.isapi, 'isapi');
+  if (isapi) result.isapi = defined({ deviceInfo: stringMap(isapi.deviceInfo, 'isapi.deviceInfo'), ezviz: stringMap(isapi.ezviz, 'isapi.ezviz'), channel: stringMap(isapi.channel, 'isapi.channel') });
+  const dahuacgi = section(raw.dahuacgi, 'dahuacgi');
+  if (dahuacgi) {
+    result.dahuacgi = defined({
+      magicBox: stringMap(dahuacgi.magicBox, 'dahuacgi.magicBox'),
+      t2uServer: stringMap(dahuacgi.t2uServer, 'dahuacgi.t2uServer'),
+      remoteDevice: stringMap(dahuacgi.remoteDevice, 'dahuacgi.remoteDevice'),
+    });
+  }
+  const dhcp = stringMap(raw.dhcp, 'dhcp');
+  if (dhcp) result.dhcp = dhcp;
+  const via = section(raw.via, 'via');
+  if (via) {
+    const ip = text(via.ip, 'via.ip');
+    const channel = integer(via.channel, 'via.channel', 65535);
+    if (ip === undefined || isIP(ip) === 0 || channel === undefined) fail('via needs an ip and a channel');
+    result.via = defined({ ip, channel, port: integer(via.port, 'via.port', 65535) });
+  }
   return result;
 }
 
