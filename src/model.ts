@@ -286,6 +286,7 @@ export interface Identification {
 }
 
 export type CloudState = 'enabled' | 'disabled' | 'unknown';
+export const CLOUD_STATES: readonly CloudState[] = ['enabled', 'disabled', 'unknown'];
 
 /** The cloud flag and its evidence: which field of which observation said what. */
 export interface CloudFlag {

@@ -55,6 +55,13 @@ const identificationSchema = {
       type: 'array',
       items: { type: 'object', properties: { id: string, title: string, reason: string, references: stringArray } },
     },
+    cloud: {
+      type: 'object',
+      properties: {
+        state: string,
+        evidence: { type: 'array', items: { type: 'object', properties: { field: string, value: string, says: string, source: string, observationId: string } } },
+      },
+    },
   },
 } as const;
 
@@ -84,6 +91,12 @@ export const deviceSchema = {
     alertAt: nullableString,
     movedFrom: nullableString,
     movedAt: nullableString,
+    via: {
+      type: ['object', 'null'],
+      description: 'for a camera behind an NVR: the NVR device id (null until known), its address, and the channel',
+      properties: { deviceId: nullableString, ip: string, channel: { type: 'integer' } },
+    },
+    cloud: { type: 'string', enum: ['enabled', 'disabled', 'unknown'], description: 'vendor cloud (P2P) service, as the device says' },
   },
 } as const;
 

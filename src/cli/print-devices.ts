@@ -11,6 +11,8 @@ export function deviceRow(device: Device): (string | number | null)[] {
     identification.model,
     identification.firmware?.raw ?? null,
     identification.covered ? 'COVERED' : 'no',
+    device.cloud === 'enabled' ? 'P2P ON' : device.cloud === 'disabled' ? 'off' : '?',
+    device.via ? `${device.via.ip}#${device.via.channel}` : null,
     identification.confidence.toFixed(2),
   ];
 }
@@ -21,7 +23,7 @@ export function printDevices(devices: Device[], format: 'table' | 'json'): void 
     return;
   }
   const sorted = [...devices].sort((a, b) => ipSortKey(a.ip) - ipSortKey(b.ip));
-  process.stdout.write(`${renderTable(['IP', 'MAC', 'VENDOR', 'BRAND', 'MODEL', 'FIRMWARE', 'COVERED', 'CONFIDENCE'], sorted.map(deviceRow))}\n`);
+  process.stdout.write(`${renderTable(['IP', 'MAC', 'VENDOR', 'BRAND', 'MODEL', 'FIRMWARE', 'COVERED', 'CLOUD', 'VIA NVR', 'CONFIDENCE'], sorted.map(deviceRow))}\n`);
 }
 
 function ipSortKey(ip: string): number {

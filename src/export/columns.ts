@@ -42,6 +42,8 @@ export const DEVICE_COLUMNS: readonly Column[] = [
   { key: 'owner', header: 'Owner', value: (device) => device.owner },
   { key: 'notes', header: 'Notes', value: (device) => device.notes },
   { key: 'alert', header: 'Alert', value: (device) => device.alert },
+  { key: 'cloud', header: 'Cloud P2P', value: (device) => device.cloud ?? 'unknown' },
+  { key: 'via', header: 'Behind NVR', value: (device) => (device.via ? `${device.via.ip} channel ${device.via.channel}${device.via.deviceId ? ` (${device.via.deviceId})` : ''}` : null) },
   { key: 'addresses', header: 'All addresses', value: (device) => device.addresses.join(' ') },
   { key: 'id', header: 'Device id', value: (device) => device.id },
 ];

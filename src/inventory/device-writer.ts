@@ -76,6 +76,14 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       await moveIfElsewhere(winner, scan);
       return winner;
     }
+    // A camera behind an NVR, with no serial or MAC: the device last listed on the same NVR channel.
+    const via = viaOfGroup(group);
+    if (via !== undefined && !hasDirectObservation(group)) {
+      for (const { id } of await db.all<{ id: string }>(SQL.devicesAtChannel, [scan.site, via.ip, via.channel])) {
+        if (!claimed.has(id) && !(await conflicts(group, id))) return id;
+      }
+      return undefined;
+    }
     // Last resort: the device that last used one of these addresses at this site, if nothing says it is another.
     // Addresses are private ranges that sites reuse, so this never looks at another site's devices.
     for (const address of group.addresses) {
@@ -212,7 +220,9 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, deviceId]);
     for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
     const seen = seenRange(group.observations);
-    const ip = group.addresses[0] ?? before.ip;
+    // A camera seen both on the LAN and behind an NVR is reachable at its LAN address: that one is its address.
+    const direct = group.observations.find((observation) => observation.via === undefined);
+    const ip = direct?.ip ?? group.addresses[0] ?? before.ip;
     if (!created && before.ip !== ip) await history(deviceId, scan.id, 'address', 'ip', before.ip, ip);
 
     const previous = identificationFromJson(before.identification);
@@ -263,8 +273,27 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert_at: alertAt,
       updated_at: context.now(),
     });
+    await db.run(SQL.updateDeviceCloud, [identification.cloud?.state ?? 'unknown', deviceId]);
+    // Behind an NVR in this scan, or seen only directly (moved to a switch): the latest scan says where it is.
+    const via = viaOfGroup(group);
+    if (via !== undefined && direct === undefined) await db.run(SQL.updateDeviceVia, [before.via_ip === via.ip ? before.via_device_id : null, via.ip, via.channel, deviceId]);
+    else if (before.via_ip !== null) await db.run(SQL.updateDeviceVia, [null, null, null, deviceId]);
     await db.run(SQL.upsertDeviceScan, [deviceId, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
     return alerted;
+  }
+
+  /** Names the NVR device of each camera behind one: the device of this scan at the NVR's address (else the latest one there). */
+  async function linkRecorders(scan: ScanRow, outcomes: readonly GroupOutcome[]): Promise<void> {
+    const rows: DeviceRow[] = [];
+    for (const outcome of outcomes) rows.push(await deviceRow(outcome.deviceId));
+    for (const row of rows) {
+      if (row.via_ip === null) continue;
+      const recorder =
+        rows.find((candidate) => candidate.via_ip === null && candidate.ip === row.via_ip)?.id ??
+        (await db.get<{ id: string }>(SQL.devicesAtAddress, [scan.site, row.via_ip]))?.id ??
+        null;
+      if (recorder !== row.via_device_id) await db.run(SQL.updateDeviceVia, [recorder, row.via_ip, row.via_channel, row.id]);
+    }
   }
 
   return {
@@ -281,6 +310,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         claimed.add(deviceId);
         outcomes.push({ deviceId, created: existing === undefined, alerted });
       }
+      await linkRecorders(scan, outcomes);
       return outcomes;
     },
     history,
@@ -288,6 +318,17 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 }
 
 export type DeviceWriter = ReturnType<typeof createDeviceWriter>;
+
+/** The NVR and channel of the group's latest observation made through an NVR, if any. */
+function viaOfGroup(group: ObservationGroup): { ip: string; channel: number } | undefined {
+  let latest: Observation | undefined;
+  for (const observation of group.observations) if (observation.via && (!latest || observation.observedAt >= latest.observedAt)) latest = observation;
+  return latest?.via ? { ip: latest.via.ip, channel: latest.via.channel } : undefined;
+}
+
+function hasDirectObservation(group: ObservationGroup): boolean {
+  return group.observations.some((observation) => observation.via === undefined);
+}
 
 function seenRange(observations: readonly Observation[]): { first: string; last: string } {
   let first = observations[0]?.observedAt ?? '';

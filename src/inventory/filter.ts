@@ -1,4 +1,4 @@
-import type { DeviceStatus } from '../model.js';
+import { CLOUD_STATES, type DeviceStatus } from '../model.js';
 import { INVENTORY_LIMITS } from '../config.js';
 
 // The device filter, declared once. The inventory's DeviceFilter type, the API's query schema (`GET /devices`,
@@ -24,6 +24,8 @@ export const DEVICE_FILTER_FIELDS = {
     description: 'case-insensitive text search over address, MAC, vendor, brand, model, serial, site, location, owner, notes',
   },
   alert: { type: 'boolean', description: 'only devices marked replaced or removed that were seen again' },
+  via: { type: 'string', value: 'NVR_ID', maxLength: MAX_FILTER_TEXT, description: 'only the cameras behind this NVR (its device id)' },
+  cloud: { type: 'choice', choices: CLOUD_STATES, description: 'vendor cloud (P2P) service: enabled, disabled or unknown' },
 } as const;
 
 export type DeviceFilterField = (typeof DEVICE_FILTER_FIELDS)[keyof typeof DEVICE_FILTER_FIELDS];

@@ -61,10 +61,16 @@ export function keysOfObservation(observation: Observation): ObservationKeys {
   pushDefined(keys.mac, keyOfMac(observation.mac));
   pushDefined(keys.mac, keyOfMac(observation.sadp?.MAC));
   pushDefined(keys.mac, keyOfMac(observation.dhip?.mac));
+  pushDefined(keys.mac, keyOfMac(observation.isapi?.deviceInfo?.macAddress));
+  pushDefined(keys.mac, keyOfMac(observation.dahuacgi?.remoteDevice?.Mac));
   pushDefined(keys.serial, keyOfSerial(observation.sadp?.DeviceSN));
   pushDefined(keys.serial, keyOfSerial(observation.dhip?.SerialNo));
   pushDefined(keys.serial, keyOfSerial(observation.onvif?.deviceInformation?.SerialNumber));
   pushDefined(keys.serial, keyOfSerial(observation.ssdp?.description?.serialNumber));
+  pushDefined(keys.serial, keyOfSerial(observation.isapi?.deviceInfo?.serialNumber));
+  pushDefined(keys.serial, keyOfSerial(observation.isapi?.channel?.serialNumber));
+  pushDefined(keys.serial, keyOfSerial(observation.dahuacgi?.magicBox?.sn));
+  pushDefined(keys.serial, keyOfSerial(observation.dahuacgi?.remoteDevice?.SerialNo));
   pushDefined(keys.endpoint, keyOfEndpoint(observation.wsdiscovery?.endpoint));
   return keys;
 }

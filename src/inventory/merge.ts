@@ -4,7 +4,9 @@ import { INVENTORY_LIMITS } from '../config.js';
 
 // Grouping one scan's observations into the devices they describe. Pure: no database, no clock.
 //   1. observations sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
-//   2. within the same scan, observations of the same address are one device too (this is how a neighbour-table
+//   2. within the same scan, observations of the same address are one device too (a camera behind an NVR has no
+//      address of its own on the LAN: its place is the NVR's address and channel, since two NVRs may both put a
+//      camera at 192.168.254.2) (this is how a neighbour-table
 //      entry lends its MAC to the HTTP banner of that address), unless the two sides already carry different
 //      MACs: several factory-default devices can answer SADP from the same 192.0.0.64.
 
@@ -62,13 +64,18 @@ function dropSharedMacs(observations: readonly Observation[], keys: ObservationK
   keys.forEach((entry, index) => {
     for (const mac of entry.mac) {
       const addresses = addressesOfMac.get(mac) ?? new Set<string>();
-      addresses.add(observations[index]!.ip);
+      addresses.add(placeOf(observations[index]!));
       addressesOfMac.set(mac, addresses);
     }
   });
   const shared = new Set([...addressesOfMac].filter(([, addresses]) => addresses.size > INVENTORY_LIMITS.maxAddressesPerMac).map(([mac]) => mac));
   if (shared.size === 0) return;
   for (const entry of keys) entry.mac = entry.mac.filter((mac) => !shared.has(mac));
+}
+
+/** Where an observation was seen, for joins by address: the NVR and channel for a camera behind an NVR. */
+export function placeOf(observation: Observation): string {
+  return observation.via ? `via ${observation.via.ip} channel ${observation.via.channel}` : observation.ip;
 }
 
 export function groupObservations(observations: readonly Observation[]): ObservationGroup[] {
@@ -91,9 +98,10 @@ export function groupObservations(observations: readonly Observation[]): Observa
   // Address joins come last, so that they see every MAC the strong keys have already gathered.
   const byAddress = new Map<string, number[]>();
   observations.forEach((observation, index) => {
-    const list = byAddress.get(observation.ip) ?? [];
+    const place = placeOf(observation);
+    const list = byAddress.get(place) ?? [];
     list.push(index);
-    byAddress.set(observation.ip, list);
+    byAddress.set(place, list);
   });
   for (const indexes of byAddress.values()) {
     for (let i = 1; i < indexes.length; i += 1) {

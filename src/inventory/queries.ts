@@ -46,6 +46,8 @@ const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceF
   site: (site) => ({ sql: 'site = ?', params: [site] }),
   seenSince: (time) => ({ sql: 'last_seen >= ?', params: [normaliseTime(time)] }),
   alert: (alert) => ({ sql: alert ? 'alert IS NOT NULL' : 'alert IS NULL', params: [] }),
+  via: (deviceId) => ({ sql: 'via_device_id = ?', params: [deviceId] }),
+  cloud: (state) => ({ sql: 'cloud = ?', params: [state] }),
   search: (text) => {
     if (text.trim() === '') return undefined;
     const pattern = `%${escapeLike(text.trim().toLowerCase())}%`;

@@ -1,4 +1,4 @@
-import type { DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
+import type { CloudState, DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
 import type { HistoryEntry, HistoryKind, InventoryDevice, ScanRecord, ScanStatus } from './types.js';
 
 // Rows as SQLite and PostgreSQL return them, and their conversion to the records the rest of camaudit sees.
@@ -50,6 +50,10 @@ export interface DeviceRow {
   updated_at: string;
   moved_from: string | null;
   moved_at: string | null;
+  via_device_id: string | null;
+  via_ip: string | null;
+  via_channel: number | null;
+  cloud: string;
 }
 
 export interface HistoryRow {
@@ -156,6 +160,8 @@ export function deviceFromRow(row: DeviceRow, scanIds: string[]): InventoryDevic
     alertAt: row.alert_at,
     movedFrom: row.moved_from ?? null,
     movedAt: row.moved_at ?? null,
+    via: (row.via_ip ?? null) === null ? null : { deviceId: row.via_device_id ?? null, ip: row.via_ip!, channel: Number(row.via_channel ?? 0) },
+    cloud: (row.cloud ?? 'unknown') as CloudState,
   };
 }
 

@@ -156,6 +156,14 @@ export const MIGRATIONS: readonly string[] = [
     last_used_at TEXT
   );
   `,
+  // 4: cameras behind an NVR (the NVR's device id and address, and the channel) and the cloud (P2P) flag.
+  `
+  ALTER TABLE devices ADD COLUMN via_device_id TEXT;
+  ALTER TABLE devices ADD COLUMN via_ip TEXT;
+  ALTER TABLE devices ADD COLUMN via_channel INTEGER;
+  ALTER TABLE devices ADD COLUMN cloud TEXT NOT NULL DEFAULT 'unknown' CHECK (cloud IN ('enabled', 'disabled', 'unknown'));
+  CREATE INDEX devices_via_device ON devices (via_device_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -37,7 +37,11 @@ export const SQL = {
   selectKey: 'SELECT device_id FROM device_keys WHERE kind = ? AND value = ?',
   selectKeysOfDevice: 'SELECT kind, value FROM device_keys WHERE device_id = ?',
   insertKey: 'INSERT INTO device_keys (kind, value, device_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
-  devicesAtAddress: 'SELECT id FROM devices WHERE origin_site = ? AND ip = ? ORDER BY last_seen DESC',
+  // A camera behind an NVR is never found by address: its internal address may repeat on the LAN or on another NVR.
+  devicesAtAddress: 'SELECT id FROM devices WHERE origin_site = ? AND ip = ? AND via_ip IS NULL ORDER BY last_seen DESC',
+  devicesAtChannel: 'SELECT id FROM devices WHERE origin_site = ? AND via_ip = ? AND via_channel = ? ORDER BY last_seen DESC',
+  updateDeviceVia: 'UPDATE devices SET via_device_id = ?, via_ip = ?, via_channel = ? WHERE id = ?',
+  updateDeviceCloud: 'UPDATE devices SET cloud = ? WHERE id = ?',
   insertDevice: insertSql('devices', DEVICE_COLUMNS),
   updateDeviceSeen: updateSql('devices', DEVICE_SEEN_COLUMNS),
   updateDeviceUser: updateSql('devices', DEVICE_USER_COLUMNS),

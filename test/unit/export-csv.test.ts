@@ -40,6 +40,17 @@ describe('CSV', () => {
     });
   });
 
+  it('writes the cloud flag and the NVR a camera sits behind', () => {
+    const behind = sampleDevice({ ip: '192.168.254.3', via: { deviceId: 'nvr-1', ip: '10.0.0.9', channel: 3 }, cloud: 'enabled' });
+    const rows = parseCsv(devicesToCsv([behind, sampleDevice()]));
+    const cell = (row: number, key: string): string => rows[row]![DEVICE_COLUMNS.findIndex((column) => column.key === key)]!;
+    expect(cell(0, 'cloud')).toBe('Cloud P2P');
+    expect(cell(1, 'cloud')).toBe('enabled');
+    expect(cell(1, 'via')).toBe('10.0.0.9 channel 3 (nvr-1)');
+    expect(cell(2, 'cloud')).toBe('unknown');
+    expect(cell(2, 'via')).toBe('');
+  });
+
   it('neutralises evidence too (a device chooses its own banner)', () => {
     const device = sampleDevice({
       identification: sampleIdentification({ evidence: [] }),
