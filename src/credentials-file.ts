@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Credentials } from './config.js';
 import { CamauditError } from './errors.js';
-import { parseCidr } from './net/cidr.js';
+import { cidrContains, parseCidr } from './net/cidr.js';
 import { FILE_LIMITS } from './config.js';
 
 const KEYS = new Set(['cidr', 'username', 'password', 'comment']);
@@ -77,4 +77,16 @@ export function resolveCredentials(flag: string | undefined, log: Logger): Crede
   if (file.looseMode !== undefined) fileLog.warn({ file: path, mode: file.looseMode }, 'credentials file is readable by other users; chmod 600 it');
   fileLog.info({ file: path, logins: file.credentials.length, cidrs: file.credentials.map((entry) => entry.cidr) }, 'ONVIF credentials loaded');
   return file.credentials;
+}
+
+/** The login configured for a range holding `ip`, if any: the only credentials that may ever be sent to it. */
+export function credentialsFor(ip: string, credentials: readonly Credentials[]): Credentials | undefined {
+  return credentials.find((entry) => {
+    try {
+      return cidrContains(entry.cidr, ip);
+    } catch {
+      // A malformed credentials range matches nothing: credentials never leave the ranges they were given for.
+      return false;
+    }
+  });
 }

@@ -6,15 +6,23 @@ import { checkScope, cidrContains } from './net/cidr.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
-import { createProbeContext, createRateLimiter, rejectionRecord, runModules } from './discovery/engine/run.js';
+import { createProbeContext, createRateLimiter, mapConcurrent, rejectionRecord, runModules } from './discovery/engine/run.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
 import type { Inventory } from './inventory/index.js';
+import { credentialsFor } from './credentials-file.js';
+import { queryVendorApi, vendorApiOf, webPortOf, type VendorApiTarget } from './discovery/vendor-api/index.js';
+import { identify } from './match/index.js';
 
 // The scan orchestrator: the only place that knows the order of stages. Channels themselves know nothing of
 // each other or of the inventory.
 //   stage 1  every selected channel at once (multicast per interface, unicast sweeps of the ranges, banners)
 //   stage 2  banner probe of ports the devices told us about (SADP HttpPort, DHIP HttpPort, XAddrs, SRV)
-//   stage 3  the kernel neighbour table, which only holds entries after stages 1 and 2 made traffic
+//   stage 3  with credentials the user configured for their range: the web API of each Hikvision or Dahua unit
+//            (ISAPI or CGI), which names ONVIF-off units, the cameras behind NVRs and the cloud setting
+//   stage 4  the kernel neighbour table, which only holds entries after the stages before made traffic
+
+/** Observations kept per address for choosing its vendor API (stage 3): far more than one unit's replies. */
+const MAX_OBSERVATIONS_PER_API_CANDIDATE = 64;
 
 /** Channels whose replies can name a web port (SADP/DHIP HttpPort, WS-Discovery XAddrs, mDNS SRV): stage 2's input. */
 const ANNOUNCING_SOURCES: ReadonlySet<string> = new Set(['sadp', 'dhip', 'wsdiscovery', 'mdns']);
@@ -93,10 +101,19 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const announcesPorts = (observation: Observation): boolean =>
     ANNOUNCING_SOURCES.has(observation.source) || !request.cidrs.some((cidr) => cidrContains(cidr, observation.ip));
 
+  // Stage 3 input: what answered at each address a login is configured for, inside the ranges (never beyond them).
+  const apiCandidates = new Map<string, Observation[]>();
+  const mayQueryApi = (ip: string): boolean =>
+    credentialsFor(ip, config.credentials) !== undefined && request.cidrs.some((cidr) => cidrContains(cidr, ip));
   const record = async (observation: Observation): Promise<void> => {
     await inventory.recordObservation(scanId, observation);
+    if (observation.via === undefined && observation.source !== 'neighbour' && mayQueryApi(observation.ip)) {
+      const list = apiCandidates.get(observation.ip) ?? [];
+      if (list.length < MAX_OBSERVATIONS_PER_API_CANDIDATE) list.push(observation);
+      apiCandidates.set(observation.ip, list);
+    }
     observationCount += 1;
-    seen.add(observation.ip);
+    if (observation.via === undefined) seen.add(observation.ip);
     dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, lastSource: observation.source });
   };
 
@@ -121,6 +138,16 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
       for await (const observation of probeBannerTargets(extra, context)) await record(observation);
+    }
+    const apiTargets = [...apiCandidates].flatMap(([ip, observations]): VendorApiTarget[] => {
+      const api = vendorApiOf(identify(observations).vendor);
+      return api === undefined ? [] : [{ ip, port: webPortOf(observations), api }];
+    });
+    if (apiTargets.length > 0 && request.channels.includes('banner')) {
+      log.info({ targets: apiTargets.length }, 'reading the web API of Hikvision and Dahua units with the configured credentials');
+      for await (const observations of mapConcurrent(apiTargets, config.concurrency, (target) => queryVendorApi(target, context), abort.signal)) {
+        for (const observation of observations) await record(observation);
+      }
     }
     await readNeighbours();
     if (abort.signal.aborted) status = 'interrupted';

@@ -48,9 +48,19 @@ export interface HttpReply {
   rawBase64?: string;
 }
 
+/** A route behind HTTP Digest (RFC 7616, MD5, qop=auth), as Hikvision ISAPI and Dahua CGI are. */
+export interface DigestProtection {
+  realm: string;
+  users: { username: string; password: string }[];
+  /** Body of the 401 answer (default empty). */
+  unauthorizedBody?: string;
+}
+
 export interface HttpRoute extends HttpReply {
   /** Default GET; a GET route also answers HEAD. */
   method?: string;
+  /** Answer only a valid Digest answer to a challenge this device issued; anything else gets a 401 challenge. */
+  digest?: DigestProtection;
   /** Exact path (query ignored unless the route's path has one); a trailing `*` matches a prefix. */
   path: string;
 }
@@ -270,12 +280,33 @@ function readRoutes(r: JsonReader, value: unknown, path: string): HttpRoute[] {
     const routePath = `${path}[${index}]`;
     const object = r.object(item, routePath);
     if (!object) return [];
-    r.noExtraKeys(object, routePath, ['method', 'path', ...REPLY_KEYS]);
+    r.noExtraKeys(object, routePath, ['method', 'path', 'digest', ...REPLY_KEYS]);
     const route: HttpRoute = { ...readReply(r, object, routePath), path: r.string(object.path, `${routePath}.path`, /^\/\S*$/) ?? '/' };
+    const digest = readDigest(r, object.digest, `${routePath}.digest`);
+    if (digest) route.digest = digest;
     const method = r.optionalString(object.method, `${routePath}.method`, /^[A-Z]+$/);
     if (method !== undefined) route.method = method;
     return [route];
   });
+}
+
+function readDigest(r: JsonReader, value: unknown, path: string): DigestProtection | undefined {
+  if (value === undefined) return undefined;
+  const object = r.object(value, path);
+  if (!object) return undefined;
+  r.noExtraKeys(object, path, ['realm', 'users', 'unauthorizedBody', '$comment']);
+  const realm = r.string(object.realm, `${path}.realm`, /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/) ?? '';
+  const users = (r.array(object.users, `${path}.users`) ?? []).flatMap((item, index) => {
+    const user = r.object(item, `${path}.users[${index}]`);
+    if (!user) return [];
+    const username = r.string(user.username, `${path}.users[${index}].username`);
+    const password = r.string(user.password, `${path}.users[${index}].password`);
+    return username === undefined || password === undefined ? [] : [{ username, password }];
+  });
+  const protection: DigestProtection = { realm, users };
+  const body = r.optionalString(object.unauthorizedBody, `${path}.unauthorizedBody`);
+  if (body !== undefined) protection.unauthorizedBody = body;
+  return protection;
 }
 
 function readNotFound(r: JsonReader, value: unknown, path: string): HttpReply | undefined {

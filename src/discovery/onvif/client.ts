@@ -3,10 +3,9 @@
 // within config.exchangeTimeoutMs, body within config.maxXmlBytes). Credentials are used only when the user
 // configured them for a range holding the device, and only after the device refused without them.
 import { randomBytes } from 'node:crypto';
-import type { Credentials } from '../../config.js';
 import type { OnvifSection } from '../../model.js';
 import type { ProbeContext } from '../types.js';
-import { cidrContains } from '../../net/cidr.js';
+import { credentialsFor } from '../../credentials-file.js';
 import { answerDigestChallenge } from '../http/digest.js';
 import { DeviceRequestError, deviceRequest } from '../http/request.js';
 import { isAuthorizationFault, parseOnvifEnvelope, readCapabilities, readDeviceInformation, readSystemDateAndTime, type OnvifReply } from './parse.js';
@@ -16,17 +15,6 @@ import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken
 const NONCE_BYTES = 16;
 
 type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
-
-function credentialsFor(ip: string, credentials: readonly Credentials[]): Credentials | undefined {
-  return credentials.find((entry) => {
-    try {
-      return cidrContains(entry.cidr, ip);
-    } catch {
-      // A malformed credentials range matches nothing: credentials never leave the ranges they were given for.
-      return false;
-    }
-  });
-}
 
 /** How the configured credentials went with GetDeviceInformation: sent as one scheme, or as the other. */
 type Authentication = { token?: UsernameToken; authorization?: string };

@@ -5,12 +5,34 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HeaderMap, HttpReply, HttpRoute } from '../profile.js';
+import { DigestNonces, hasValidDigest } from './responders/onvif.js';
 import { renderTemplate, type ResponderContext } from './responder.js';
 
 export interface HttpSite {
   headers?: HeaderMap;
   routes: HttpRoute[];
   notFound?: HttpReply;
+}
+
+/** Digest nonces issued per site (one per device and scheme), each good for one answer. */
+const siteNonces = new WeakMap<HttpSite, DigestNonces>();
+
+/** The route's reply, or for a Digest-protected route without a valid answer, a 401 with a fresh challenge. */
+function guardedReply(site: HttpSite, route: HttpReply & { digest?: HttpRoute['digest'] }, method: string, target: string, authorization: string | undefined): HttpReply {
+  if (route.digest === undefined) return route;
+  const nonces = siteNonces.get(site) ?? new DigestNonces();
+  siteNonces.set(site, nonces);
+  const { realm, users, unauthorizedBody } = route.digest;
+  if (hasValidDigest(authorization, method, users, realm, nonces) && digestUri(authorization) === target) return route;
+  return {
+    status: 401,
+    headers: { 'WWW-Authenticate': `Digest qop="auth", realm="${realm}", nonce="${nonces.issue()}", stale="FALSE"`, 'Content-Type': 'text/html' },
+    body: unauthorizedBody ?? '',
+  };
+}
+
+function digestUri(authorization: string | undefined): string | undefined {
+  return /\buri="([^"]*)"/.exec(authorization ?? '')?.[1];
 }
 
 const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
@@ -85,7 +107,9 @@ export function serveHttpConnection(socket: Socket, site: HttpSite, context: Res
       return;
     }
     const [, method = 'GET', target = '/'] = match;
-    const reply = findRoute(site, method, target);
+    const head = received.subarray(0, end).toString('latin1');
+    const authorization = /\r\nauthorization:[ \t]*([^\r\n]*)/i.exec(head)?.[1];
+    const reply = guardedReply(site, findRoute(site, method, target), method, target, authorization);
     context.log(`${scheme} request`, { method, target, status: reply.status, from: socket.remoteAddress });
     if (reply.hang) {
       socket.setTimeout(HANG_LIMIT_MS, () => socket.destroy());
