@@ -161,6 +161,8 @@ export interface DhcpSection {
   parameterList?: string;
   /** Option 50. */
   requestedAddress?: string;
+  /** Option codes in the order sent, comma-separated. */
+  optionOrder?: string;
 }
 
 /** Where a device that no scan can reach was seen: the recorder that lists it, and on which channel. */

@@ -75,7 +75,8 @@ export function parseSadpReply(data: Buffer, maxBytes: number = SADP_MAX_REPLY_B
   if (roots.length !== 1) return rejected(`expected one root element, found ${roots.length}`);
   const rootName = roots[0] ?? '';
   if (rootName === 'Probe') return rejected('a SADP Probe (another scanner), not a ProbeMatch');
-  if (rootName !== 'ProbeMatch') return rejected(`root element is <${rootName}>, not <ProbeMatch>`);
+  // A device also announces itself unasked with the same fields under <Hello> (<Types>hello</Types>) once it boots.
+  if (rootName !== 'ProbeMatch' && rootName !== 'Hello') return rejected(`root element is <${rootName}>, not <ProbeMatch> or <Hello>`);
   const root = document.value[rootName];
   if (!isXmlObject(root)) return rejected('ProbeMatch has no child elements');
 

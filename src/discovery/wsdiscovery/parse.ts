@@ -24,7 +24,7 @@ export interface WsDiscoveryMatch {
 }
 
 export interface WsDiscoveryReply {
-  kind: 'ProbeMatches' | 'Hello';
+  kind: 'ProbeMatches' | 'Hello' | 'Bye';
   /** The MessageID of the probe this answers. */
   relatesTo?: string;
   matches: WsDiscoveryMatch[];
@@ -121,9 +121,11 @@ export function parseWsDiscoveryReply(data: Buffer, maxBytes: number = WS_DISCOV
 
   const probeMatches = xmlChild(body, 'ProbeMatches');
   const hello = xmlChild(body, 'Hello');
-  const kind = probeMatches !== undefined ? 'ProbeMatches' : hello !== undefined ? 'Hello' : undefined;
-  if (kind === undefined) return rejected('Body holds neither ProbeMatches nor Hello');
-  const nodes = kind === 'ProbeMatches' ? xmlChildren(probeMatches, 'ProbeMatch') : [hello as XmlNode];
+  // Bye (a device leaving) usually carries only its EndpointReference (WS-Discovery 2005/04 §4.2).
+  const bye = xmlChild(body, 'Bye');
+  const kind = probeMatches !== undefined ? 'ProbeMatches' : hello !== undefined ? 'Hello' : bye !== undefined ? 'Bye' : undefined;
+  if (kind === undefined) return rejected('Body holds neither ProbeMatches, Hello nor Bye');
+  const nodes = kind === 'ProbeMatches' ? xmlChildren(probeMatches, 'ProbeMatch') : [(hello ?? bye) as XmlNode];
   if (nodes.length > PARSE_LIMITS.wsDiscoveryMaxMatches) return rejected(`${nodes.length} ProbeMatch elements (more than ${PARSE_LIMITS.wsDiscoveryMaxMatches})`);
   const matches = nodes.map(parseMatch).filter((match) => match.endpoint !== undefined || match.xaddrs.length > 0);
   if (matches.length === 0) return rejected(`${kind} without an endpoint or XAddrs`);
