@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readMagicBoxValue, readRemoteDevices, readT2uServer } from '../../src/discovery/vendor-api/dahua-parse.js';
 import { readInputProxyChannels, readInputProxyStatus, readIsapiDeviceInfo, readIsapiEzviz } from '../../src/discovery/vendor-api/isapi-parse.js';
+import { parseDhcpRequest } from '../../src/discovery/dhcp/parse.js';
+import { dhcpMessage } from '../unit/dhcp-helpers.js';
 import { mutated } from './mutate.js';
 
 const seedsOf = (folder: string, extension: string): Buffer[] => {
@@ -46,5 +48,17 @@ describe('vendor API parsers under fuzzing', () => {
     const slots = Array.from({ length: 2000 }, (_, index) => `table.RemoteDevice.uuid:INFO_${index}.SerialNo=S${index}XXXXXX\r\n`).join('');
     const devices = readRemoteDevices(slots);
     expect(devices.ok && devices.value.length).toBe(512);
+  });
+});
+
+describe('the DHCP request parser under fuzzing', () => {
+  it('never throws on random bytes or on mutated requests', () => {
+    const seed = dhcpMessage('44:47:cc:00:00:01', [
+      [53, [1]],
+      [60, [...Buffer.from('udhcp 1.19.4')]],
+      [55, [1, 3, 6]],
+    ]);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 1600 }), (bytes) => check(parseDhcpRequest(Buffer.from(bytes)))), { numRuns: 500, seed: 67 });
+    fc.assert(fc.property(mutated([seed]), (bytes) => check(parseDhcpRequest(bytes))), { numRuns: 1000, seed: 68 });
   });
 });
