@@ -68,7 +68,7 @@ describe('parseWsDiscoveryReply on hostile and broken input', () => {
     ['truncated', real.subarray(0, real.length - 40), 'malformed XML'],
     ['not SOAP', Buffer.from('<html><body>hi</body></html>'), 'no SOAP Envelope'],
     ['an empty ProbeMatch', Buffer.from('<s:Envelope xmlns:s="x"><s:Body><ProbeMatches><ProbeMatch/></ProbeMatches></s:Body></s:Envelope>'), 'without an endpoint'],
-    ['an empty Body', Buffer.from('<Envelope><Body/></Envelope>'), 'neither ProbeMatches nor Hello'],
+    ['an empty Body', Buffer.from('<Envelope><Body/></Envelope>'), 'neither ProbeMatches, Hello nor Bye'],
     ['too deep', Buffer.from(`<Envelope><Body>${'<a>'.repeat(60)}${'</a>'.repeat(60)}</Body></Envelope>`), 'refused'],
   ])('refuses %s with a reason', (_label, input, reason) => {
     const result = parseWsDiscoveryReply(input);
