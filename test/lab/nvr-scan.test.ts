@@ -67,11 +67,15 @@ describe.runIf(runLab)('cameras behind NVRs, a Hikvision unit with ONVIF off, an
     credentials = join(workDirectory, 'logins.json');
     writeFileSync(credentials, JSON.stringify([LOGIN]), { mode: 0o600 });
     lab = await startLab({ profiles: PROFILES, twoSegmentScanner: false });
+    let started = performance.now();
     const anonymous = await cli(['scan', '--cidr', LAN, '--db', join(workDirectory, 'anonymous.sqlite'), '--json']);
+    const anonymousSeconds = (performance.now() - started) / 1000;
     if (anonymous.code !== 0) throw new Error(`scan exited ${anonymous.code}: ${anonymous.stderr}`);
     anonymousDevices = JSON.parse(anonymous.stdout) as Device[];
     database = join(workDirectory, 'inventory.sqlite');
+    started = performance.now();
     const scan = await cli(['scan', '--cidr', LAN, '--db', database, '--credentials', credentials, '--json']);
+    process.stderr.write(`nvr-scan: scan of ${LAN} without credentials ${anonymousSeconds.toFixed(1)} s, with credentials ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     if (scan.code !== 0) throw new Error(`scan exited ${scan.code}: ${scan.stderr}`);
     scanStdErr = scan.stderr;
     devices = JSON.parse(scan.stdout) as Device[];
