@@ -73,6 +73,11 @@ describe('unasked announcements', () => {
     expect(reader('ssdp').read(Buffer.from('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nST: ssdp:all\r\n\r\n'), '192.0.2.21')).toEqual({ observations: [] });
   });
 
+  it('reads a DHIP client.notifyDevInfo heard unasked', () => {
+    const reply = readFileSync(new URL('../fixtures/dhip/dahua-ipc-hdw1431t1-s4-2.800.0000000.13.bin', import.meta.url));
+    expect(reader('dhip').read(reply, '192.168.124.17')).toMatchObject({ observations: [{ source: 'dhip', mac: '08:ed:ed:87:42:7a', dhip: { DeviceType: 'IPC-HDW1431T1-S4' } }] });
+  });
+
   it('reads mDNS announcements and ignores queries', () => {
     const response = dnsPacket.encode({
       type: 'response',

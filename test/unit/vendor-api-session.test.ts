@@ -69,3 +69,19 @@ describe('the credentialed attempt series', () => {
     expect(authorizations).toEqual([undefined]);
   });
 });
+
+describe('bounds', () => {
+  it('ends the series when a reply is larger than the XML bound, and says so', async () => {
+    const server = createServer((_request, response) => response.end('x'.repeat(4096)));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const reasons: string[] = [];
+    const base = context([]);
+    const session = openDeviceSession('127.0.0.1', port, 'isapi', { ...base, config: resolveScanConfig({ exchangeTimeoutMs: 2000, maxXmlBytes: 1024 }), reject: (input) => reasons.push(input.reason) });
+    expect(await session.get('/ISAPI/System/deviceInfo')).toBeUndefined();
+    expect(await session.get('/ISAPI/System/Network/EZVIZ')).toBeUndefined();
+    expect(session.ended).toMatch(/larger than 1024 bytes/);
+    expect(reasons).toHaveLength(1);
+  });
+});

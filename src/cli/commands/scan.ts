@@ -48,7 +48,8 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
       type: 'string',
       value: 'FILE',
       env: 'CAMAUDIT_CREDENTIALS_FILE',
-      description: 'ONVIF logins per range, JSON [{"cidr","username","password"}]; sent only to devices inside their range, only after a device refused without them',
+      description:
+        'logins per range, JSON [{"cidr","username","password"}], for ONVIF and the Hikvision ISAPI / Dahua CGI reads (ONVIF-off units, cameras behind NVRs, cloud setting); sent only to devices inside their range, only after a device refused without them',
     },
     push: { type: 'string', value: 'URL', description: 'also send the observations to a central camaudit (serve --db postgres://...), in batches spooled on disk until it has them' },
     'push-token-file': { type: 'string', value: 'FILE', description: 'the agent token for --push (or CAMAUDIT_PUSH_TOKEN), from camaudit token create --site NAME on the central server' },
