@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 // `camaudit identify` does not load fastify.
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./scan.js')).scanCommand,
+  listen: async () => (await import('./listen.js')).listenCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
   export: async () => (await import('./export.js')).exportCommand,
   identify: async () => (await import('./identify.js')).identifyCommand,
