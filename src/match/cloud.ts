@@ -10,7 +10,7 @@
 //   dahuacgi.t2uServer.Enable    configManager.cgi getConfig&name=T2UServer: Dahua's P2P tunnel (Easy4ip/IMOU, and
 //                                Amcrest's p2p service), as public hardening scripts read and set it.
 // DHIP discovery replies were checked too: no public capture of client.notifyDevInfo carries a P2P field (the
-// Phenomite/AMP-Research port 37810 capture and the LAN capture in protocols research), so DHIP says nothing here.
+// Phenomite/AMP-Research port 37810 capture and a LAN capture in a public Go file), so DHIP says nothing here.
 import type { CloudFlag, Observation } from '../model.js';
 
 interface CloudField {
