@@ -4,6 +4,7 @@
 // (channels ["listen"]), then identified and merged like a scan's.
 import type { Logger } from 'pino';
 import type { ScanConfig } from './config.js';
+import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { listLocalInterfaces } from './discovery/interfaces.js';
 import { listenPassively } from './discovery/listen/index.js';
@@ -29,6 +30,7 @@ export interface ListenDependencies {
 export async function runListen(request: ListenRequest, dependencies: ListenDependencies): Promise<ScanOutcome> {
   const { config, inventory, log } = dependencies;
   const interfaces = listLocalInterfaces(request.interfaceNames);
+  if (interfaces.length === 0) throw new CamauditError('CAMAUDIT_ERR_INTERFACE', 'nothing to listen on: no up, non-loopback interface with an IPv4 address');
   const started = performance.now();
   const scanId = inventory.beginScan({
     site: config.site,
