@@ -277,6 +277,26 @@ export const PARSE_LIMITS = Object.freeze({
   maxNeighbourEntries: 65_536,
 });
 
+/** Credentialed vendor API reads (src/discovery/vendor-api/) and listen mode (src/discovery/listen/, dhcp/). */
+export const VENDOR_API_LIMITS = Object.freeze({
+  /** Longest value kept from an ISAPI element or a CGI key; model, serial and firmware are far shorter. */
+  maxValueChars: 256,
+  /** Scalar fields kept of one ISAPI element (DeviceInfo has about 25). */
+  maxFields: 64,
+  /** Channels read from one NVR (the largest Hikvision and Dahua recorders have 256). */
+  maxChannels: 512,
+  /** key=value lines read from one CGI answer. */
+  maxCgiLines: 20_000,
+  /** Observations kept per address to choose its vendor API: far more than one unit's discovery replies. */
+  maxObservationsPerCandidate: 64,
+  /** Distinct observations kept from one listen: a busy segment repeats itself; beyond this they are dropped. */
+  maxListenObservations: 50_000,
+  /** A DHCP message is a few hundred bytes; one Ethernet frame bounds it. */
+  maxDhcpBytes: 1500,
+  /** Longest DHCP option text kept (vendor class, host name). */
+  maxDhcpTextChars: 128,
+});
+
 /** Device requests after a reply (src/discovery/http/request.ts and the banner probe). */
 export const REQUEST_LIMITS = Object.freeze({
   /** Body cap of the favicon request (bounded further by maxBodyBytes): device favicons are a few KiB. */

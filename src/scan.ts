@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ScanConfig } from './config.js';
+import { VENDOR_API_LIMITS, type ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
@@ -21,8 +21,6 @@ import { identify } from './match/index.js';
 //            (ISAPI or CGI), which names ONVIF-off units, the cameras behind NVRs and the cloud setting
 //   stage 4  the kernel neighbour table, which only holds entries after the stages before made traffic
 
-/** Observations kept per address for choosing its vendor API (stage 3): far more than one unit's replies. */
-const MAX_OBSERVATIONS_PER_API_CANDIDATE = 64;
 
 /** Channels whose replies can name a web port (SADP/DHIP HttpPort, WS-Discovery XAddrs, mDNS SRV): stage 2's input. */
 const ANNOUNCING_SOURCES: ReadonlySet<string> = new Set(['sadp', 'dhip', 'wsdiscovery', 'mdns']);
@@ -109,7 +107,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     await inventory.recordObservation(scanId, observation);
     if (observation.via === undefined && observation.source !== 'neighbour' && mayQueryApi(observation.ip)) {
       const list = apiCandidates.get(observation.ip) ?? [];
-      if (list.length < MAX_OBSERVATIONS_PER_API_CANDIDATE) list.push(observation);
+      if (list.length < VENDOR_API_LIMITS.maxObservationsPerCandidate) list.push(observation);
       apiCandidates.set(observation.ip, list);
     }
     observationCount += 1;

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig, type Credentials } from '../../src/config.js';
-import { createRateLimiter } from '../../src/discovery/run.js';
+import { createRateLimiter } from '../../src/discovery/engine/run.js';
 import { openDeviceSession } from '../../src/discovery/vendor-api/session.js';
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');

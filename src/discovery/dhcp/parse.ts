@@ -2,14 +2,13 @@
 // out. Layout and options from RFC 2131 §2 (fixed 236-byte header, magic cookie 99.130.83.99) and RFC 2132: 53
 // message type, 60 vendor class identifier, 12 host name, 55 parameter request list, 50 requested address, 61
 // client identifier. Listen mode only reads these: camaudit never answers, and never sends DHCP.
+import { VENDOR_API_LIMITS } from '../../config.js';
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 
 const HEADER_BYTES = 236;
 const MAGIC_COOKIE = 0x63825363;
-/** A DHCP message is at most a few hundred bytes; one datagram bounds it anyway. */
-const MAX_MESSAGE_BYTES = 1500;
-const MAX_TEXT_CHARS = 128;
+const { maxDhcpBytes: MAX_MESSAGE_BYTES, maxDhcpTextChars: MAX_TEXT_CHARS } = VENDOR_API_LIMITS;
 
 /** RFC 2132 §9.6 message types. */
 const MESSAGE_TYPES: Record<number, string> = { 1: 'DHCPDISCOVER', 2: 'DHCPOFFER', 3: 'DHCPREQUEST', 4: 'DHCPDECLINE', 5: 'DHCPACK', 6: 'DHCPNAK', 7: 'DHCPRELEASE', 8: 'DHCPINFORM' };

@@ -2,14 +2,14 @@
 // written to. No send, no connect, no follow-up request: the only packets this causes are the IGMP membership
 // reports the kernel sends when a socket joins a group. What arrives goes through the pure readers (readers.ts).
 import { createSocket, type Socket } from 'node:dgram';
+import { VENDOR_API_LIMITS } from '../../config.js';
 import type { Observation } from '../../model.js';
 import { cidrContains } from '../../net/cidr.js';
-import { ownLanAddresses } from '../interfaces.js';
+import { ownLanAddresses } from '../engine/interfaces.js';
 import type { LocalInterface, ProbeContext } from '../types.js';
 import { PASSIVE_CHANNELS, type PassiveChannel } from './readers.js';
 
-/** Distinct observations kept from one listen: a busy segment repeats itself; anything beyond this is dropped. */
-const MAX_OBSERVATIONS = 50_000;
+const MAX_OBSERVATIONS = VENDOR_API_LIMITS.maxListenObservations;
 
 export interface ListenOptions {
   durationMs: number;

@@ -10,11 +10,10 @@
 //     (Dahua HTTP API, RemoteDevice config; sanitised captures from a DH-NVR4216-HDS2 and a DHI-NVR5464-16P-EI).
 //   configManager.cgi?action=getConfig&name=T2UServer → `table.T2UServer.Enable=true|false`: the P2P tunnel
 //     (Easy4ip/IMOU, Amcrest's p2p service), as public hardening scripts read and set it.
+import { VENDOR_API_LIMITS } from '../../config.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
-import { MAX_CHANNELS } from './isapi-parse.js';
 
-const MAX_LINES = 20_000;
-const MAX_VALUE_CHARS = 256;
+const { maxCgiLines: MAX_LINES, maxValueChars: MAX_VALUE_CHARS, maxChannels: MAX_CHANNELS } = VENDOR_API_LIMITS;
 /** Never kept: the NVR stores each camera's login in clear text in RemoteDevice. */
 const SECRET_KEYS = new Set(['Password', 'UserName']);
 

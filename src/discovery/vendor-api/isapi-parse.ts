@@ -11,15 +11,11 @@
 //   InputProxyChannelStatus (/ISAPI/ContentMgmt/InputProxy/channels/status): same guide, A.5.19.
 //   EZVIZ (/ISAPI/System/Network/EZVIZ): the Hik-Connect/EZVIZ cloud setting, `enabled`, `registerStatus`,
 //     `bindStatus`, `offlineStatus` (ISAPI guide, Network > EZVIZ; an "Observed Response" in public integration notes).
+import { VENDOR_API_LIMITS } from '../../config.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
 import { isXmlObject, parseXmlSafely, xmlChild, xmlChildren, xmlText, type XmlNode } from '../safe-xml.js';
 
-/** Longest value kept from a device document; model, serial and firmware are far shorter. */
-const MAX_VALUE_CHARS = 256;
-/** Most scalar fields kept of one element (DeviceInfo has about 25). */
-const MAX_FIELDS = 64;
-/** Most channels read from one NVR (the largest Hikvision NVRs have 256). */
-export const MAX_CHANNELS = 512;
+const { maxValueChars: MAX_VALUE_CHARS, maxFields: MAX_FIELDS, maxChannels: MAX_CHANNELS } = VENDOR_API_LIMITS;
 
 /** Never kept: secrets a device may echo (the EZVIZ verification code; a channel's login to its camera). */
 const SECRET_FIELDS = new Set(['password', 'userName', 'verificationCode']);

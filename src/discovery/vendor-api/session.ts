@@ -2,17 +2,17 @@
 // a 401 with a Digest challenge from an address inside a range the user configured a login for is answered, and the
 // first refusal of that login ends the series: Hikvision locks an address out after 5 failures for 30 minutes
 // (ISAPI /ISAPI/Security/illegalLoginLock defaults), Dahua after repeated failures for about half an hour
-// (rroller/dahua#729), so camaudit never retries a refused login.
-import { randomBytes } from 'node:crypto';
+// (rroller/dahua#729), so camaudit never retries a refused login. Every request is the engine's one bounded device
+// request (../http/request.ts): to this address only, within the exchange deadline and the XML size bound.
 import { credentialsFor } from '../../credentials-file.js';
-import { digestAuthorization, parseDigestChallenge } from '../http-digest.js';
-import { DeviceBoundExceeded, httpGet, type ApiContext, type DeviceReply } from './http-get.js';
+import { DeviceRequestError, deviceRequest, deviceRequestWithDigest, type DeviceRequest, type DeviceResponse } from '../http/request.js';
+import type { ProbeContext } from '../types.js';
 
-const CNONCE_BYTES = 8;
+export type ApiContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
 
 export interface DeviceSession {
   /** GET `path` on the device; undefined when the exchange failed or the series has ended. */
-  get(path: string): Promise<DeviceReply | undefined>;
+  get(path: string): Promise<DeviceResponse | undefined>;
   /** Why the series ended early (credentials refused, a bound exceeded), if it did. */
   readonly ended: string | undefined;
   /** True once a request was answered with the configured credentials. */
@@ -28,16 +28,6 @@ export function openDeviceSession(ip: string, port: number, channel: string, con
     ended = reason;
     context.reject?.({ channel, ip, port, reason });
   };
-  const exchange = async (path: string, authorization?: string): Promise<DeviceReply | undefined> => {
-    await context.limiter.take(ip, context.signal);
-    try {
-      return await httpGet(new URL(`http://${ip}:${port}${path}`), context, authorization);
-    } catch (error) {
-      if (error instanceof DeviceBoundExceeded) end(`${path}: ${error.message}; no further request to this device`);
-      else log.debug({ path, err: error }, 'device request failed');
-      return undefined;
-    }
-  };
   return {
     get ended() {
       return ended;
@@ -47,29 +37,20 @@ export function openDeviceSession(ip: string, port: number, channel: string, con
     },
     async get(path) {
       if (ended !== undefined) return undefined;
-      const anonymous = await exchange(path);
-      if (anonymous === undefined || anonymous.status !== 401 || login === undefined || ended !== undefined) return anonymous;
-      const challenge = parseDigestChallenge(anonymous.wwwAuthenticate ?? '');
-      if (!challenge.ok) {
-        log.debug({ path, reason: challenge.reason }, 'refusal carries no Digest challenge we can answer');
-        return anonymous;
-      }
-      const authorization = digestAuthorization(challenge.value, {
-        username: login.username,
-        password: login.password,
-        method: 'GET',
-        uri: path,
-        cnonce: randomBytes(CNONCE_BYTES).toString('hex'),
-        nonceCount: 1,
-      });
-      const answer = await exchange(path, authorization);
-      if (answer?.status === 401 || answer?.status === 403) {
-        log.info({ path, status: answer.status }, 'device refused the configured credentials; no further attempt this scan');
-        end(`${path}: the configured credentials were refused (HTTP ${answer.status}); not retried, to stay clear of the lockout`);
+      const request: DeviceRequest = { responder: ip, url: new URL(`http://${ip}:${port}${path}`), method: 'GET', maxBodyBytes: context.config.maxXmlBytes, what: `${channel} ${path}` };
+      try {
+        if (login === undefined) return await deviceRequest(request, context);
+        const answer = await deviceRequestWithDigest(request, login, context);
+        if (answer.credentialsSent && (answer.status === 401 || answer.status === 403)) {
+          log.info({ path, status: answer.status }, 'device refused the configured credentials; no further attempt this scan');
+          end(`${path}: the configured credentials were refused (HTTP ${answer.status}); not retried, to stay clear of the lockout`);
+        } else if (answer.credentialsSent && answer.status === 200) authenticated = true;
         return answer;
+      } catch (error) {
+        if (error instanceof DeviceRequestError && error.boundExceeded) end(`${path}: ${error.message}; no further request to this device`);
+        else log.debug({ path, err: error }, 'device request failed');
+        return undefined;
       }
-      if (answer !== undefined && answer.status === 200) authenticated = true;
-      return answer;
     },
   };
 }
