@@ -7,9 +7,9 @@ import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { listLocalInterfaces } from './discovery/engine/interfaces.js';
-import { listenPassively } from './discovery/listen/index.js';
+import { passiveModules } from './discovery/listen/index.js';
 import { readNeighbourTable } from './discovery/neighbour/index.js';
-import { createProbeContext, rejectionRecord } from './discovery/engine/run.js';
+import { createProbeContext, rejectionRecord, runModules } from './discovery/engine/run.js';
 import { cidrContains } from './net/cidr.js';
 import type { Inventory } from './inventory/index.js';
 import type { ScanOutcome } from './scan.js';
@@ -51,7 +51,8 @@ export async function runListen(request: ListenRequest, dependencies: ListenDepe
   };
   let status: ScanOutcome['status'] = 'finished';
   try {
-    for await (const observation of listenPassively({ durationMs: request.durationMs, interfaces }, context)) record(observation);
+    context.log.info({ interfaces: interfaces.map((local) => local.name), durationMs: request.durationMs }, 'listening (nothing is sent)');
+    for await (const observation of runModules(passiveModules(request.durationMs), { cidrs: [], interfaces }, context)) record(observation);
     // The kernel's table: what this host exchanged packets with, on the listened segments only.
     const segments = interfaces.map((local) => `${local.address}/${local.prefixLength}`);
     try {

@@ -6,7 +6,9 @@
 //     sweeps every host address of the scope's CIDR ranges (cameras behind a router);
 //   - which datagrams are replies (accept.ts), the reply queue and its bound;
 //   - the listen deadline (listenDeadline below), abort, and closing every socket however the session ends;
-//   - follow-ups: `followUp` sends more datagrams while the session listens (mDNS asks what the answers leave open).
+//   - follow-ups: `followUp` sends more datagrams while the session listens (mDNS asks what the answers leave open);
+//   - passive sessions (`passive`, for `camaudit listen`): only the well-known port, joined to the group on each
+//     interface, for a fixed time; no sender socket, no unicast pool, no probe and no follow-up is ever sent.
 // Parsing is the channel's job; this file knows nothing of any protocol.
 //
 // Timing: the multicast rounds and the unicast sweep run side by side, each through the shared limiter. The listen
@@ -75,6 +77,12 @@ export interface UdpExchangeOptions {
   sendGapMs?: number;
   maxDatagramBytes?: number;
   multicastTtl?: number;
+  /**
+   * Listen only, for `durationMs`: the well-known port is bound (reuseAddr) and joined to `group` on every interface
+   * (unless `joinGroup` is false: a broadcast port such as DHCP's 67), `probes` must be empty, and nothing is sent,
+   * not even a follow-up. The only packets the session causes are the kernel's IGMP membership reports.
+   */
+  passive?: { durationMs: number; joinGroup?: boolean };
 }
 
 function interfaceFor(address: string, interfaces: readonly LocalInterface[]): string | undefined {
@@ -216,7 +224,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
   };
 
   const followUp = (route: UdpRoute, data: Buffer): void => {
-    if (finished) return;
+    if (finished || options.passive !== undefined) return;
     const destination = route.kind === 'unicast' ? route.host : options.group;
     limiter
       .take(destination, signal)
@@ -245,6 +253,21 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
     onMessage: (data: Buffer, remote: RemoteInfo) => void,
     reuseAddr = false,
   ): Promise<Socket | undefined> => openUdpSocket(sockets, log, label, bindTo, onMessage, reuseAddr);
+
+  /** The one socket of a passive session; false when its port could not be had (logged by openUdpSocket). */
+  const openPassive = async (): Promise<boolean> => {
+    const listener = await openSocket({ port: options.port, group: options.group, passive: 'yes' }, { port: options.port }, receive('multicast', undefined), true);
+    if (listener === undefined) return false;
+    if (options.passive?.joinGroup === false) return true;
+    for (const local of scope.interfaces) {
+      try {
+        listener.addMembership(options.group, local.address);
+      } catch (error) {
+        log.warn({ err: error, interface: local.name, group: options.group }, 'could not join group on interface');
+      }
+    }
+    return true;
+  };
 
   const openSockets = async (): Promise<void> => {
     for (const local of scope.interfaces) {
@@ -306,8 +329,12 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
     let listenTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => finish();
     try {
-      await openSockets();
-      if (multicastRounds.length === 0 && unicastPool === undefined) {
+      if (options.passive !== undefined) {
+        if (options.probes.length > 0) throw new Error('a passive UDP session sends no probes');
+        if (!(await openPassive())) finished = true;
+        else listenTimer = setTimeout(finish, options.passive.durationMs);
+      } else await openSockets();
+      if (options.passive === undefined && multicastRounds.length === 0 && unicastPool === undefined) {
         // Nothing could be sent, so there is nothing to wait for; the finally below still closes what was opened.
         log.debug('no interface and no range to probe');
         finished = true;
@@ -316,7 +343,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       if (signal.aborted) finish();
       const started = performance.now();
       times.lastSendAtMs = started;
-      if (!finished) {
+      if (!finished && options.passive === undefined) {
         void Promise.all([sendMulticast(), sendUnicast()])
           .then(() => drainUnicast(unicastPool, times, signal, log))
           .then(() => {
