@@ -21,7 +21,6 @@ import { identify } from './match/index.js';
 //            (ISAPI or CGI), which names ONVIF-off units, the cameras behind NVRs and the cloud setting
 //   stage 4  the kernel neighbour table, which only holds entries after the stages before made traffic
 
-
 /** Channels whose replies can name a web port (SADP/DHIP HttpPort, WS-Discovery XAddrs, mDNS SRV): stage 2's input. */
 const ANNOUNCING_SOURCES: ReadonlySet<string> = new Set(['sadp', 'dhip', 'wsdiscovery', 'mdns']);
 
