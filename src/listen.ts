@@ -32,7 +32,7 @@ export async function runListen(request: ListenRequest, dependencies: ListenDepe
   const interfaces = listLocalInterfaces(request.interfaceNames);
   if (interfaces.length === 0) throw new CamauditError('CAMAUDIT_ERR_INTERFACE', 'nothing to listen on: no up, non-loopback interface with an IPv4 address');
   const started = performance.now();
-  const scanId = inventory.beginScan({
+  const scanId = await inventory.beginScan({
     site: config.site,
     agent: config.agent,
     scope: { mode: 'listen', interfaces: interfaces.map((local) => local.name), durationMs: request.durationMs },
@@ -44,21 +44,21 @@ export async function runListen(request: ListenRequest, dependencies: ListenDepe
   // The limiter is never asked: nothing is sent.
   const context = createProbeContext({ config, log, scanId, signal: abort.signal });
   let count = 0;
-  const record = (observation: Observation): void => {
-    inventory.recordObservation(scanId, observation);
+  const record = async (observation: Observation): Promise<void> => {
+    await inventory.recordObservation(scanId, observation);
     count += 1;
     dependencies.onObservation?.(observation);
   };
   let status: ScanOutcome['status'] = 'finished';
   try {
     context.log.info({ interfaces: interfaces.map((local) => local.name), durationMs: request.durationMs }, 'listening (nothing is sent)');
-    for await (const observation of runModules(passiveModules(request.durationMs), { cidrs: [], interfaces }, context)) record(observation);
+    for await (const observation of runModules(passiveModules(request.durationMs), { cidrs: [], interfaces }, context)) await record(observation);
     // The kernel's table: what this host exchanged packets with, on the listened segments only.
     const segments = interfaces.map((local) => `${local.address}/${local.prefixLength}`);
     try {
       for (const entry of await readNeighbourTable()) {
         if (!segments.some((segment) => cidrContains(segment, entry.ip))) continue;
-        record(context.observe({ source: 'neighbour', ip: entry.ip, mac: entry.mac, transport: 'table', neighbour: entry.interface === undefined ? {} : { interface: entry.interface } }));
+        await record(context.observe({ source: 'neighbour', ip: entry.ip, mac: entry.mac, transport: 'table', neighbour: entry.interface === undefined ? {} : { interface: entry.interface } }));
       }
     } catch (error) {
       log.warn({ err: error }, 'neighbour table not readable; no MAC addresses from it');
@@ -67,7 +67,7 @@ export async function runListen(request: ListenRequest, dependencies: ListenDepe
   } finally {
     dependencies.signal?.removeEventListener('abort', onAbort);
   }
-  const finished = inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
+  const finished = await inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
   const durationMs = Math.round(performance.now() - started);
   log.info({ scanId, status, observations: count, devices: finished.deviceIds.length, durationMs }, 'listen finished');
   return { scanId, status, observations: count, deviceIds: finished.deviceIds, durationMs };

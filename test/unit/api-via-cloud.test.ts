@@ -1,32 +1,22 @@
 // The via and cloud filters over HTTP, on an inventory identified by the real matcher.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryDevice } from '../../src/inventory/index.js';
-import { openInventory } from '../../src/inventory/index.js';
 import { identify } from '../../src/match/index.js';
 import { startApi, type RunningApi } from './api-helpers.js';
-import { observation, scanWith, silentLog, type TempInventory } from './inventory-helpers.js';
+import { observation, scanWith, tempInventory } from './inventory-helpers.js';
 
 let api: RunningApi;
 let nvrId: string;
 
 beforeAll(async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'camaudit-api-via-'));
-  const path = join(directory, 'inventory.sqlite');
-  const inventory = openInventory(path, { identify: (observations) => identify(observations), log: silentLog });
-  const temp: TempInventory = { inventory, path, directory, reopen: () => inventory, cleanup: () => {
-      inventory.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-  scanWith(inventory, [
+  const temp = await tempInventory('sqlite', 'camaudit-api-via-', { identify: (observations) => identify(observations) });
+  const { inventory } = temp;
+  await scanWith(inventory, [
     observation({ source: 'sadp', ip: '10.0.0.11', mac: '44:a6:42:00:00:11', sadp: { MAC: '44-a6-42-00-00-11', DeviceDescription: 'DS-7608NI-K2', DeviceSN: 'DS-7608NI-K20820190315CCRRD00000011', SupportHCPlatform: 'true', HCPlatformEnable: 'flase' } }),
     observation({ source: 'isapi', ip: '192.168.254.2', isapi: { channel: { id: '1', proxyProtocol: 'HIKVISION', deviceTypeName: 'DS-2CD2143G2-I', serialNumber: 'DS-2CD2143G2-I20240101AAWRG0000001' } }, via: { ip: '10.0.0.11', port: 80, channel: 1 } }),
     observation({ source: 'dahuacgi', ip: '10.0.0.32', dahuacgi: { magicBox: { type: 'DHI-NVR4108HS-8P-4KS2', sn: '7J0A1B2PAZ00032' }, t2uServer: { Enable: 'true' } } }),
   ]);
-  nvrId = inventory.listAllDevices().find((device) => device.ip === '10.0.0.11')!.id;
+  nvrId = (await inventory.listAllDevices()).find((device) => device.ip === '10.0.0.11')!.id;
   api = await startApi({}, temp);
 });
 

@@ -13,7 +13,7 @@ const behind = (nvr: string, channel: number, ip: string, serial?: string): Obse
 });
 
 let temp: TempInventory | undefined;
-afterEach(() => temp?.cleanup());
+afterEach(async () => temp?.cleanup());
 
 describe('cameras behind an NVR', () => {
   it('keeps cameras of two NVRs at the same internal address apart, and apart from a LAN device there', () => {
@@ -25,35 +25,35 @@ describe('cameras behind an NVR', () => {
     expect(groups).toHaveLength(3);
   });
 
-  it('names the NVR by its device id, filters by it, and finds a camera without serial again by NVR and channel', () => {
-    temp = tempInventory();
+  it('names the NVR by its device id, filters by it, and finds a camera without serial again by NVR and channel', async () => {
+    temp = await tempInventory();
     const { inventory } = temp;
-    scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2')), observation(behind('10.0.0.11', 2, '192.168.254.3'))]);
-    const nvr = inventory.listAllDevices().find((device) => device.ip === '10.0.0.11')!;
-    const cameras = inventory.listAllDevices({ via: nvr.id });
+    await scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2')), observation(behind('10.0.0.11', 2, '192.168.254.3'))]);
+    const nvr = (await inventory.listAllDevices()).find((device) => device.ip === '10.0.0.11')!;
+    const cameras = await inventory.listAllDevices({ via: nvr.id });
     expect(cameras.map((device) => [device.ip, device.via?.channel, device.via?.deviceId, device.via?.ip]).sort()).toEqual([
       ['192.168.254.2', 1, nvr.id, '10.0.0.11'],
       ['192.168.254.3', 2, nvr.id, '10.0.0.11'],
     ]);
     expect(nvr.via).toBeNull();
     // The next scan: the same channels, nothing but NVR and channel to say which camera is which.
-    scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2'))]);
-    expect(inventory.listAllDevices()).toHaveLength(3);
+    await scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2'))]);
+    expect((await inventory.listAllDevices())).toHaveLength(3);
     // A LAN device at a camera's internal address is not taken for it.
-    scanWith(inventory, [observation({ source: 'http', ip: '192.168.254.2', port: 80, http: { headers: {}, title: 'router' } })]);
-    expect(inventory.listAllDevices()).toHaveLength(4);
+    await scanWith(inventory, [observation({ source: 'http', ip: '192.168.254.2', port: 80, http: { headers: {}, title: 'router' } })]);
+    expect((await inventory.listAllDevices())).toHaveLength(4);
   });
 
-  it('merges a camera later seen on the LAN by its serial, and drops its via', () => {
-    temp = tempInventory();
+  it('merges a camera later seen on the LAN by its serial, and drops its via', async () => {
+    temp = await tempInventory();
     const { inventory } = temp;
-    scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2', 'DS-2CD2143G2-I20240101AAWRG0000001'))]);
-    const before = inventory.listAllDevices().find((device) => device.via !== null)!;
-    scanWith(inventory, [observation(sadp('10.0.0.40', 'aa:bb:cc:00:00:40', 'DS-2CD2143G2-I20240101AAWRG0000001', 'DS-2CD2143G2-I'))]);
-    const after = inventory.getDevice(before.id)!;
+    await scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2', 'DS-2CD2143G2-I20240101AAWRG0000001'))]);
+    const before = (await inventory.listAllDevices()).find((device) => device.via !== null)!;
+    await scanWith(inventory, [observation(sadp('10.0.0.40', 'aa:bb:cc:00:00:40', 'DS-2CD2143G2-I20240101AAWRG0000001', 'DS-2CD2143G2-I'))]);
+    const after = (await inventory.getDevice(before.id))!;
     expect(after.ip).toBe('10.0.0.40');
     expect(after.via).toBeNull();
     expect(after.addresses).toEqual(['192.168.254.2', '10.0.0.40']);
-    expect(inventory.listAllDevices()).toHaveLength(2);
+    expect((await inventory.listAllDevices())).toHaveLength(2);
   });
 });

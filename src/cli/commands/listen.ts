@@ -24,7 +24,7 @@ and identified like a scan's.`,
     const durationMs = parseDuration(values.duration);
     const log = createRootLogger();
     const config = resolveScanConfig({ site: values.site });
-    const inventory = openDefaultInventory(values.db, log);
+    const inventory = await openDefaultInventory(values.db, log);
     const abort = new AbortController();
     const onSignal = (): void => abort.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
@@ -34,13 +34,13 @@ and identified like a scan's.`,
       const request = { durationMs, ...(values.interface.length === 0 ? {} : { interfaceNames: values.interface }) };
       const outcome = await runListen(request, { config, inventory, log, signal: abort.signal });
       process.stderr.write(`listen ${outcome.scanId} ${outcome.status}: ${outcome.observations} observations, ${outcome.deviceIds.length} devices\n`);
-      const devices = outcome.deviceIds.map((id) => inventory.getDevice(id)).filter((device) => device !== undefined);
+      const devices = (await Promise.all(outcome.deviceIds.map((id) => inventory.getDevice(id)))).filter((device) => device !== undefined);
       printDevices(devices, values.json ? 'json' : 'table');
       return outcome.status === 'interrupted' ? 130 : 0;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      inventory.close();
+      await inventory.close();
     }
   },
 });
