@@ -29,6 +29,13 @@ export const PROTOCOL_NAMES: readonly ProtocolName[] = [
   'neighbour',
 ];
 
+/**
+ * Where an observation came from: one of camaudit's own channels, or whatever another tool or protocol it was
+ * imported from calls itself (`nmap`, `arp`, `dhcp`, `switch`, `lldp`, `snmp`, …), kept as given. The matcher reads
+ * an observation's sections, never its source, so an unknown source is identified like any other.
+ */
+export type ObservationSource = ProtocolName | (string & Record<never, never>);
+
 /** How the packet that produced an observation travelled. */
 export type Transport = 'multicast' | 'unicast' | 'broadcast' | 'tcp' | 'table' | 'offline';
 
@@ -113,6 +120,31 @@ export interface MdnsSection {
   addresses?: string[];
 }
 
+/** A host as another tool named it (a DHCP lease's client hostname, nmap's hostnames and MAC vendor). */
+export interface HostSection {
+  hostname?: string;
+  /** The maker another tool printed for the MAC (nmap's `vendor` attribute), kept as evidence beside the OUI. */
+  macVendor?: string;
+}
+
+/** Where a switch learnt a MAC: one row of its MAC address table. This is where to find a device on the wire. */
+export interface SwitchPortSection {
+  /** The switch's name, as the user gave it (the table itself rarely names its switch). */
+  switch?: string;
+  vlan?: string;
+  port?: string;
+}
+
+/** What a port scanner's service detection said about one port (nmap `-sV`: `<service name product version extrainfo>`). */
+export interface ServiceSection {
+  name?: string;
+  product?: string;
+  version?: string;
+  extrainfo?: string;
+  deviceType?: string;
+  tunnel?: string;
+}
+
 export interface NeighbourSection {
   /** Interface the kernel learnt the entry on. */
   interface?: string;
@@ -130,7 +162,8 @@ export interface Observation {
   site: string;
   agent: string;
   scanId?: string;
-  source: ProtocolName;
+  source: ObservationSource;
+  /** Empty when only the MAC is known (an entry of a switch's MAC address table). */
   ip: string;
   port?: number;
   /** Lower-case, colon-separated, when known. */
@@ -152,6 +185,9 @@ export interface Observation {
   /** DHIP deviceInfo fields by their JSON names, plus the top-level `mac`; nested objects kept as JSON. */
   dhip?: Record<string, JsonValue>;
   neighbour?: NeighbourSection;
+  host?: HostSection;
+  switchPort?: SwitchPortSection;
+  service?: ServiceSection;
 }
 
 /** The protocol sections of an observation: the part that is hashed into its id and matched by rules. */
@@ -171,7 +207,7 @@ export interface Evidence {
   params: Record<string, string>;
   /** The rule's own weight, 0..1. */
   confidence: number;
-  source: ProtocolName;
+  source: ObservationSource;
   observationId: string;
 }
 
@@ -237,7 +273,7 @@ export interface Device {
   mac: string | null;
   addresses: string[];
   ports: number[];
-  sources: ProtocolName[];
+  sources: ObservationSource[];
   identification: Identification;
   firstSeen: string;
   lastSeen: string;
