@@ -35,8 +35,8 @@ table or a DHCP server's leases, and its MAC names the maker. The format is dete
   csv                a header line naming ip, mac and hostname columns
   jsonl              the observations that camaudit identify reads
 A gzip-compressed file is decompressed as it is read; FILE.jsonl.gz is an offline bundle (camaudit scan --out),
-loaded with its own scan, once however often it is imported (--site required). A line that cannot be read is reported
-on stderr with its number and the rest is still imported; the exit code is 1 when any line was bad.`,
+loaded with its own scan, once however often it is imported (--site required). A line that cannot be read is
+reported on stderr with its number and the rest is still imported; the exit code is 1 when any line was bad.`,
   options: {
     format: { type: 'choice', choices: IMPORT_FORMATS, description: 'the input format (detected when absent)' },
     site: { type: 'string', value: 'NAME', env: 'CAMAUDIT_SITE', description: 'site recorded on every observation (default "default"; required for a bundle)' },
