@@ -35,6 +35,13 @@ export const PROTOCOL_NAMES: readonly ProtocolName[] = [
   'dhcp',
 ];
 
+/**
+ * Where an observation came from: one of camaudit's own channels, or whatever another tool or protocol it was
+ * imported from calls itself (`nmap`, `arp`, `dhcp`, `switch`, `lldp`, `snmp`, …), kept as given. The matcher reads
+ * an observation's sections, never its source, so an unknown source is identified like any other.
+ */
+export type ObservationSource = ProtocolName | (string & Record<never, never>);
+
 /** How the packet that produced an observation travelled. */
 export type Transport = 'multicast' | 'unicast' | 'broadcast' | 'tcp' | 'table' | 'offline';
 
@@ -119,6 +126,31 @@ export interface MdnsSection {
   addresses?: string[];
 }
 
+/** A host as another tool named it (a DHCP lease's client hostname, nmap's hostnames and MAC vendor). */
+export interface HostSection {
+  hostname?: string;
+  /** The maker another tool printed for the MAC (nmap's `vendor` attribute), kept as evidence beside the OUI. */
+  macVendor?: string;
+}
+
+/** Where a switch learnt a MAC: one row of its MAC address table. This is where to find a device on the wire. */
+export interface SwitchPortSection {
+  /** The switch's name, as the user gave it (the table itself rarely names its switch). */
+  switch?: string;
+  vlan?: string;
+  port?: string;
+}
+
+/** What a port scanner's service detection said about one port (nmap `-sV`: `<service name product version extrainfo>`). */
+export interface ServiceSection {
+  name?: string;
+  product?: string;
+  version?: string;
+  extrainfo?: string;
+  deviceType?: string;
+  tunnel?: string;
+}
+
 export interface NeighbourSection {
   /** Interface the kernel learnt the entry on. */
   interface?: string;
@@ -185,7 +217,8 @@ export interface Observation {
   site: string;
   agent: string;
   scanId?: string;
-  source: ProtocolName;
+  source: ObservationSource;
+  /** Empty when only the MAC is known (an entry of a switch's MAC address table). */
   ip: string;
   port?: number;
   /** Lower-case, colon-separated, when known. */
@@ -212,6 +245,9 @@ export interface Observation {
   dhcp?: DhcpSection;
   /** Set for a camera behind an NVR: `ip` is then its internal address, reachable only by the NVR. */
   via?: ViaSection;
+  host?: HostSection;
+  switchPort?: SwitchPortSection;
+  service?: ServiceSection;
 }
 
 /** The protocol sections of an observation: the part that is hashed into its id and matched by rules. */
@@ -231,7 +267,7 @@ export interface Evidence {
   params: Record<string, string>;
   /** The rule's own weight, 0..1. */
   confidence: number;
-  source: ProtocolName;
+  source: ObservationSource;
   observationId: string;
 }
 
@@ -293,7 +329,7 @@ export const CLOUD_STATES: readonly CloudState[] = ['enabled', 'disabled', 'unkn
 /** The cloud flag and its evidence: which field of which observation said what. */
 export interface CloudFlag {
   state: CloudState;
-  evidence: { field: string; value: string; says: Exclude<CloudState, 'unknown'>; source: ProtocolName; observationId: string }[];
+  evidence: { field: string; value: string; says: Exclude<CloudState, 'unknown'>; source: ObservationSource; observationId: string }[];
 }
 
 export type DeviceStatus = 'found' | 'planned' | 'replaced' | 'removed' | 'exempt';
@@ -308,7 +344,7 @@ export interface Device {
   mac: string | null;
   addresses: string[];
   ports: number[];
-  sources: ProtocolName[];
+  sources: ObservationSource[];
   identification: Identification;
   firstSeen: string;
   lastSeen: string;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Observation, ObservationSections, Transport } from './model.js';
 
 export interface ObservationContext {
@@ -14,14 +14,29 @@ export interface ObservationInput extends ObservationSections {
   interface?: string;
 }
 
-/** Canonical JSON: object keys sorted, so the same fields always hash the same. */
+/** Canonical JSON: object keys sorted (by UTF-16 code units), undefined members left out, so the same fields always hash the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Loops and string concatenation rather than entries/filter/map/join: this runs for every observation of an
+  // import or of `camaudit identify`, a million times over.
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) text += (index > 0 ? ',' : '') + canonicalJson(value[index]);
+    return `${text}]`;
+  }
+  return canonicalRecord(value as Record<string, unknown>);
+}
+
+/** `canonicalJson` of an object, without the members named in `skip`. */
+function canonicalRecord(record: Record<string, unknown>, skip?: ReadonlySet<string>): string {
+  const keys = Object.keys(record).sort();
+  let text = '{';
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined || skip?.has(key)) continue;
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${text}}`;
 }
 
 // Header values that change on every response (clock, session, challenge nonce) would give the same device a new
@@ -29,8 +44,13 @@ export function canonicalJson(value: unknown): string {
 const VOLATILE_HEADERS = new Set(['date', 'expires', 'set-cookie', 'last-modified', 'etag', 'age', 'cseq', 'session']);
 const VOLATILE_CHALLENGE = /\b(nonce|opaque|cnonce)="[^"]*"/gi;
 
+function hasVolatileHeader(headers: Record<string, string>): boolean {
+  for (const name in headers) if (VOLATILE_HEADERS.has(name) || name === 'www-authenticate') return true;
+  return false;
+}
+
 function stableHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!headers) return headers;
+  if (!headers || !hasVolatileHeader(headers)) return headers;
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (VOLATILE_HEADERS.has(name)) continue;
@@ -41,6 +61,8 @@ function stableHeaders(headers: Record<string, string> | undefined): Record<stri
 
 /** The sections as hashed: volatile header values removed. */
 function identitySections(sections: ObservationSections): ObservationSections {
+  const volatile = (headers: Record<string, string> | undefined): boolean => headers !== undefined && hasVolatileHeader(headers);
+  if (!volatile(sections.http?.headers) && !volatile(sections.rtsp?.headers) && !volatile(sections.ssdp?.headers)) return sections;
   const hashed: ObservationSections = { ...sections };
   if (sections.http) hashed.http = { ...sections.http, headers: stableHeaders(sections.http.headers) ?? {} };
   if (sections.rtsp) hashed.rtsp = { ...sections.rtsp, headers: stableHeaders(sections.rtsp.headers) ?? {} };
@@ -53,22 +75,31 @@ function identitySections(sections: ObservationSections): ObservationSections {
  * not of when: two agents or two scans that see the same thing produce the same id, which lets a
  * central store deduplicate without coordination.
  */
+// crypto.hash (Node 20.12 and later) hashes in one call, without a Hash object per observation.
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/** Input members that say how a sighting arrived, not what was seen: left out of its id. */
+const NOT_HASHED: ReadonlySet<string> = new Set(['transport', 'interface']);
+
+function idOf(site: string, sections: ObservationSections, skip?: ReadonlySet<string>): string {
+  return sha256Hex(`${site}\0${canonicalRecord(identitySections(sections) as Record<string, unknown>, skip)}`).slice(0, 32);
+}
+
 export function observationId(site: string, sections: ObservationSections): string {
-  return createHash('sha256').update(site).update('\0').update(canonicalJson(identitySections(sections))).digest('hex').slice(0, 32);
+  return idOf(site, sections);
 }
 
 export function createObservation(input: ObservationInput, context: ObservationContext): Observation {
-  const { transport, interface: interfaceName, ...sections } = input;
+  // One copy of the input: transport and interface stay in it (they are the observation's too) but not in its id.
   const observation: Observation = {
-    ...sections,
-    id: observationId(context.site, sections),
+    ...input,
+    id: idOf(context.site, input, NOT_HASHED),
     site: context.site,
     agent: context.agent,
     observedAt: (context.now?.() ?? new Date()).toISOString(),
   };
   if (context.scanId !== undefined) observation.scanId = context.scanId;
-  if (transport !== undefined) observation.transport = transport;
-  if (interfaceName !== undefined) observation.interface = interfaceName;
   return observation;
 }
 

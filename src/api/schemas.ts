@@ -1,4 +1,3 @@
-import { PROTOCOL_NAMES } from '../model.js';
 import { DEVICE_FILTER_FIELDS, DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES, type DeviceFilterField } from '../inventory/index.js';
 import { API_LIMITS } from '../config.js';
 
@@ -185,7 +184,7 @@ export const getDeviceSchema = {
             properties: {
               id: string,
               scanId: string,
-              source: { type: 'string', enum: PROTOCOL_NAMES },
+              source: { type: 'string' },
               ip: string,
               port: { type: ['integer', 'null'] },
               mac: nullableString,

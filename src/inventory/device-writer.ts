@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Identification, Observation } from '../model.js';
 import { KEY_KINDS, keyOfMac, keyOfSerial, type KeyKind } from './keys.js';
-import { unionList, type ObservationGroup } from './merge.js';
+import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
 import { DEVICE_COLUMNS, DEVICE_SEEN_COLUMNS, DEVICE_USER_COLUMNS, SQL, valuesOf } from './statements.js';
 import type { SqlRunner } from './sql.js';
@@ -278,6 +278,9 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     const via = viaOfGroup(group);
     if (via !== undefined && direct === undefined) await db.run(SQL.updateDeviceVia, [before.via_ip === via.ip ? before.via_device_id : null, via.ip, via.channel, deviceId]);
     else if (before.via_ip !== null) await db.run(SQL.updateDeviceVia, [null, null, null, deviceId]);
+    // A switch table says where the device is plugged in: the location, unless the user has written one.
+    const location = switchLocation(group.observations);
+    if (location !== undefined && location !== before.location) await db.run(SQL.setSwitchLocation, [location, deviceId, `${SWITCH_LOCATION_PREFIX}%`]);
     await db.run(SQL.upsertDeviceScan, [deviceId, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
     return alerted;
   }

@@ -98,6 +98,8 @@ export function groupObservations(observations: readonly Observation[]): Observa
   // Address joins come last, so that they see every MAC the strong keys have already gathered.
   const byAddress = new Map<string, number[]>();
   observations.forEach((observation, index) => {
+    // No address (a switch table row): nothing to join by.
+    if (observation.ip === '') return;
     const place = placeOf(observation);
     const list = byAddress.get(place) ?? [];
     list.push(index);
@@ -136,6 +138,7 @@ function buildGroup(observations: Observation[], keys: Record<KeyKind, string[]>
 function rankAddresses(observations: readonly Observation[]): string[] {
   const stats = new Map<string, { count: number; latest: string }>();
   for (const observation of observations) {
+    if (observation.ip === '') continue;
     const entry = stats.get(observation.ip) ?? { count: 0, latest: '' };
     entry.count += 1;
     if (observation.observedAt > entry.latest) entry.latest = observation.observedAt;
@@ -157,4 +160,17 @@ export function unionList<T>(existing: readonly T[], added: readonly T[]): T[] {
   const result = [...existing];
   for (const value of added) if (!result.includes(value)) result.push(value);
   return result;
+}
+
+/** What a location written from a switch table starts with: such a location is the table's to update, a user's is not. */
+export const SWITCH_LOCATION_PREFIX = 'seen on switch';
+
+/** Where the latest switch table row of a group puts the device ("seen on switch SW1 port Gi0/1, VLAN 10"), if any. */
+export function switchLocation(observations: readonly Observation[]): string | undefined {
+  let latest: Observation | undefined;
+  for (const observation of observations) if (observation.switchPort && (!latest || observation.observedAt >= latest.observedAt)) latest = observation;
+  const where = latest?.switchPort;
+  if (!where || (!where.switch && !where.port && !where.vlan)) return undefined;
+  const parts = [SWITCH_LOCATION_PREFIX, where.switch ?? '(unnamed)', ...(where.port ? ['port', where.port] : [])];
+  return `${parts.join(' ')}${where.vlan ? `, VLAN ${where.vlan}` : ''}`;
 }

@@ -1,4 +1,4 @@
-import type { CloudState, DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
+import type { CloudState, DeviceStatus, Identification, Observation, ObservationSource } from '../model.js';
 import type { HistoryEntry, HistoryKind, InventoryDevice, ScanRecord, ScanStatus } from './types.js';
 
 // Rows as SQLite and PostgreSQL return them, and their conversion to the records the rest of camaudit sees.
@@ -146,7 +146,7 @@ export function deviceFromRow(row: DeviceRow, scanIds: string[]): InventoryDevic
     endpoint: row.endpoint,
     addresses: asStrings(parseJson(row.addresses)),
     ports: asNumbers(parseJson(row.ports)),
-    sources: asStrings(parseJson(row.sources)) as ProtocolName[],
+    sources: asStrings(parseJson(row.sources)) as ObservationSource[],
     identification: asIdentification(parseJson(row.identification)),
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,

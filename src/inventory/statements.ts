@@ -47,6 +47,7 @@ export const SQL = {
   updateDeviceUser: updateSql('devices', DEVICE_USER_COLUMNS),
   moveDevice: 'UPDATE devices SET site = ?, origin_site = ?, moved_from = ?, moved_at = ? WHERE id = ?',
   linkObservation: 'INSERT INTO device_observations (device_id, observation_id) VALUES (?, ?) ON CONFLICT (device_id, observation_id) DO NOTHING',
+  setSwitchLocation: 'UPDATE devices SET location = ? WHERE id = ? AND (location IS NULL OR location LIKE ?)',
   upsertDeviceScan: `INSERT INTO device_scans (device_id, scan_id, ip, mac, vendor, brand, model, firmware, seen_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (device_id, scan_id) DO UPDATE SET ip = excluded.ip, mac = excluded.mac, vendor = excluded.vendor,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Device, DeviceStatus, Identification, Observation, ProtocolName } from '../model.js';
+import type { Device, DeviceStatus, Identification, Observation, ObservationSource } from '../model.js';
 import type { DeviceFilter } from './filter.js';
 
 /** The matcher, injected: the inventory itself knows no protocol and no fingerprint. */
@@ -99,7 +99,7 @@ export interface DeviceSighting {
 export interface ObservationSummary {
   id: string;
   scanId: string;
-  source: ProtocolName;
+  source: ObservationSource;
   ip: string;
   port: number | null;
   mac: string | null;

@@ -2,7 +2,7 @@
 // or dotted keys ({"http.headers": …, "wsdiscovery.scopes": […]}), or a labelled corpus line
 // ({"label": …, "observation": {…}}). Every value is checked; a bad line gives a reason, never a throw.
 import { isIP } from 'node:net';
-import { type JsonValue, type Observation, PROTOCOL_NAMES, type ProtocolName, type Transport } from '../model.js';
+import type { JsonValue, Observation, Transport } from '../model.js';
 import { type ObservationInput, createObservation, normaliseMac } from '../observation.js';
 import { isRecord } from './validate-rules.js';
 import { MATCH_LIMITS } from '../config.js';
@@ -61,6 +61,26 @@ function stringList(value: unknown, path: string): string[] | undefined {
   return value as string[];
 }
 
+/**
+ * mDNS TXT as an object, or in the DNS form: a list of `key=value` strings (RFC 6763 §6.3). A string without `=`
+ * is a boolean attribute (its value is empty), and of a key given twice only the first counts (§6.4).
+ */
+function txtRecord(value: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(value)) return stringMap(value, 'mdns.txt');
+  const result: Record<string, string> = {};
+  for (const item of value) {
+    if (typeof item !== 'string') fail('mdns.txt must be an object of strings or a list of "key=value" strings');
+    const equals = item.indexOf('=');
+    const key = equals < 0 ? item : item.slice(0, equals);
+    if (key === '' || FORBIDDEN_KEY_PARTS.has(key) || Object.hasOwn(result, key)) continue;
+    result[key] = equals < 0 ? '' : item.slice(equals + 1);
+  }
+  return result;
+}
+
+// A source names a tool or protocol: kept as given, so it must stay a short word a log or a table can show.
+const SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$/;
+
 function section(value: unknown, path: string): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) fail(`${path} must be an object`);
@@ -80,6 +100,13 @@ function defined<T extends object>(value: T): T {
 const FORBIDDEN_KEY_PARTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
+  // Most lines use nested sections only: then the parsed object is used as it is, not copied.
+  let dotted = false;
+  for (const key in raw) {
+    if (FORBIDDEN_KEY_PARTS.has(key)) fail(`key "${key}" names the prototype chain`);
+    if (key.includes('.')) dotted = true;
+  }
+  if (!dotted) return raw;
   const nested: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (key.split('.').some((part) => FORBIDDEN_KEY_PARTS.has(part))) fail(`key "${key.slice(0, 80)}" names the prototype chain`);
@@ -128,7 +155,7 @@ function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'sou
       service: text(mdns.service, 'mdns.service'),
       host: text(mdns.host, 'mdns.host'),
       port: integer(mdns.port, 'mdns.port', 65535),
-      txt: stringMap(mdns.txt, 'mdns.txt'),
+      txt: txtRecord(mdns.txt),
       addresses: stringList(mdns.addresses, 'mdns.addresses'),
     });
   }
@@ -157,6 +184,21 @@ function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'sou
     if (ip === undefined || isIP(ip) === 0 || channel === undefined) fail('via needs an ip and a channel');
     result.via = defined({ ip, channel, port: integer(via.port, 'via.port', 65535) });
   }
+  const host = section(raw.host, 'host');
+  if (host) result.host = defined({ hostname: text(host.hostname, 'host.hostname'), macVendor: text(host.macVendor, 'host.macVendor') });
+  const switchPort = section(raw.switchPort, 'switchPort');
+  if (switchPort) result.switchPort = defined({ switch: text(switchPort.switch, 'switchPort.switch'), vlan: text(switchPort.vlan, 'switchPort.vlan'), port: text(switchPort.port, 'switchPort.port') });
+  const service = section(raw.service, 'service');
+  if (service) {
+    result.service = defined({
+      name: text(service.name, 'service.name'),
+      product: text(service.product, 'service.product'),
+      version: text(service.version, 'service.version'),
+      extrainfo: text(service.extrainfo, 'service.extrainfo'),
+      deviceType: text(service.deviceType, 'service.deviceType'),
+      tunnel: text(service.tunnel, 'service.tunnel'),
+    });
+  }
   return result;
 }
 
@@ -172,16 +214,18 @@ export function parseObservationLine(line: string, context: { site: string; agen
   try {
     const raw = nestDottedKeys(isRecord(parsed.observation) ? parsed.observation : parsed);
     const source = raw.source;
-    if (typeof source !== 'string' || !PROTOCOL_NAMES.includes(source as ProtocolName)) fail(`source must be one of ${PROTOCOL_NAMES.join(', ')}`);
-    const ip = text(raw.ip, 'ip');
-    if (!ip || isIP(ip) === 0) fail('ip must be an IPv4 or IPv6 address');
+    if (typeof source !== 'string' || !SOURCE_PATTERN.test(source)) fail('source must name a tool or protocol: up to 40 letters, digits and _ . : / -');
     const macText = text(raw.mac, 'mac');
     const mac = macText === undefined ? undefined : normaliseMac(macText);
-    if (macText !== undefined && !mac) fail(`mac "${macText}" is not a MAC address`);
+    if (macText !== undefined && !mac) fail(`mac "${macText.slice(0, 80)}" is not a MAC address`);
+    // A MAC alone (a switch's table) is enough to identify by its OUI; otherwise the address is what names the device.
+    const ip = text(raw.ip, 'ip') ?? (mac ? '' : undefined);
+    if (ip === undefined || (ip === '' && !mac)) fail('ip (an IPv4 or IPv6 address) or mac is required');
+    if (ip !== '' && isIP(ip) === 0) fail('ip must be an IPv4 or IPv6 address');
     const transport = text(raw.transport, 'transport');
     if (transport !== undefined && !TRANSPORTS.includes(transport as Transport)) fail(`transport must be one of ${TRANSPORTS.join(', ')}`);
     const input: ObservationInput = defined({
-      source: source as ProtocolName,
+      source,
       ip,
       port: integer(raw.port, 'port', 65535),
       mac,

@@ -45,6 +45,22 @@ describe('camaudit identify', () => {
     expect(out.map((line) => line.vendor)).toEqual(['Hikvision', 'Dahua']);
   });
 
+  it('identifies what other tools write: any source kept as given, a MAC alone, mDNS TXT as key=value strings', () => {
+    const { code, out, err } = identify([
+      JSON.stringify({ source: 'arp', ip: '10.0.0.20', mac: '44-47-CC-37-CE-81' }),
+      JSON.stringify({ source: 'lldp', mac: '4c:11:bf:c2:0b:9d' }),
+      JSON.stringify({ source: 'nmap', ip: '10.0.0.21', port: 80, 'http.headers': { server: 'DNVRS-Webs' } }),
+      JSON.stringify({ source: 'mdns', ip: '10.0.0.22', mdns: { service: '_http._tcp.local', txt: ['path=/', 'flag', 'macaddress=4447CC37CE81'] } }),
+    ]);
+    expect(code, err).toBe(0);
+    expect(out.map((line) => [line.ip, line.vendor, line.covered, (line.evidence as { source: string }[])[0]?.source])).toEqual([
+      ['10.0.0.20', 'Hikvision', true, 'arp'],
+      ['', 'Dahua', true, 'lldp'],
+      ['10.0.0.21', 'Hikvision', true, 'nmap'],
+      ['10.0.0.22', 'Hikvision', true, 'mdns'],
+    ]);
+  });
+
   it('says unknown rather than guess on a lone generic banner', () => {
     const { out } = identify([JSON.stringify({ source: 'http', ip: '10.0.0.9', port: 80, 'http.headers': { server: 'webserver' } })]);
     expect(out[0]?.vendor).toBeNull();

@@ -57,10 +57,32 @@ describe('parseObservationLine', () => {
     expect(result.ok && result.observation.id).toBe('abc');
   });
 
+  it('keeps a source it does not know as given, and identifies the observation from its fields', () => {
+    const result = parseObservationLine(JSON.stringify({ source: 'nmap', ip: '10.0.0.8', port: 80, 'http.headers': { server: 'DNVRS-Webs' } }), context);
+    expect(result.ok && result.observation.source).toBe('nmap');
+    const identification = result.ok ? identify([result.observation]) : undefined;
+    expect(identification?.vendor).toBe('Hikvision');
+    expect(identification?.evidence.every((item) => item.source === 'nmap')).toBe(true);
+  });
+
+  it('takes a MAC alone (a switch table row) and identifies it by its OUI', () => {
+    const result = parseObservationLine(JSON.stringify({ source: 'arp', mac: '44-47-CC-37-CE-81' }), context);
+    expect(result.ok && result.observation.ip).toBe('');
+    expect(result.ok && identify([result.observation]).vendor).toBe('Hikvision');
+  });
+
+  it('reads mDNS TXT in the DNS form, a list of key=value strings (RFC 6763 §6.3, §6.4)', () => {
+    const line = JSON.stringify({ source: 'mdns', ip: '10.0.0.9', mdns: { txt: ['model=DS-2CD2042WD-I', 'flag', 'model=second', '=nokey', 'path=/a=b'] } });
+    const result = parseObservationLine(line, context);
+    expect(result.ok && result.observation.mdns?.txt).toEqual({ model: 'DS-2CD2042WD-I', flag: '', path: '/a=b' });
+  });
+
   it.each([
     ['not JSON', '{', /not JSON/],
     ['an array', '[]', /object/],
-    ['an unknown source', JSON.stringify({ source: 'snmp', ip: '10.0.0.1' }), /source must be one of/],
+    ['a source that is not a name', JSON.stringify({ source: '<b>x</b>', ip: '10.0.0.1' }), /source must name a tool or protocol/],
+    ['no address and no MAC', JSON.stringify({ source: 'arp' }), /ip .* or mac is required/],
+    ['mDNS TXT strings mixed with other values', JSON.stringify({ source: 'mdns', ip: '10.0.0.1', mdns: { txt: ['a=b', 3] } }), /mdns\.txt/],
     ['a bad ip', JSON.stringify({ source: 'http', ip: '10.0.0.300' }), /ip must be/],
     ['a bad mac', JSON.stringify({ source: 'http', ip: '10.0.0.1', mac: 'zz' }), /not a MAC/],
     ['a bad port', JSON.stringify({ source: 'http', ip: '10.0.0.1', port: 70000 }), /port/],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ObservationSections } from '../../src/model.js';
 import { createObservation, normaliseMac, observationId } from '../../src/observation.js';
 
 const context = { site: 'hq', agent: 'a1' };
@@ -25,6 +26,13 @@ describe('observation ids', () => {
     expect(observationId('hq', { ...base, ip: '10.0.0.6' })).not.toBe(id);
     expect(observationId('hq', { ...base, http: { headers: { ...base.http.headers, server: 'Webs' } } })).not.toBe(id);
     expect(observationId('hq', { ...base, http: { headers: { ...base.http.headers, 'www-authenticate': 'Digest realm="Other", nonce="1"' } } })).not.toBe(id);
+  });
+
+  it('stay what they were: ids already stored in inventories must not change when the hashing code is tuned', () => {
+    // Computed by the code before it was tuned for speed (issue 15); nested objects, arrays, escapes, volatile headers.
+    const sections = { source: 'http', ip: '10.0.0.5', port: 80, mac: '44:47:cc:37:ce:81', http: { headers: { server: 'DNVRS-Webs', date: 'x', 'www-authenticate': 'Digest realm="DS-7608NI", nonce="abc"' }, title: 'é "q"' }, wsdiscovery: { types: ['a', 'b'], scopes: [], xaddrs: ['http://x/'], metadataVersion: 2 }, dhip: { nested: { z: 1, a: [true, null] } } } satisfies ObservationSections;
+    expect(observationId('hq', structuredClone(sections))).toBe('6036497bb028a6e9e32f74b25239e878');
+    expect(createObservation({ ...(structuredClone(sections)), transport: 'tcp', interface: 'eth0' }, context).id).toBe('6036497bb028a6e9e32f74b25239e878');
   });
 
   it('keep the volatile values in the observation itself', () => {

@@ -8,13 +8,13 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   export: async () => (await import('./export.js')).exportCommand,
   identify: async () => (await import('./identify.js')).identifyCommand,
+  import: async () => (await import('./import.js')).importCommand,
   devices: async () => (await import('./devices.js')).devicesCommand,
   device: async () => (await import('./device.js')).deviceCommand,
   scans: async () => (await import('./scans.js')).scansCommand,
   diff: async () => (await import('./diff.js')).diffCommand,
   agent: async () => (await import('./agent.js')).agentCommand,
   token: async () => (await import('./token.js')).tokenCommand,
-  import: async () => (await import('./import-bundle.js')).importBundleCommand,
 };
 
 /** `camaudit --help`: every command with every option. README "Usage" holds this text word for word. */

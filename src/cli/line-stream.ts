@@ -1,0 +1,137 @@
+// Line input and output for the commands that stream millions of records (identify, import): input read in large
+// chunks and split by hand (readline's per-line events cost more than the matcher), output gathered into large
+// writes that respect backpressure, so memory stays flat and a closed pipe (`| head`) ends the run quietly.
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+export interface InputLine {
+  /** 1-based line number in the input. */
+  number: number;
+  text: string;
+  /** True when the line was longer than the limit: `text` is then its first `maxChars` characters only. */
+  tooLong: boolean;
+}
+
+/**
+ * The lines of `input`, in batches (one per chunk read), without their `\n` or `\r\n`. A line longer than
+ * `maxChars` is cut there and flagged, and the rest of it is skipped without being held in memory.
+ */
+export async function* readLineBatches(input: Readable | AsyncIterable<Buffer | string>, maxChars: number): AsyncGenerator<InputLine[]> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let skipping = false;
+  let number = 0;
+  const take = (text: string, batch: InputLine[], tooLong: boolean): void => {
+    number += 1;
+    const end = text.endsWith('\r') ? text.length - 1 : text.length;
+    batch.push({ number, text: end === text.length ? text : text.slice(0, end), tooLong });
+  };
+  for await (const chunk of input) {
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const batch: InputLine[] = [];
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      if (skipping) skipping = false;
+      else if (carry.length > 0) take(carry + text.slice(start, newline), batch, false);
+      else take(text.slice(start, newline), batch, false);
+      carry = '';
+      start = newline + 1;
+    }
+    if (!skipping) {
+      carry += text.slice(start);
+      if (carry.length > maxChars) {
+        take(carry.slice(0, maxChars), batch, true);
+        carry = '';
+        skipping = true;
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+  carry += decoder.end();
+  if (!skipping && carry.length > 0) yield [{ number: number + 1, text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, tooLong: false }];
+}
+
+/** Bytes gathered before one write: large enough that the per-write cost vanishes, small enough to stay flat. */
+const OUTPUT_BATCH_CHARS = 256 * 1024;
+
+export interface BatchedOutput {
+  /** Queues text; resolves at once unless a write is due and the stream wants draining first. */
+  push(text: string): Promise<void> | undefined;
+  /** Writes what is queued and waits until the stream has taken it. */
+  flush(): Promise<void>;
+  /** True once the reader went away (EPIPE): stop producing. */
+  readonly closed: boolean;
+}
+
+/** Resolves when the stream wants more, or has ended for good (closed, or failed: the error is handled by its listener). */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      output.off('drain', done);
+      output.off('close', done);
+      output.off('error', done);
+      resolve();
+    };
+    output.on('drain', done);
+    output.on('close', done);
+    output.on('error', done);
+  });
+}
+
+export function createBatchedOutput(output: Writable): BatchedOutput {
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let closed = false;
+  output.on('error', (error: NodeJS.ErrnoException) => {
+    // The reader closed the pipe (`camaudit identify big.jsonl | head`): not a failure of ours.
+    if (error.code === 'EPIPE') closed = true;
+    else throw error;
+  });
+  const writeOut = async (): Promise<void> => {
+    if (pending.length === 0 || closed) return;
+    const text = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    if (!output.write(text)) await drained(output);
+  };
+  return {
+    push(text) {
+      pending.push(text);
+      pendingChars += text.length;
+      return pendingChars >= OUTPUT_BATCH_CHARS ? writeOut() : undefined;
+    },
+    async flush() {
+      await writeOut();
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
+/**
+ * The first `chars` characters of `input` (to tell its format by), and the whole input again from its start, without
+ * reading it twice: the chunks read for the head are kept and handed out first.
+ */
+export async function peekHead(input: Readable | AsyncIterable<Buffer | string>, chars: number, encoding: BufferEncoding = 'utf8'): Promise<{ head: string; all: AsyncIterable<Buffer | string> }> {
+  const iterator = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const taken: (Buffer | string)[] = [];
+  let size = 0;
+  let done = false;
+  while (size < chars) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    taken.push(next.value);
+    size += next.value.length;
+  }
+  const head = taken.map((chunk) => (typeof chunk === 'string' ? chunk : chunk.toString(encoding))).join('').slice(0, chars);
+  async function* all(): AsyncGenerator<Buffer | string> {
+    yield* taken;
+    if (done) return;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { head, all: all() };
+}
