@@ -221,8 +221,9 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
     const seen = seenRange(group.observations);
     // A camera seen both on the LAN and behind an NVR is reachable at its LAN address: that one is its address.
+    // A switch-table row (no address) is direct too, but says nothing of the address.
     const direct = group.observations.find((observation) => observation.via === undefined);
-    const ip = direct?.ip ?? group.addresses[0] ?? before.ip;
+    const ip = group.observations.find((observation) => observation.via === undefined && observation.ip !== '')?.ip ?? group.addresses[0] ?? before.ip;
     if (!created && before.ip !== ip) await history(deviceId, scan.id, 'address', 'ip', before.ip, ip);
 
     const previous = identificationFromJson(before.identification);
