@@ -138,7 +138,7 @@ export const API_LIMITS = Object.freeze({
   /** Largest page offset: far past any inventory, and within what SQLite binds as an integer. */
   maxPageOffset: 2_147_483_647,
   /** A schedule faster than this would keep a scan running back to back on fragile cameras. */
-  minScheduleMs: 1000,
+  minScheduleMs: 60_000,
 });
 
 export const EXPORT_LIMITS = Object.freeze({
