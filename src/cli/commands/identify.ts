@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { identify, loadKnowledgeBase, parseObservationLine } from '../../match/index.js';
 import { defineCommand } from '../command.js';
+import { terminalSafe } from '../text.js';
 
 async function write(output: Writable, text: string): Promise<void> {
   // Respect backpressure so a million-line input streams in flat memory.
@@ -35,7 +36,7 @@ lines are still processed; the exit code is 1 when any line was bad.`,
       const parsed = parseObservationLine(line, context);
       if (!parsed.ok) {
         badLines += 1;
-        process.stderr.write(`camaudit identify: line ${lineNumber}: ${parsed.reason}\n`);
+        process.stderr.write(`camaudit identify: line ${lineNumber}: ${terminalSafe(parsed.reason, 400)}\n`);
         continue;
       }
       const { observation } = parsed;
