@@ -1,5 +1,6 @@
 import { resolveScanConfig } from '../../config.js';
 import { resolveCredentials } from '../../credentials-file.js';
+import { ScanJobs } from '../../api/scan-jobs.js';
 import { readApiToken } from '../../api/token.js';
 import { CHANNELS } from '../../discovery/index.js';
 import { CamauditError } from '../../errors.js';
@@ -41,8 +42,11 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     const interrupted = await inventory.markInterruptedScans();
     if (interrupted.length > 0) serveLog.warn({ scanIds: interrupted }, 'scans left running by an earlier process are marked interrupted');
 
-    const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> =>
-      runScan({ cidrs, multicast: !values['no-multicast'], channels: CHANNELS }, { config, inventory, log, ...(onScanStarted ? { onScanStarted } : {}) });
+    const jobs = new ScanJobs();
+    const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> => {
+      if (jobs.stopping) return Promise.reject(new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'the server is stopping'));
+      return jobs.track(runScan({ cidrs, multicast: !values['no-multicast'], channels: CHANNELS }, { config, inventory, log, signal: jobs.signal, ...(onScanStarted ? { onScanStarted } : {}) }));
+    };
     const startScan: StartScan = (cidrs) =>
       new Promise<string>((resolveStarted, rejectStarted) => {
         scan(cidrs, resolveStarted).catch((error: unknown) => {
@@ -67,7 +71,11 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // Scans first (aborted, then awaited: each records itself interrupted), then the server, then the database.
+    process.stderr.write('camaudit: stopping: running scans are interrupted\n');
+    const scansStopped = jobs.stop();
     await schedule?.stop();
+    await scansStopped;
     await server.app.close();
     await inventory.close();
     return 0;
