@@ -9,6 +9,8 @@
 //       "replies": [{ "text": "<?xml …>", "repeat": 1 }, { "base64": "…" }] }
 //   ] }
 // `text` is a template (responder.ts); `match` is a regular expression tried on the datagram as latin1 text.
+// A reply may add `"fill": { "marker": "@@WS@@", "text": " \t", "count": 10000 }`: the marker in `text` becomes
+// `text` repeated `count` times (a long inner whitespace run, without 30 KiB of spaces in the profile).
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { JsonReader } from '../../validate.js';
@@ -30,7 +32,7 @@ export interface HostileUdpListener {
   group?: string;
   match: RegExp;
   replyTo: 'sender' | 'group';
-  replies: { text?: string; base64?: string; repeat: number }[];
+  replies: { text?: string; base64?: string; repeat: number; fill?: { marker: string; text: string; count: number } }[];
 }
 
 export function parseHostileUdpConfig(value: unknown): { ok: true; value: HostileUdpListener[] } | { ok: false; reason: string } {
@@ -59,12 +61,25 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
       const replyPath = `${path}.replies[${replyIndex}]`;
       const reply = r.object(item, replyPath);
       if (!reply) return [];
-      r.noExtraKeys(reply, replyPath, ['text', 'base64', 'repeat', '$comment']);
+      r.noExtraKeys(reply, replyPath, ['text', 'base64', 'repeat', 'fill', '$comment']);
       const text = r.optionalString(reply.text, `${replyPath}.text`);
       const base64 = r.optionalString(reply.base64, `${replyPath}.base64`, /^[A-Za-z0-9+/=\s]*$/);
       if ((text === undefined) === (base64 === undefined)) r.problem(replyPath, 'needs exactly one of text and base64');
       const repeat = reply.repeat === undefined ? 1 : (r.integer(reply.repeat, `${replyPath}.repeat`, 1, MAX_REPEAT) ?? 1);
-      return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat }];
+      let fill: { marker: string; text: string; count: number } | undefined;
+      if (reply.fill !== undefined) {
+        const fillObject = r.object(reply.fill, `${replyPath}.fill`);
+        if (fillObject) {
+          r.noExtraKeys(fillObject, `${replyPath}.fill`, ['marker', 'text', 'count']);
+          const marker = r.optionalString(fillObject.marker, `${replyPath}.fill.marker`) ?? '';
+          const fillText = r.optionalString(fillObject.text, `${replyPath}.fill.text`) ?? '';
+          const count = r.integer(fillObject.count, `${replyPath}.fill.count`, 1, MAX_REPLY_BYTES) ?? 1;
+          if (marker === '' || fillText === '') r.problem(`${replyPath}.fill`, 'needs a marker and a text');
+          if (text !== undefined && !text.includes(marker)) r.problem(`${replyPath}.fill.marker`, 'does not occur in text');
+          fill = { marker, text: fillText, count };
+        }
+      }
+      return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat, ...(fill === undefined ? {} : { fill }) }];
     });
     if (replies.length === 0) r.problem(`${path}.replies`, 'needs at least one reply');
     listeners.push({ port: port ?? 0, ...(group === undefined ? {} : { group }), match, replyTo: replyTo ?? 'sender', replies });
@@ -92,7 +107,10 @@ export const start: StartResponder = async (value, context) => {
   for (const listener of parsed.value) {
     // Rendered once at start: a template typo stops the device before "ready".
     const replies: HostileUdpReply[] = listener.replies.map((reply) => ({
-      bytes: reply.base64 !== undefined ? Buffer.from(reply.base64, 'base64') : Buffer.from(renderTemplate(reply.text ?? '', context), 'utf8'),
+      bytes:
+        reply.base64 !== undefined
+          ? Buffer.from(reply.base64, 'base64')
+          : Buffer.from(renderTemplate(reply.text ?? '', context).replace(reply.fill?.marker ?? '\u0000never', () => (reply.fill ? reply.fill.text.repeat(reply.fill.count) : '')), 'utf8'),
       repeat: reply.repeat,
     }));
     for (const reply of replies) {
