@@ -9,10 +9,14 @@
 //       "replies": [{ "text": "<?xml …>", "repeat": 1 }, { "base64": "…" }] }
 //   ] }
 // `text` is a template (responder.ts); `match` is a regular expression tried on the datagram as latin1 text.
+// A reply may instead be `{ "mdnsFlood": { "records": 2048, "perPacket": 1 } }`: that many distinct mDNS PTR, SRV
+// and TXT records for services of this device, `perPacket` services to a response (one sender, thousands of
+// records).
 // A reply may add `"fill": { "marker": "@@WS@@", "text": " \t", "count": 10000 }`: the marker in `text` becomes
 // `text` repeated `count` times (a long inner whitespace run, without 30 KiB of spaces in the profile).
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { encode, type Answer } from 'dns-packet';
 import { JsonReader } from '../../validate.js';
 import { renderTemplate, type StartResponder } from '../responder.js';
 import { MAX_PROBE_BYTES } from '../udp-group.js';
@@ -32,7 +36,24 @@ export interface HostileUdpListener {
   group?: string;
   match: RegExp;
   replyTo: 'sender' | 'group';
-  replies: { text?: string; base64?: string; repeat: number; fill?: { marker: string; text: string; count: number } }[];
+  replies: { text?: string; base64?: string; repeat: number; fill?: { marker: string; text: string; count: number }; mdnsFlood?: { records: number; perPacket: number } }[];
+}
+
+/** mDNS responses announcing `records` distinct services of one host, `perPacket` services each. */
+export function mdnsFloodPackets(records: number, perPacket: number, host: string, ip: string): Buffer[] {
+  const packets: Buffer[] = [];
+  for (let first = 0; first < records; first += perPacket) {
+    const answers: Answer[] = [];
+    for (let index = first; index < Math.min(records, first + perPacket); index += 1) {
+      const instance = `flood-${index}._http._tcp.local`;
+      answers.push({ type: 'PTR', name: '_http._tcp.local', ttl: 120, data: instance });
+      answers.push({ type: 'SRV', name: instance, ttl: 120, data: { port: 1024 + (index % 60_000), target: `${host}.local`, priority: 0, weight: 0 } });
+      answers.push({ type: 'TXT', name: instance, ttl: 120, data: [Buffer.from(`n=${index}`)] });
+    }
+    if (first === 0) answers.push({ type: 'A', name: `${host}.local`, ttl: 120, data: ip });
+    packets.push(encode({ type: 'response', id: 0, flags: 0x8400, answers }));
+  }
+  return packets;
 }
 
 export function parseHostileUdpConfig(value: unknown): { ok: true; value: HostileUdpListener[] } | { ok: false; reason: string } {
@@ -61,10 +82,18 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
       const replyPath = `${path}.replies[${replyIndex}]`;
       const reply = r.object(item, replyPath);
       if (!reply) return [];
-      r.noExtraKeys(reply, replyPath, ['text', 'base64', 'repeat', 'fill', '$comment']);
+      r.noExtraKeys(reply, replyPath, ['text', 'base64', 'repeat', 'fill', 'mdnsFlood', '$comment']);
       const text = r.optionalString(reply.text, `${replyPath}.text`);
       const base64 = r.optionalString(reply.base64, `${replyPath}.base64`, /^[A-Za-z0-9+/=\s]*$/);
-      if ((text === undefined) === (base64 === undefined)) r.problem(replyPath, 'needs exactly one of text and base64');
+      let mdnsFlood: { records: number; perPacket: number } | undefined;
+      if (reply.mdnsFlood !== undefined) {
+        const flood = r.object(reply.mdnsFlood, `${replyPath}.mdnsFlood`);
+        if (flood) {
+          r.noExtraKeys(flood, `${replyPath}.mdnsFlood`, ['records', 'perPacket']);
+          mdnsFlood = { records: r.integer(flood.records, `${replyPath}.mdnsFlood.records`, 1, 20_000) ?? 1, perPacket: r.integer(flood.perPacket, `${replyPath}.mdnsFlood.perPacket`, 1, 20) ?? 1 };
+        }
+      }
+      if ([text, base64, mdnsFlood].filter((entry) => entry !== undefined).length !== 1) r.problem(replyPath, 'needs exactly one of text, base64 and mdnsFlood');
       const repeat = reply.repeat === undefined ? 1 : (r.integer(reply.repeat, `${replyPath}.repeat`, 1, MAX_REPEAT) ?? 1);
       let fill: { marker: string; text: string; count: number } | undefined;
       if (reply.fill !== undefined) {
@@ -79,7 +108,7 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
           fill = { marker, text: fillText, count };
         }
       }
-      return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat, ...(fill === undefined ? {} : { fill }) }];
+      return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat, ...(fill === undefined ? {} : { fill }), ...(mdnsFlood === undefined ? {} : { mdnsFlood }) }];
     });
     if (replies.length === 0) r.problem(`${path}.replies`, 'needs at least one reply');
     listeners.push({ port: port ?? 0, ...(group === undefined ? {} : { group }), match, replyTo: replyTo ?? 'sender', replies });
@@ -106,13 +135,14 @@ export const start: StartResponder = async (value, context) => {
   const sockets: Socket[] = [];
   for (const listener of parsed.value) {
     // Rendered once at start: a template typo stops the device before "ready".
-    const replies: HostileUdpReply[] = listener.replies.map((reply) => ({
-      bytes:
+    const replies: HostileUdpReply[] = listener.replies.flatMap((reply) => {
+      if (reply.mdnsFlood !== undefined) return mdnsFloodPackets(reply.mdnsFlood.records, reply.mdnsFlood.perPacket, context.profile.name, context.ip).map((bytes) => ({ bytes, repeat: reply.repeat }));
+      const bytes =
         reply.base64 !== undefined
           ? Buffer.from(reply.base64, 'base64')
-          : Buffer.from(renderTemplate(reply.text ?? '', context).replace(reply.fill?.marker ?? '\u0000never', () => (reply.fill ? reply.fill.text.repeat(reply.fill.count) : '')), 'utf8'),
-      repeat: reply.repeat,
-    }));
+          : Buffer.from(renderTemplate(reply.text ?? '', context).replace(reply.fill?.marker ?? '\u0000never', () => (reply.fill ? reply.fill.text.repeat(reply.fill.count) : '')), 'utf8');
+      return [{ bytes, repeat: reply.repeat }];
+    });
     for (const reply of replies) {
       if (reply.bytes.length > MAX_REPLY_BYTES) throw new Error(`hostile-udp reply on port ${listener.port} is ${reply.bytes.length} bytes, over a UDP payload`);
     }
