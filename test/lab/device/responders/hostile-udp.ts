@@ -12,10 +12,14 @@
 // A reply may instead be `{ "mdnsFlood": { "records": 2048, "perPacket": 1 } }`: that many distinct mDNS PTR, SRV
 // and TXT records for services of this device, `perPacket` services to a response (one sender, thousands of
 // records).
+// A listener may add `"sources": { "cidr": "10.231.64.0/20", "count": 4096 }`: its replies then come from that many
+// different source addresses of the block (a storm from many hosts). The device makes the block local to itself
+// (`ip route add local CIDR dev lo`, inside its own lab namespace) so that a socket can bind each address.
 // A reply may add `"fill": { "marker": "@@WS@@", "text": " \t", "count": 10000 }`: the marker in `text` becomes
 // `text` repeated `count` times (a long inner whitespace run, without 30 KiB of spaces in the profile).
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { execFileSync } from 'node:child_process';
 import { encode, type Answer } from 'dns-packet';
 import { JsonReader } from '../../validate.js';
 import { renderTemplate, type StartResponder } from '../responder.js';
@@ -36,6 +40,7 @@ export interface HostileUdpListener {
   group?: string;
   match: RegExp;
   replyTo: 'sender' | 'group';
+  sources?: { cidr: string; count: number };
   replies: { text?: string; base64?: string; repeat: number; fill?: { marker: string; text: string; count: number }; mdnsFlood?: { records: number; perPacket: number } }[];
 }
 
@@ -66,7 +71,18 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
     const path = `hostile-udp.listeners[${index}]`;
     const object = r.object(entry, path);
     if (!object) continue;
-    r.noExtraKeys(object, path, ['port', 'group', 'match', 'replyTo', 'replies', '$comment']);
+    r.noExtraKeys(object, path, ['port', 'group', 'match', 'replyTo', 'replies', 'sources', '$comment']);
+    let sources: { cidr: string; count: number } | undefined;
+    if (object.sources !== undefined) {
+      const sourcesObject = r.object(object.sources, `${path}.sources`);
+      if (sourcesObject) {
+        r.noExtraKeys(sourcesObject, `${path}.sources`, ['cidr', 'count']);
+        const cidr = r.string(sourcesObject.cidr, `${path}.sources.cidr`, /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(?:1[6-9]|2\d|3[0-2])$/) ?? '';
+        const count = r.integer(sourcesObject.count, `${path}.sources.count`, 1, 65_536) ?? 1;
+        if (cidr !== '' && count > 2 ** (32 - Number(cidr.split('/')[1]))) r.problem(`${path}.sources.count`, 'more addresses than the block holds');
+        sources = { cidr, count };
+      }
+    }
     const port = r.integer(object.port, `${path}.port`, 1, 65_535);
     const group = r.optionalString(object.group, `${path}.group`, /^2(?:2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/);
     const matchText = r.optionalString(object.match, `${path}.match`) ?? '';
@@ -111,18 +127,46 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
       return [{ ...(text === undefined ? {} : { text }), ...(base64 === undefined ? {} : { base64 }), repeat, ...(fill === undefined ? {} : { fill }), ...(mdnsFlood === undefined ? {} : { mdnsFlood }) }];
     });
     if (replies.length === 0) r.problem(`${path}.replies`, 'needs at least one reply');
-    listeners.push({ port: port ?? 0, ...(group === undefined ? {} : { group }), match, replyTo: replyTo ?? 'sender', replies });
+    listeners.push({ port: port ?? 0, ...(group === undefined ? {} : { group }), match, replyTo: replyTo ?? 'sender', replies, ...(sources === undefined ? {} : { sources }) });
   }
   if (listeners.length === 0) r.problem('hostile-udp.listeners', 'needs at least one listener');
   if (r.problems.length > 0) return { ok: false, reason: r.problems.join('; ') };
   return { ok: true, value: listeners };
 }
 
-function bind(socket: Socket, port: number): Promise<void> {
+/** The `count` first addresses of `cidr` (network address included: it is just a source here). */
+function addressesOf(cidr: string, count: number): string[] {
+  const [base] = cidr.split('/');
+  const start = base!.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+  return Array.from({ length: count }, (_, index) => {
+    const value = start + index;
+    return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+  });
+}
+
+/** Sends `bytes` to `port`/`address` once from each source address, one short-lived socket each. */
+async function sendFromEach(sources: readonly string[], bytes: Buffer, port: number, address: string): Promise<number> {
+  let sent = 0;
+  for (const source of sources) {
+    const socket = createSocket({ type: 'udp4' });
+    try {
+      await bind(socket, 0, source);
+      await new Promise<void>((resolve) => socket.send(bytes, port, address, () => resolve()));
+      sent += 1;
+    } catch {
+      // An address the kernel would not bind: the storm is a little smaller.
+    } finally {
+      socket.close();
+    }
+  }
+  return sent;
+}
+
+function bind(socket: Socket, port: number, address = '0.0.0.0'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(new Error(`hostile-udp could not bind UDP ${port}: ${error.message}`));
+    const onError = (error: Error): void => reject(new Error(`hostile-udp could not bind UDP ${address}:${port}: ${error.message}`));
     socket.once('error', onError);
-    socket.bind({ port, address: '0.0.0.0' }, () => {
+    socket.bind({ port, address }, () => {
       socket.off('error', onError);
       resolve();
     });
@@ -146,6 +190,9 @@ export const start: StartResponder = async (value, context) => {
     for (const reply of replies) {
       if (reply.bytes.length > MAX_REPLY_BYTES) throw new Error(`hostile-udp reply on port ${listener.port} is ${reply.bytes.length} bytes, over a UDP payload`);
     }
+    const sources = listener.sources === undefined ? undefined : addressesOf(listener.sources.cidr, listener.sources.count);
+    // Inside this device's own lab namespace only: the block becomes local, so each address can be bound.
+    if (listener.sources !== undefined) execFileSync('ip', ['route', 'replace', 'local', listener.sources.cidr, 'dev', 'lo']);
     const socket = createSocket({ type: 'udp4', reuseAddr: true });
     sockets.push(socket);
     await bind(socket, listener.port);
@@ -159,6 +206,14 @@ export const start: StartResponder = async (value, context) => {
       const toGroup = listener.replyTo === 'group' && listener.group !== undefined;
       const address = toGroup ? (listener.group as string) : remote.address;
       const port = toGroup ? listener.port : remote.port;
+      if (sources !== undefined) {
+        void (async () => {
+          let fromMany = 0;
+          for (const reply of replies) fromMany += await sendFromEach(sources, reply.bytes, port, address);
+          context.log('hostile-udp replies from many sources', { port: listener.port, to: address, datagrams: fromMany, sources: sources.length });
+        })();
+        return;
+      }
       let sent = 0;
       for (const reply of replies) {
         for (let copy = 0; copy < reply.repeat; copy += 1) {
