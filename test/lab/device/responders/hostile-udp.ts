@@ -40,7 +40,8 @@ export interface HostileUdpListener {
   group?: string;
   match: RegExp;
   replyTo: 'sender' | 'group';
-  sources?: { cidr: string; count: number };
+  /** Replies from many source addresses, after `delayMs` (so that other devices' answers come first). */
+  sources?: { cidr: string; count: number; delayMs: number };
   replies: { text?: string; base64?: string; repeat: number; fill?: { marker: string; text: string; count: number }; mdnsFlood?: { records: number; perPacket: number } }[];
 }
 
@@ -72,15 +73,16 @@ export function parseHostileUdpConfig(value: unknown): { ok: true; value: Hostil
     const object = r.object(entry, path);
     if (!object) continue;
     r.noExtraKeys(object, path, ['port', 'group', 'match', 'replyTo', 'replies', 'sources', '$comment']);
-    let sources: { cidr: string; count: number } | undefined;
+    let sources: { cidr: string; count: number; delayMs: number } | undefined;
     if (object.sources !== undefined) {
       const sourcesObject = r.object(object.sources, `${path}.sources`);
       if (sourcesObject) {
-        r.noExtraKeys(sourcesObject, `${path}.sources`, ['cidr', 'count']);
+        r.noExtraKeys(sourcesObject, `${path}.sources`, ['cidr', 'count', 'delayMs']);
+        const delayMs = sourcesObject.delayMs === undefined ? 0 : (r.integer(sourcesObject.delayMs, `${path}.sources.delayMs`, 0, 10_000) ?? 0);
         const cidr = r.string(sourcesObject.cidr, `${path}.sources.cidr`, /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(?:1[6-9]|2\d|3[0-2])$/) ?? '';
         const count = r.integer(sourcesObject.count, `${path}.sources.count`, 1, 65_536) ?? 1;
         if (cidr !== '' && count > 2 ** (32 - Number(cidr.split('/')[1]))) r.problem(`${path}.sources.count`, 'more addresses than the block holds');
-        sources = { cidr, count };
+        sources = { cidr, count, delayMs };
       }
     }
     const port = r.integer(object.port, `${path}.port`, 1, 65_535);
@@ -207,7 +209,9 @@ export const start: StartResponder = async (value, context) => {
       const address = toGroup ? (listener.group as string) : remote.address;
       const port = toGroup ? listener.port : remote.port;
       if (sources !== undefined) {
+        const delayMs = listener.sources?.delayMs ?? 0;
         void (async () => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
           let fromMany = 0;
           for (const reply of replies) fromMany += await sendFromEach(sources, reply.bytes, port, address);
           context.log('hostile-udp replies from many sources', { port: listener.port, to: address, datagrams: fromMany, sources: sources.length });
