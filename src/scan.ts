@@ -3,6 +3,7 @@ import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
+import { interfacesInsideRanges } from './net/scope.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
@@ -25,6 +26,11 @@ export interface ScanRequest {
   interfaceNames?: string[];
   /** False = no multicast at all (unicast over the ranges only). */
   multicast: boolean;
+  /**
+   * Multicast only on interfaces whose whole attached subnet lies inside `cidrs` (serve: API and scheduled scans
+   * may reach only what --allow-cidr allows, and multicast reaches the whole link).
+   */
+  multicastInsideRangesOnly?: boolean;
   channels: readonly ChannelName[];
 }
 
@@ -58,7 +64,8 @@ export function validateScanRequest(request: ScanRequest, config: Readonly<ScanC
   for (const channel of request.channels) {
     if (!CHANNELS.includes(channel)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
   }
-  const interfaces = request.multicast ? listLocalInterfaces(request.interfaceNames) : [];
+  const candidates = request.multicast ? listLocalInterfaces(request.interfaceNames) : [];
+  const interfaces = request.multicastInsideRangesOnly ? interfacesInsideRanges(candidates, request.cidrs) : candidates;
   if (request.cidrs.length === 0 && interfaces.length === 0) {
     throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'nothing to scan: give --cidr ranges or an interface with an IPv4 address');
   }

@@ -45,7 +45,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     const jobs = new ScanJobs();
     const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> => {
       if (jobs.stopping) return Promise.reject(new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'the server is stopping'));
-      return jobs.track(runScan({ cidrs, multicast: !values['no-multicast'], channels: CHANNELS }, { config, inventory, log, signal: jobs.signal, ...(onScanStarted ? { onScanStarted } : {}) }));
+      return jobs.track(runScan({ cidrs, multicast: !values['no-multicast'], multicastInsideRangesOnly: true, channels: CHANNELS }, { config, inventory, log, signal: jobs.signal, ...(onScanStarted ? { onScanStarted } : {}) }));
     };
     const startScan: StartScan = (cidrs) =>
       new Promise<string>((resolveStarted, rejectStarted) => {
