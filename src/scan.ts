@@ -5,7 +5,7 @@ import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
 import { interfacesInsideRanges } from './net/scope.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
-import { listLocalInterfaces } from './discovery/engine/interfaces.js';
+import { listLocalInterfaces, type InterfaceSources } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
 import { createProbeContext, createRateLimiter, rejectionRecord, runModules } from './discovery/engine/run.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
@@ -59,12 +59,12 @@ export interface ScanDependencies {
   onScanStarted?: (scanId: string) => void;
 }
 
-export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>): { interfaces: LocalInterface[] } {
+export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>, interfaceSources?: InterfaceSources): { interfaces: LocalInterface[] } {
   checkScope(request.cidrs, config.maxScopeAddresses);
   for (const channel of request.channels) {
     if (!CHANNELS.includes(channel)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
   }
-  const candidates = request.multicast ? listLocalInterfaces(request.interfaceNames) : [];
+  const candidates = request.multicast ? listLocalInterfaces(request.interfaceNames, interfaceSources) : [];
   const interfaces = request.multicastInsideRangesOnly ? interfacesInsideRanges(candidates, request.cidrs) : candidates;
   if (request.cidrs.length === 0 && interfaces.length === 0) {
     throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'nothing to scan: give --cidr ranges or an interface with an IPv4 address');

@@ -1,7 +1,10 @@
 // The one scope rule: every packet goes only to addresses inside the scan's ranges, or, with none, inside the
 // attached subnet of the interface a reply came in on. Announced URLs are checked before anything follows them.
 import { describe, expect, it } from 'vitest';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { resolveScanConfig } from '../../src/config.js';
 import { checkInScope, checkUrlInScope, createScanScope, interfacesInsideRanges } from '../../src/net/scope.js';
+import { validateScanRequest } from '../../src/scan.js';
 
 const interfaces = [
   { name: 'eth0', address: '192.168.1.20', prefixLength: 24 },
@@ -63,5 +66,18 @@ describe('interfacesInsideRanges (serve: multicast only where allowed)', () => {
     expect(interfacesInsideRanges(interfaces, ['192.168.1.0/25'])).toEqual([]);
     expect(interfacesInsideRanges(interfaces, ['192.168.1.0/24', '10.20.0.0/22']).map((entry) => entry.name)).toEqual(['eth0', 'eth1']);
     expect(interfacesInsideRanges(interfaces, [])).toEqual([]);
+  });
+});
+
+describe('validateScanRequest with multicastInsideRangesOnly (what serve asks)', () => {
+  const info = (address: string, cidr: string): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr });
+  const sources = { list: () => ({ eth0: [info('192.168.1.20', '192.168.1.20/24')], eth1: [info('10.20.0.5', '10.20.0.5/24')] }), isUp: () => true };
+  const config = resolveScanConfig({});
+
+  it('multicasts only on interfaces whose subnet lies inside the allowed ranges', () => {
+    const request = { cidrs: ['10.20.0.0/16'], multicast: true, channels: ['sadp' as const] };
+    expect(validateScanRequest(request, config, sources).interfaces.map((entry) => entry.name)).toEqual(['eth0', 'eth1']);
+    expect(validateScanRequest({ ...request, multicastInsideRangesOnly: true }, config, sources).interfaces.map((entry) => entry.name)).toEqual(['eth1']);
+    expect(validateScanRequest({ ...request, cidrs: ['10.20.0.0/25'], multicastInsideRangesOnly: true }, config, sources).interfaces).toEqual([]);
   });
 });
