@@ -165,11 +165,10 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
     const { url, authorizations, operations } = await device({ authentication: 'digest-and-ws-usernametoken' });
     const context = clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'wrong' }] });
     const second = new URL(url.href.replace('/onvif/device_service', '/onvif/device_service?xaddr=2'));
-    const third = new URL(url.href.replace('127.0.0.1', 'localhost'));
-    for (const xaddr of [url, second, url, third]) await queryOnvifDevice(xaddr, '127.0.0.1', context);
+    for (const xaddr of [url, second, url]) await queryOnvifDevice(xaddr, '127.0.0.1', context);
     // Two credentialed attempts in all (Digest, then UsernameToken), in the first series only.
     expect(authorizations.filter((scheme) => scheme === 'Digest')).toHaveLength(1);
-    expect(operations.filter((operation) => operation === 'GetDeviceInformation 401').length).toBe(4 + 2);
+    expect(operations.filter((operation) => operation === 'GetDeviceInformation 401').length).toBe(3 + 2);
     // A new scan (another signal) is a new series.
     await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'wrong' }] }));
     expect(authorizations.filter((scheme) => scheme === 'Digest')).toHaveLength(2);
