@@ -3,7 +3,7 @@ import type { ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
-import { interfacesInsideRanges } from './net/scope.js';
+import { createScanScope, interfacesInsideRanges } from './net/scope.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces, type InterfaceSources } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
@@ -91,7 +91,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const onAbort = (): void => abort.abort(dependencies.signal?.reason);
   dependencies.signal?.addEventListener('abort', onAbort, { once: true });
   const limiter = createRateLimiter({ globalPerSecond: config.globalRatePerSecond, perHostPerSecond: config.perHostRatePerSecond });
-  const context = createProbeContext({ config, log: dependencies.log, scanId, signal: abort.signal, limiter });
+  const context = createProbeContext({ config, log: dependencies.log, scanId, signal: abort.signal, limiter, scope: createScanScope(request.cidrs, interfaces) });
   const seen = new Set<string>();
   let observationCount = 0;
   // Only what stage 2 reads is kept (replies that can announce ports, and anything outside the ranges), so a /16

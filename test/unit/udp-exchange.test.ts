@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
 import { createDatagramAcceptor } from '../../src/discovery/engine/accept.js';
 import { openUdpSession, routeOf, udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
-import type { RateLimiter } from '../../src/discovery/types.js';
+import type { RateLimiter, RejectedInput } from '../../src/discovery/types.js';
+import { createScanScope } from '../../src/net/scope.js';
 
 interface FakeDevice {
   port: number;
@@ -162,11 +163,33 @@ describe('createDatagramAcceptor', () => {
 
   it("refuses this host's own datagrams and oversized ones, and marks the senders it accepted as answered", () => {
     const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(['10.0.0.2']) });
-    expect(acceptor.refuse(datagram('10.0.0.2', 10))).toBe('sent by this host');
-    expect(acceptor.refuse(datagram('10.0.0.3', 101))).toMatch(/over the 100-byte bound/);
+    expect(acceptor.refuse(datagram('10.0.0.2', 10))?.reason).toBe('sent by this host');
+    expect(acceptor.refuse(datagram('10.0.0.3', 101))?.reason).toMatch(/over the 100-byte bound/);
     expect(acceptor.refuse(datagram('10.0.0.3', 100))).toBeUndefined();
     expect(acceptor.answered('10.0.0.3')).toBe(false);
     acceptor.accepted(datagram('10.0.0.3', 100));
     expect(acceptor.answered('10.0.0.3')).toBe(true);
+  });
+});
+
+describe('scope: replies from outside the scan are refused and recorded, in the engine', () => {
+  it('the acceptor refuses a sender outside the ranges (recorded), and one outside the arrival interface\'s subnet', () => {
+    const scope = createScanScope(['10.0.0.0/24'], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]);
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope });
+    expect(acceptor.refuse({ from: { address: '10.0.0.9', port: 1 }, bytes: 10, transport: 'multicast' })).toBeUndefined();
+    expect(acceptor.refuse({ from: { address: '10.0.1.9', port: 1 }, bytes: 10, transport: 'unicast' })).toEqual({ reason: "reply refused: 10.0.1.9 is outside the scan's ranges (10.0.0.0/24)", record: true });
+    const attached = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope: createScanScope([], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]) });
+    expect(attached.refuse({ from: { address: '192.168.1.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })).toBeUndefined();
+    expect(attached.refuse({ from: { address: '192.168.2.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })?.record).toBe(true);
+  });
+
+  it('a real reply from an address outside the scope never reaches the channel, and the scan records why', async () => {
+    const device = await fakeDevice('127.0.0.1', (data) => Buffer.concat([Buffer.from('reply:'), data]));
+    const refused: RejectedInput[] = [];
+    const scoped: UdpContext = { ...context(), scope: createScanScope(['127.0.0.2/32'], []), reject: (input) => void refused.push(input) };
+    const replies = await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, scoped, { channel: 'sadp', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], unicastSendCount: 1 }));
+    expect(device.received.length).toBeGreaterThan(0);
+    expect(replies).toEqual([]);
+    expect(refused).toEqual([expect.objectContaining({ channel: 'sadp', ip: '127.0.0.1', reason: "reply refused: 127.0.0.1 is outside the scan's ranges (127.0.0.2/32)" })]);
   });
 });

@@ -15,7 +15,7 @@ import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken
 /** WS-Security nonce length used by ONVIF clients (16 random bytes). */
 const NONCE_BYTES = 16;
 
-type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
+type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject' | 'scope'>>;
 
 function credentialsFor(ip: string, credentials: readonly Credentials[]): Credentials | undefined {
   return credentials.find((entry) => {
