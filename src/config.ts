@@ -196,6 +196,14 @@ export const UDP_LIMITS = Object.freeze({
   multicastTtl: 1,
   /** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
   maxQueuedReplies: 4096,
+  /**
+   * What one UDP session (one channel of one scan) accepts, whatever the network sends: distinct responders, bytes
+   * per responder, and bytes in all. A storm from any number of source addresses is cut here, before a channel
+   * keeps anything; README "Bounds" states what that means for a scan.
+   */
+  maxRespondersPerSession: 4096,
+  maxBytesPerResponder: 256 * 1024,
+  maxBytesPerSession: 16 * 1024 * 1024,
   /** Sockets per unicast sweep: each adds a send buffer's worth of probes that may wait on ARP at once. */
   unicastPoolSize: 8,
   /** Send buffer asked for per pooled socket; Linux caps it at net.core.wmem_max (often 208 KiB) without error. */

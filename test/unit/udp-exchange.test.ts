@@ -193,3 +193,29 @@ describe('scope: replies from outside the scan are refused and recorded, in the 
     expect(refused).toEqual([expect.objectContaining({ channel: 'sadp', ip: '127.0.0.1', reason: "reply refused: 127.0.0.1 is outside the scan's ranges (127.0.0.2/32)" })]);
   });
 });
+
+describe('session bounds: responders and bytes', () => {
+  const datagram = (address: string, bytes: number) => ({ from: { address, port: 1 }, bytes, transport: 'unicast' as const });
+  const take = (acceptor: ReturnType<typeof createDatagramAcceptor>, address: string, bytes: number) => {
+    const refusal = acceptor.refuse(datagram(address, bytes));
+    if (refusal === undefined) acceptor.accepted(datagram(address, bytes));
+    return refusal;
+  };
+
+  it('accepts at most N responders, B bytes from one and T bytes in all; each refusal is recorded', () => {
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 1000, ownAddresses: new Set(), maxResponders: 3, maxBytesPerResponder: 1500, maxBytesTotal: 3500 });
+    for (const host of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) expect(take(acceptor, host, 1000)).toBeUndefined();
+    expect(take(acceptor, '10.0.0.4', 10)).toEqual({ reason: 'more than 3 responders in one session; the rest ignored', record: true });
+    expect(take(acceptor, '10.0.0.1', 400)).toBeUndefined();
+    expect(take(acceptor, '10.0.0.1', 101)).toEqual({ reason: 'more than 1500 bytes from one responder; the rest ignored', record: true });
+    expect(take(acceptor, '10.0.0.2', 500)?.reason).toBe('more than 3500 bytes of replies in one session; the rest ignored');
+    expect(take(acceptor, '10.0.0.2', 100)).toBeUndefined();
+  });
+
+  it('a storm from 100 000 source addresses keeps a bounded table', () => {
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 1000, ownAddresses: new Set(), maxResponders: 4096, maxBytesPerResponder: 1000, maxBytesTotal: 1 << 30 });
+    let accepted = 0;
+    for (let index = 0; index < 100_000; index += 1) if (take(acceptor, `10.${index >> 16}.${(index >> 8) & 255}.${index & 255}`, 100) === undefined) accepted += 1;
+    expect(accepted).toBe(4096);
+  });
+});

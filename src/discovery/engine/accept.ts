@@ -30,6 +30,12 @@ export interface DatagramAcceptor {
 
 export interface AcceptOptions {
   maxDatagramBytes: number;
+  /** Distinct senders accepted in the session; a new one beyond this is refused. */
+  maxResponders?: number;
+  /** Bytes accepted from one sender in the session. */
+  maxBytesPerResponder?: number;
+  /** Bytes accepted in the whole session. */
+  maxBytesTotal?: number;
   /** This host's own addresses; defaults to the LAN addresses it has now. */
   ownAddresses?: ReadonlySet<string>;
   /** The scan's scope: a reply from outside it is refused, and recorded, before any channel sees it. */
@@ -39,6 +45,11 @@ export interface AcceptOptions {
 export function createDatagramAcceptor(options: AcceptOptions): DatagramAcceptor {
   const ownAddresses = options.ownAddresses ?? ownLanAddresses();
   const answered = new Set<string>();
+  const bytesOf = new Map<string, number>();
+  let bytesTotal = 0;
+  const maxResponders = options.maxResponders ?? Number.POSITIVE_INFINITY;
+  const maxBytesPerResponder = options.maxBytesPerResponder ?? Number.POSITIVE_INFINITY;
+  const maxBytesTotal = options.maxBytesTotal ?? Number.POSITIVE_INFINITY;
   return {
     refuse(datagram) {
       // The group listener hears the probes we sent ourselves; they are not replies.
@@ -49,10 +60,17 @@ export function createDatagramAcceptor(options: AcceptOptions): DatagramAcceptor
         if (!decision.inScope) return { reason: `reply refused: ${decision.reason}`, record: true };
       }
       if (datagram.bytes > options.maxDatagramBytes) return { reason: `datagram of ${datagram.bytes} bytes, over the ${options.maxDatagramBytes}-byte bound`, record: false };
+      const sender = datagram.from.address;
+      const known = bytesOf.get(sender);
+      if (known === undefined && bytesOf.size >= maxResponders) return { reason: `more than ${maxResponders} responders in one session; the rest ignored`, record: true };
+      if ((known ?? 0) + datagram.bytes > maxBytesPerResponder) return { reason: `more than ${maxBytesPerResponder} bytes from one responder; the rest ignored`, record: true };
+      if (bytesTotal + datagram.bytes > maxBytesTotal) return { reason: `more than ${maxBytesTotal} bytes of replies in one session; the rest ignored`, record: true };
       return undefined;
     },
     accepted(datagram) {
       answered.add(datagram.from.address);
+      bytesOf.set(datagram.from.address, (bytesOf.get(datagram.from.address) ?? 0) + datagram.bytes);
+      bytesTotal += datagram.bytes;
     },
     answered: (host) => answered.has(host),
   };

@@ -165,7 +165,16 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
   const unicastSendCount = options.unicastSendCount ?? UDP_LIMITS.unicastSendCount;
   const sendGapMs = options.sendGapMs ?? UDP_LIMITS.sendGapMs;
   const ownAddresses = ownLanAddresses();
-  const acceptor = createDatagramAcceptor({ maxDatagramBytes: options.maxDatagramBytes ?? UDP_LIMITS.maxDatagramBytes, ownAddresses, ...(context.scope !== undefined ? { scope: context.scope } : {}) });
+  const acceptor = createDatagramAcceptor({
+    maxDatagramBytes: options.maxDatagramBytes ?? UDP_LIMITS.maxDatagramBytes,
+    maxResponders: UDP_LIMITS.maxRespondersPerSession,
+    maxBytesPerResponder: UDP_LIMITS.maxBytesPerResponder,
+    maxBytesTotal: UDP_LIMITS.maxBytesPerSession,
+    ownAddresses,
+    ...(context.scope !== undefined ? { scope: context.scope } : {}),
+  });
+  /** Datagrams dropped on a full queue: one warning when it starts, one count when the session ends. */
+  let droppedOnFullQueue = 0;
 
   const queue: UdpReply[] = [];
   let finished = false;
@@ -202,7 +211,8 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       return;
     }
     if (queue.length >= UDP_LIMITS.maxQueuedReplies) {
-      log.warn({ ip: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
+      if (droppedOnFullQueue === 0) log.warn({ ip: remote.address, queued: queue.length }, 'reply queue full; datagrams dropped until it drains (counted, not logged one by one)');
+      droppedOnFullQueue += 1;
       return;
     }
     acceptor.accepted(datagram);
@@ -342,6 +352,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       }
     } finally {
       finished = true;
+      if (droppedOnFullQueue > 0) log.warn({ dropped: droppedOnFullQueue, channel: options.channel }, 'datagrams dropped on a full reply queue in this session');
       if (listenTimer !== undefined) clearTimeout(listenTimer);
       signal.removeEventListener('abort', onAbort);
       for (const socket of sockets) {
