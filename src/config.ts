@@ -241,6 +241,8 @@ export const REPLY_LIMITS = Object.freeze({
   maxIdenticalReplies: 64,
   /** Distinct refusals listed in a scan's record; beyond this they are counted, not listed. */
   maxRejectionEntries: 256,
+  /** Addresses listed for one refusal reason of one channel; the rest are one "many addresses" entry with a count. */
+  maxRejectionAddressesPerReason: 16,
   /** A refusal's reason is a sentence for people, not a copy of the input. */
   maxReasonChars: 300,
   /** SSDP replies kept per root device: a device sends one per search target it has, a few dozen at most. */

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
 import { createDatagramAcceptor } from '../../src/discovery/engine/accept.js';
+import { createRejectionLog } from '../../src/discovery/engine/rejections.js';
 import { openUdpSession, routeOf, udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
 import type { RateLimiter, RejectedInput } from '../../src/discovery/types.js';
 import { createScanScope } from '../../src/net/scope.js';
@@ -177,7 +178,7 @@ describe('scope: replies from outside the scan are refused and recorded, in the 
     const scope = createScanScope(['10.0.0.0/24'], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]);
     const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope });
     expect(acceptor.refuse({ from: { address: '10.0.0.9', port: 1 }, bytes: 10, transport: 'multicast' })).toBeUndefined();
-    expect(acceptor.refuse({ from: { address: '10.0.1.9', port: 1 }, bytes: 10, transport: 'unicast' })).toEqual({ reason: "reply refused: 10.0.1.9 is outside the scan's ranges (10.0.0.0/24)", record: true });
+    expect(acceptor.refuse({ from: { address: '10.0.1.9', port: 1 }, bytes: 10, transport: 'unicast' })).toEqual({ reason: "reply from outside the scan's ranges (10.0.0.0/24): refused", record: true });
     const attached = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope: createScanScope([], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]) });
     expect(attached.refuse({ from: { address: '192.168.1.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })).toBeUndefined();
     expect(attached.refuse({ from: { address: '192.168.2.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })?.record).toBe(true);
@@ -190,7 +191,7 @@ describe('scope: replies from outside the scan are refused and recorded, in the 
     const replies = await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, scoped, { channel: 'sadp', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], unicastSendCount: 1 }));
     expect(device.received.length).toBeGreaterThan(0);
     expect(replies).toEqual([]);
-    expect(refused).toEqual([expect.objectContaining({ channel: 'sadp', ip: '127.0.0.1', reason: "reply refused: 127.0.0.1 is outside the scan's ranges (127.0.0.2/32)" })]);
+    expect(refused).toEqual([expect.objectContaining({ channel: 'sadp', ip: '127.0.0.1', reason: "reply from outside the scan's ranges (127.0.0.2/32): refused" })]);
   });
 });
 
@@ -217,5 +218,19 @@ describe('session bounds: responders and bytes', () => {
     let accepted = 0;
     for (let index = 0; index < 100_000; index += 1) if (take(acceptor, `10.${index >> 16}.${(index >> 8) & 255}.${index & 255}`, 100) === undefined) accepted += 1;
     expect(accepted).toBe(4096);
+  });
+});
+
+describe('the rejection log under a storm of one refusal from many addresses', () => {
+  it('lists a few addresses per reason and one "many addresses" entry, so other refusals still get listed', () => {
+    const log = createRejectionLog(pino({ level: 'silent' }), { maxEntries: 64 });
+    for (let index = 0; index < 5000; index += 1) log.record({ channel: 'sadp', ip: `10.9.${index >> 8}.${index & 255}`, reason: 'reply from outside the scan\'s ranges (10.0.0.0/24): refused' });
+    log.record({ channel: 'banner', ip: '10.0.0.7', port: 80, reason: 'HTTP reply larger than 65536 bytes' });
+    const summary = log.summary();
+    expect(summary.total).toBe(5001);
+    const storm = summary.entries.filter((entry) => entry.channel === 'sadp');
+    expect(storm).toHaveLength(17);
+    expect(storm.find((entry) => entry.ip === 'many addresses')?.count).toBe(5000 - 16);
+    expect(summary.entries).toContainEqual(expect.objectContaining({ channel: 'banner', ip: '10.0.0.7', reason: 'HTTP reply larger than 65536 bytes' }));
   });
 });

@@ -57,7 +57,8 @@ export function createDatagramAcceptor(options: AcceptOptions): DatagramAcceptor
       if (options.scope !== undefined) {
         // What a reply announces is followed only if the replying host itself is in scope; one outside is not.
         const decision = checkInScope(options.scope, datagram.from.address, datagram.interfaceName);
-        if (!decision.inScope) return { reason: `reply refused: ${decision.reason}`, record: true };
+        // The sender is the entry's ip; the reason stays the same for every sender, so a storm is one entry.
+        if (!decision.inScope) return { reason: `reply from outside ${options.scope.description}: refused`, record: true };
       }
       if (datagram.bytes > options.maxDatagramBytes) return { reason: `datagram of ${datagram.bytes} bytes, over the ${options.maxDatagramBytes}-byte bound`, record: false };
       const sender = datagram.from.address;
