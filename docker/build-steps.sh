@@ -34,7 +34,9 @@ case "$identified" in
   *) echo "build-steps: FAILED: identify gave: $identified" >&2; exit 1 ;;
 esac
 port=$((20000 + RANDOM % 20000))
-node dist/src/cli/main.js serve --db "$work/runtime/data/camaudit.sqlite" --host 127.0.0.1 --port "$port" &
+# --allow-cidr lets serve create the inventory (a serve that may not scan wants an existing one); no
+# --scan-every, so nothing is ever sent.
+node dist/src/cli/main.js serve --db "$work/runtime/data/camaudit.sqlite" --host 127.0.0.1 --port "$port" --allow-cidr 192.0.2.0/32 &
 server_pid=$!
 for _ in $(seq 1 50); do
   if node -e "fetch('http://127.0.0.1:$port/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then

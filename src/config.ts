@@ -138,7 +138,7 @@ export const API_LIMITS = Object.freeze({
   /** Largest page offset: far past any inventory, and within what SQLite binds as an integer. */
   maxPageOffset: 2_147_483_647,
   /** A schedule faster than this would keep a scan running back to back on fragile cameras. */
-  minScheduleMs: 1000,
+  minScheduleMs: 60_000,
 });
 
 export const EXPORT_LIMITS = Object.freeze({
@@ -196,6 +196,14 @@ export const UDP_LIMITS = Object.freeze({
   multicastTtl: 1,
   /** Replies waiting for a slow consumer; beyond this they are dropped with a log line, not buffered without end. */
   maxQueuedReplies: 4096,
+  /**
+   * What one UDP session (one channel of one scan) accepts, whatever the network sends: distinct responders, bytes
+   * per responder, and bytes in all. A storm from any number of source addresses is cut here, before a channel
+   * keeps anything; README "Bounds" states what that means for a scan.
+   */
+  maxRespondersPerSession: 4096,
+  maxBytesPerResponder: 256 * 1024,
+  maxBytesPerSession: 16 * 1024 * 1024,
   /** Sockets per unicast sweep: each adds a send buffer's worth of probes that may wait on ARP at once. */
   unicastPoolSize: 8,
   /** Send buffer asked for per pooled socket; Linux caps it at net.core.wmem_max (often 208 KiB) without error. */
@@ -233,6 +241,8 @@ export const REPLY_LIMITS = Object.freeze({
   maxIdenticalReplies: 64,
   /** Distinct refusals listed in a scan's record; beyond this they are counted, not listed. */
   maxRejectionEntries: 256,
+  /** Addresses listed for one refusal reason of one channel; the rest are one "many addresses" entry with a count. */
+  maxRejectionAddressesPerReason: 16,
   /** A refusal's reason is a sentence for people, not a copy of the input. */
   maxReasonChars: 300,
   /** SSDP replies kept per root device: a device sends one per search target it has, a few dozen at most. */

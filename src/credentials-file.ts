@@ -4,20 +4,14 @@
 // address outside that range (src/discovery/onvif/client.ts).
 //
 //   [{ "cidr": "10.20.0.0/22", "username": "auditor", "password": "…" }]
-import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Credentials } from './config.js';
 import { CamauditError } from './errors.js';
 import { cidrContains, parseCidr } from './net/cidr.js';
 import { FILE_LIMITS } from './config.js';
+import { readPrivateFile, readableSecretsAllowed } from './private-file.js';
 
 const KEYS = new Set(['cidr', 'username', 'password', 'comment']);
-
-export interface CredentialsFile {
-  credentials: Credentials[];
-  /** Set when group or others may read the file: the caller logs it (ssh refuses such keys; Docker secrets are 0444). */
-  looseMode?: string;
-}
 
 const fail = (path: string, message: string): never => {
   throw new CamauditError('CAMAUDIT_ERR_CREDENTIALS', `credentials file ${path}: ${message}`);
@@ -51,32 +45,22 @@ export function parseCredentials(text: string, path: string): Credentials[] {
   });
 }
 
-export function loadCredentialsFile(path: string): CredentialsFile {
-  let size: number;
-  let mode: number;
-  try {
-    ({ size, mode } = statSync(path));
-  } catch (error) {
-    return fail(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if (size > FILE_LIMITS.maxCredentialsFileBytes) fail(path, `larger than ${FILE_LIMITS.maxCredentialsFileBytes} bytes`);
-  const credentials = parseCredentials(readFileSync(path, 'utf8'), path);
-  const loose = (mode & 0o077) !== 0;
-  return loose ? { credentials, looseMode: (mode & 0o777).toString(8).padStart(3, '0') } : { credentials };
+/** Reads and checks a credentials file; one that group or others may read is refused unless `allowReadable`. */
+export function loadCredentialsFile(path: string, allowReadable = false): Credentials[] {
+  const text = readPrivateFile(path, { what: 'credentials file', code: 'CAMAUDIT_ERR_CREDENTIALS', maxBytes: FILE_LIMITS.maxCredentialsFileBytes, allowReadable });
+  return parseCredentials(text, path);
 }
 
 /**
  * The credentials for a scan: from `--credentials FILE`, else CAMAUDIT_CREDENTIALS_FILE, else none. Logs how many
- * logins for which ranges (never a password), and a warning when others may read the file.
+ * logins for which ranges (never a password).
  */
-export function resolveCredentials(flag: string | undefined, log: Logger): Credentials[] {
+export function resolveCredentials(flag: string | undefined, log: Logger, allowReadable?: boolean): Credentials[] {
   const path = flag ?? (process.env.CAMAUDIT_CREDENTIALS_FILE || undefined);
   if (path === undefined) return [];
-  const file = loadCredentialsFile(path);
-  const fileLog = log.child({ module: 'credentials' });
-  if (file.looseMode !== undefined) fileLog.warn({ file: path, mode: file.looseMode }, 'credentials file is readable by other users; chmod 600 it');
-  fileLog.info({ file: path, logins: file.credentials.length, cidrs: file.credentials.map((entry) => entry.cidr) }, 'ONVIF credentials loaded');
-  return file.credentials;
+  const credentials = loadCredentialsFile(path, readableSecretsAllowed(allowReadable));
+  log.child({ module: 'credentials' }).info({ file: path, logins: credentials.length, cidrs: credentials.map((entry) => entry.cidr) }, 'ONVIF credentials loaded');
+  return credentials;
 }
 
 /** The login configured for a range holding `ip`, if any: the only credentials that may ever be sent to it. */

@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   CAMAUDIT_ERR_CREDENTIALS: 'the credentials file could not be read or is not valid',
   CAMAUDIT_ERR_FORBIDDEN: 'the token is valid but may not do this (an agent token writes its own site only)',
   CAMAUDIT_ERR_PUSH: 'observations could not be sent to the central server (they stay spooled)',
+  CAMAUDIT_ERR_FOREIGN_HOST: 'a request to the token-less API named a host other than loopback (DNS rebinding)',
+  CAMAUDIT_ERR_WEAK_TOKEN: 'the API token is shorter than 32 characters',
+  CAMAUDIT_ERR_TOO_MANY_FAILURES: 'too many wrong tokens from one address: wait before trying again',
+  CAMAUDIT_ERR_NO_INVENTORY: 'a read-only command was given an inventory file that does not exist',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

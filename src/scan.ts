@@ -3,8 +3,9 @@ import { VENDOR_API_LIMITS, type ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
+import { createScanScope, interfacesInsideRanges } from './net/scope.js';
 import { probeBannerTargets } from './discovery/banner/index.js';
-import { listLocalInterfaces } from './discovery/engine/interfaces.js';
+import { listLocalInterfaces, type InterfaceSources } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
 import { createProbeContext, createRateLimiter, mapConcurrent, rejectionRecord, runModules } from './discovery/engine/run.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
@@ -30,6 +31,11 @@ export interface ScanRequest {
   interfaceNames?: string[];
   /** False = no multicast at all (unicast over the ranges only). */
   multicast: boolean;
+  /**
+   * Multicast only on interfaces whose whole attached subnet lies inside `cidrs` (serve: API and scheduled scans
+   * may reach only what --allow-cidr allows, and multicast reaches the whole link).
+   */
+  multicastInsideRangesOnly?: boolean;
   channels: readonly ChannelName[];
 }
 
@@ -58,12 +64,13 @@ export interface ScanDependencies {
   onScanStarted?: (scanId: string) => void;
 }
 
-export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>): { interfaces: LocalInterface[] } {
+export function validateScanRequest(request: ScanRequest, config: Readonly<ScanConfig>, interfaceSources?: InterfaceSources): { interfaces: LocalInterface[] } {
   checkScope(request.cidrs, config.maxScopeAddresses);
   for (const channel of request.channels) {
     if (!CHANNELS.includes(channel)) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `unknown channel "${channel}" (known: ${CHANNELS.join(', ')})`);
   }
-  const interfaces = request.multicast ? listLocalInterfaces(request.interfaceNames) : [];
+  const candidates = request.multicast ? listLocalInterfaces(request.interfaceNames, interfaceSources) : [];
+  const interfaces = request.multicastInsideRangesOnly ? interfacesInsideRanges(candidates, request.cidrs) : candidates;
   if (request.cidrs.length === 0 && interfaces.length === 0) {
     throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'nothing to scan: give --cidr ranges or an interface with an IPv4 address');
   }
@@ -89,7 +96,7 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   const onAbort = (): void => abort.abort(dependencies.signal?.reason);
   dependencies.signal?.addEventListener('abort', onAbort, { once: true });
   const limiter = createRateLimiter({ globalPerSecond: config.globalRatePerSecond, perHostPerSecond: config.perHostRatePerSecond });
-  const context = createProbeContext({ config, log: dependencies.log, scanId, signal: abort.signal, limiter });
+  const context = createProbeContext({ config, log: dependencies.log, scanId, signal: abort.signal, limiter, scope: createScanScope(request.cidrs, interfaces) });
   const seen = new Set<string>();
   let observationCount = 0;
   // Only what stage 2 reads is kept (replies that can announce ports, and anything outside the ranges), so a /16

@@ -7,6 +7,11 @@ import { API_LIMITS } from '../config.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const MIN_SCHEDULE_MS = API_LIMITS.minScheduleMs;
+// Longer than a year is a typo, not a schedule.
+export const MAX_SCHEDULE_MS = 366 * 86_400_000;
+// Node's timers hold a signed 32-bit delay: a longer one (24.8 days) is taken as 1 ms, so a schedule of 25 days
+// would fire every millisecond. Long waits are chained in steps no longer than this.
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /** `30s`, `15m`, `1h`, `1h30m`, `2d`, `500ms` → milliseconds. Throws CAMAUDIT_ERR_BAD_USAGE. */
 export function parseDuration(text: string): number {
@@ -43,8 +48,8 @@ export interface Schedule {
 }
 
 export function scheduleScans(options: ScheduleOptions): Schedule {
-  if (!Number.isFinite(options.everyMs) || options.everyMs < MIN_SCHEDULE_MS) {
-    throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `a scan schedule must be at least ${MIN_SCHEDULE_MS} ms apart`);
+  if (!Number.isFinite(options.everyMs) || options.everyMs < MIN_SCHEDULE_MS || options.everyMs > MAX_SCHEDULE_MS) {
+    throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', `a scan schedule must be between ${MIN_SCHEDULE_MS / 60_000} minute and ${MAX_SCHEDULE_MS / 86_400_000} days apart`);
   }
   const log = options.log.child({ module: 'scheduler' });
   const stats = { started: 0, skipped: 0, failed: 0 };
@@ -74,14 +79,28 @@ export function scheduleScans(options: ScheduleOptions): Schedule {
     })();
   };
 
-  const timer = setInterval(tick, options.everyMs);
+  // Ticks are due at fixed points (start + n × everyMs), each reached by a chain of timeouts that Node can hold.
+  let dueAt = Date.now() + options.everyMs;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    if (stopped) return;
+    const remaining = dueAt - Date.now();
+    if (remaining > 0) {
+      timer = setTimeout(arm, Math.min(remaining, MAX_TIMER_DELAY_MS));
+      return;
+    }
+    tick();
+    dueAt += options.everyMs * Math.max(1, Math.ceil(-remaining / options.everyMs));
+    arm();
+  };
+  arm();
   if (options.runAtStart) tick();
   log.info({ everyMs: options.everyMs }, 'scans scheduled');
   return {
     stats,
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await current;
     },
   };

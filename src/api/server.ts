@@ -6,7 +6,7 @@ import type { Inventory } from '../inventory/index.js';
 import { VERSION } from '../version.js';
 import { parseCidr } from '../net/cidr.js';
 import { createAccessHook } from './access.js';
-import { decideAuth } from './auth.js';
+import { AuthFailures, decideAuth } from './auth.js';
 import { createErrorHandler } from './errors.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerExportRoutes } from './routes/export.js';
@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** Ranges POST /scans may cover; empty = the API cannot start scans. */
   allowedCidrs?: readonly string[];
   startScan?: StartScan;
+  /** The clock of the wrong-token back-off (tests). */
+  now?: () => number;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -50,7 +52,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ statusCode: 404, code: 'CAMAUDIT_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
-  app.addHook('onRequest', createAccessHook({ inventory: options.inventory, adminToken: options.token, tokenRequired: auth.tokenRequired }));
+  app.addHook('onRequest', createAccessHook({ inventory: options.inventory, adminToken: options.token, tokenRequired: auth.tokenRequired, host: options.host, failures: new AuthFailures(options.now) }));
 
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CamauditError } from '../errors.js';
 import { COMMANDS, overviewHelp } from './commands/index.js';
+import { terminalSafe } from './text.js';
 
 // Exit codes (README "Exit codes"): 0 success (also when nothing is found), 1 failure, 2 bad usage,
 // 3 --fail-on-covered and a covered device was found, 130 interrupted.
@@ -33,12 +34,24 @@ function exitCodeFor(error: unknown): number {
   return 1;
 }
 
+function isBrokenPipe(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
+// `camaudit devices --json | head`: the reader went away. That ends the command quietly, as it does for cat.
+process.stdout.on('error', (error) => {
+  if (!isBrokenPipe(error)) throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = error instanceof CamauditError ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (isBrokenPipe(error)) return;
+    // A CamauditError's message can quote a device's or a file's text: escaped like everything a terminal shows.
+    const message = error instanceof CamauditError ? `${error.code}: ${terminalSafe(error.message, 2000)}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`camaudit: ${message}\n`);
     process.exitCode = exitCodeFor(error);
   },

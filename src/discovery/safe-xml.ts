@@ -6,6 +6,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parsed, rejected, type ParseResult } from './parse-result.js';
 import { PARSE_LIMITS } from '../config.js';
+import { trimTrailingNulAndSpace } from './trim.js';
 
 
 const DECLARATION_PATTERN = /<!\s*(?:DOCTYPE|ENTITY)/i;
@@ -40,7 +41,7 @@ export function parseXmlSafely(input: Buffer | string, maxBytes: number): ParseR
   if (byteLength === 0) return rejected('empty document');
   if (byteLength > maxBytes) return rejected(`document of ${byteLength} bytes exceeds the ${maxBytes}-byte bound`);
   // Devices pad datagrams with NULs; strip them (and trailing whitespace) before validation.
-  const text = (typeof input === 'string' ? input : input.toString('utf8')).replace(/[\0\s]+$/, '');
+  const text = trimTrailingNulAndSpace(typeof input === 'string' ? input : input.toString('utf8'));
   if (DECLARATION_PATTERN.test(text)) return rejected('document declares a DOCTYPE or ENTITY (refused)');
   try {
     const validation = XMLValidator.validate(text);

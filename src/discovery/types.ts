@@ -1,3 +1,4 @@
+import type { ScanScope } from '../net/scope.js';
 import type { Logger } from 'pino';
 import type { ScanConfig } from '../config.js';
 import type { Observation, ProtocolName } from '../model.js';
@@ -45,6 +46,12 @@ export interface ProbeContext {
   observe(input: ObservationInput): Observation;
   /** Records an input the channel refused: logged, counted, and kept (bounded) for the scan's record. */
   reject(input: RejectedInput): void;
+  /**
+   * Where this scan may send anything (src/net/scope.ts). Checked once for every datagram a UDP session takes as a
+   * reply (engine/accept.ts), every device request (http/request.ts) and every banner target. Absent only in unit
+   * tests that build a context by hand.
+   */
+  scope?: ScanScope;
 }
 
 /** One module per protocol in src/discovery/<protocol>/, all with this shape. */

@@ -77,7 +77,9 @@ export function checkBatch(batch: IngestBatch): void {
 
 function multiRowInsert(table: string, columns: readonly string[], rows: number, conflict: string): string {
   const row = `(${columns.map(() => '?').join(', ')})`;
-  return `${insertSql(table, columns, '').replace(/VALUES \(.*\)$/, `VALUES ${Array.from({ length: rows }, () => row).join(', ')}`)} ${conflict}`;
+  const single = insertSql(table, columns, '');
+  // The single-row VALUES (...) at the end becomes one per row (string slicing, not a backtracking regex).
+  return `${single.slice(0, single.lastIndexOf('VALUES ('))}VALUES ${Array.from({ length: rows }, () => row).join(', ')} ${conflict}`;
 }
 
 export function createIngest(context: IngestContext) {

@@ -16,6 +16,8 @@ export interface ScanRow {
   counts: string;
   errors: string;
   runner: string;
+  /** Null on scans recorded before schema 3. */
+  heartbeat_at: string | null;
 }
 
 export interface DeviceRow {

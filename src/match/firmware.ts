@@ -2,8 +2,8 @@
 // Hikvision writes it as YYMMDD after "build", Dahua as YYYY-MM-DD after "build:".
 import type { FirmwareVersion } from '../model.js';
 
-const HIKVISION_STYLE = /^V?(\d+(?:\.\d+){1,3})\s*,?\s*build\s*:?\s*(\d{6})(?!\d)/i;
-const DATED_BUILD = /^V?(\d+(?:\.\d+)+)(?:\.[A-Z])?\s*,\s*build\s*:?\s*(\d{4})-(\d{2})-(\d{2})/i;
+const HIKVISION_STYLE = /^V?(\d+(?:\.\d+){1,3})\s*(?:,\s*)?build\s*(?::\s*)?(\d{6})(?!\d)/i;
+const DATED_BUILD = /^V?(\d+(?:\.\d+)+)(?:\.[A-Z])?\s*,\s*build\s*(?::\s*)?(\d{4})-(\d{2})-(\d{2})/i;
 const FILE_NAME_STYLE = /(?:^|_)V?(\d+\.\d+\.\d+)_(\d{6})$/i;
 const EIGHT_DIGIT_DATE = /^V?(\d+(?:\.\d+)+)_(\d{8})(?:_|$)/i;
 const PLAIN = /^[Vv]?(\d+(?:\.\d+)+)/;

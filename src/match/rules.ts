@@ -6,7 +6,7 @@ import type { Evidence, Observation } from '../model.js';
 import { type FieldAccessor, createFieldAccessor, sectionValue } from './fields.js';
 import { colonForm, macHex } from '../net/mac.js';
 import type { CompiledRule, KnowledgeBase, OuiEntry, RuleParam } from './types.js';
-import { EVIDENCE_VALUE_CAP, OUI_CONFIDENCE } from './weights.js';
+import { CAPTURED_VALUE_CAP, EVIDENCE_VALUE_CAP, OUI_CONFIDENCE } from './weights.js';
 
 interface FieldPlan {
   accessor: FieldAccessor;
@@ -36,8 +36,16 @@ function planFor(knowledgeBase: KnowledgeBase): readonly SectionPlan[] {
   return plan;
 }
 
+/** `value` cut at CAPTURED_VALUE_CAP, never between the two halves of a surrogate pair. */
+function capCaptured(value: string): string {
+  if (value.length <= CAPTURED_VALUE_CAP) return value;
+  const end = /[\uD800-\uDBFF]/.test(value[CAPTURED_VALUE_CAP - 1]!) ? CAPTURED_VALUE_CAP - 1 : CAPTURED_VALUE_CAP;
+  return value.slice(0, end);
+}
+
 /**
- * The params a rule sets for one match, with $1..$9 replaced by the captured text (trimmed). Rules without
+ * The params a rule sets for one match, with $1..$9 replaced by the captured text (trimmed, and cut at
+ * CAPTURED_VALUE_CAP so a rule such as `(.*)` cannot carry a device's 4 KiB header into a model). Rules without
  * captures share their frozen `set` object: evidence params are read-only.
  */
 export function expandParams(rule: CompiledRule, match: RegExpExecArray): Record<string, string> {
@@ -46,7 +54,7 @@ export function expandParams(rule: CompiledRule, match: RegExpExecArray): Record
   for (const template of rule.templates) {
     let value = '';
     for (const part of template.parts) value += typeof part === 'number' ? (match[part] ?? '') : part;
-    value = value.trim();
+    value = capCaptured(value).trim();
     if (value !== '') params[template.name] = value;
   }
   return params;

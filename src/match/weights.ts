@@ -17,3 +17,5 @@ export const CONFLICT_PENALTY = 0.5;
 export const VALUE_CAP = MATCH_LIMITS.maxValueChars;
 export const BODY_VALUE_CAP = MATCH_LIMITS.maxBodyValueChars;
 export const EVIDENCE_VALUE_CAP = MATCH_LIMITS.maxEvidenceValueChars;
+/** Longest text a capture may put in a param (a model, firmware, serial): a device's word is not a document. */
+export const CAPTURED_VALUE_CAP = 128;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderTable, terminalSafe } from '../../src/cli/text.js';
 import { cleanReason } from '../../src/discovery/engine/rejections.js';
-import { csvCell } from '../../src/export/csv.js';
+import { csvCell, withoutControls } from '../../src/export/csv.js';
 import { escapeXml } from '../../src/export/xlsx.js';
 
 const SEED = 0xe5c;
@@ -17,7 +17,7 @@ const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 const hostile = fc.oneof(
   fc.string({ maxLength: 60 }),
   fc.string({ unit: 'binary', maxLength: 60 }),
-  fc.tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r', ' =', '"=', "'"), fc.string({ maxLength: 20 })).map(([start, rest]) => start + rest),
+  fc.tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r', ' =', '"=', "'", '\u00a0=', '\ufeff+', '\n-', '\u200e@', '\u200b=', '\uff1d', '\uff0b', '\u3000\uff20'), fc.string({ maxLength: 20 })).map(([start, rest]) => start + rest),
   fc.constantFrom('\u001b[2J\u001b]0;owned\u0007', '\u009b31m', '<script>alert(1)</script>', '=HYPERLINK("http://x","y")', '\ud800', '\u202e\u2066'),
 );
 
@@ -42,8 +42,10 @@ describe('output escaping under fuzzing', () => {
     fc.assert(
       fc.property(hostile, (text) => {
         const value = unquote(csvCell(text));
-        expect(value).not.toMatch(/^[=+\-@\t\r]/);
-        expect(value === text || value === `'${text}`).toBe(true);
+        expect(value).not.toMatch(TERMINAL_CONTROL);
+        if (!value.startsWith("'")) expect(value).not.toMatch(/^[\s\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]/);
+        const clean = withoutControls(text);
+        expect(value === clean || value === `'${clean}`).toBe(true);
       }),
       { seed: SEED, numRuns: 1000 },
     );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseDuration, scheduleScans } from '../../src/api/index.js';
+import { MIN_SCHEDULE_MS, parseDuration, scheduleScans } from '../../src/api/index.js';
 import { silentLog } from './inventory-helpers.js';
 
 describe('parseDuration', () => {
@@ -50,17 +50,42 @@ describe('scheduleScans', () => {
     const run = vi.fn(async () => {
       throw new Error('boom');
     });
-    const schedule = scheduleScans({ everyMs: 1000, run, log: silentLog, isBusy: () => busy, runAtStart: true });
+    const schedule = scheduleScans({ everyMs: 60_000, run, log: silentLog, isBusy: () => busy, runAtStart: true });
     expect(run).toHaveBeenCalledTimes(0);
     busy = false;
-    await vi.advanceTimersByTimeAsync(1000);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(run).toHaveBeenCalledTimes(2);
     expect(schedule.stats).toEqual({ started: 2, skipped: 1, failed: 2 });
     await schedule.stop();
   });
 
-  it('refuses a schedule faster than a second', () => {
-    expect(() => scheduleScans({ everyMs: 10, run: async () => undefined, log: silentLog })).toThrow(expect.objectContaining({ code: 'CAMAUDIT_ERR_BAD_USAGE' }));
+  it('refuses a schedule faster than a minute or longer than a year', () => {
+    for (const everyMs of [10, 1000, MIN_SCHEDULE_MS - 1, 367 * 86_400_000, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => scheduleScans({ everyMs, run: async () => undefined, log: silentLog }), String(everyMs)).toThrow(expect.objectContaining({ code: 'CAMAUDIT_ERR_BAD_USAGE' }));
+    }
+  });
+
+  it('a schedule of 25 days or more does not overflow Node\'s timer (real timers: nothing runs within 50 ms)', async () => {
+    for (const days of [25, 30, 90, 366]) {
+      const run = vi.fn(async () => undefined);
+      const schedule = scheduleScans({ everyMs: parseDuration(`${days}d`), run, log: silentLog });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await schedule.stop();
+      expect(run, `${days}d`).not.toHaveBeenCalled();
+    }
+  });
+
+  it('a 30-day schedule runs once per 30 days, reached through chained timeouts', async () => {
+    vi.useFakeTimers();
+    const run = vi.fn(async () => undefined);
+    const schedule = scheduleScans({ everyMs: 30 * 86_400_000, run, log: silentLog });
+    await vi.advanceTimersByTimeAsync(29 * 86_400_000);
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(86_400_000);
+    expect(run).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(30 * 86_400_000);
+    expect(run).toHaveBeenCalledTimes(2);
+    await schedule.stop();
   });
 });

@@ -45,13 +45,19 @@ describe('credentials file', () => {
     }
   });
 
-  it('reports a file others may read, and refuses a missing or oversized one', () => {
+  it('refuses a file group or others may read unless allowed, and a missing or oversized one', () => {
     const path = join(directory, 'logins.json');
     writeFileSync(path, '[{"cidr":"192.168.1.0/24","username":"u","password":"p"}]');
     chmodSync(path, 0o600);
-    expect(loadCredentialsFile(path)).toEqual({ credentials: [{ cidr: '192.168.1.0/24', username: 'u', password: 'p' }] });
-    chmodSync(path, 0o644);
-    expect(loadCredentialsFile(path).looseMode).toBe('644');
+    expect(loadCredentialsFile(path)).toEqual([{ cidr: '192.168.1.0/24', username: 'u', password: 'p' }]);
+    for (const mode of [0o644, 0o640, 0o604, 0o444]) {
+      chmodSync(path, mode);
+      const error = errorOf(() => loadCredentialsFile(path));
+      expect(error.code).toBe('CAMAUDIT_ERR_CREDENTIALS');
+      expect(error.message).toMatch(/readable by other users \(mode \d{3}\): chmod 600 it, or pass --allow-readable-secrets/);
+      expect(loadCredentialsFile(path, true)).toHaveLength(1);
+    }
+    expect(errorOf(() => loadCredentialsFile(directory)).message).toMatch(/not a regular file/);
     expect(errorOf(() => loadCredentialsFile(join(directory, 'missing.json'))).message).toMatch(/cannot be read \(ENOENT\)/);
     const large = join(directory, 'large.json');
     writeFileSync(large, `[${' '.repeat(70 * 1024)}]`);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig, type ScanConfig } from '../../src/config.js';
 import { DeviceRequestError, deviceRequest, deviceRequestWithDigest, type DeviceRequest } from '../../src/discovery/http/request.js';
+import { createScanScope } from '../../src/net/scope.js';
 import { answerOnce, startServer, type TestServer } from '../fixtures/http/servers.js';
 
 const servers: TestServer[] = [];
@@ -59,6 +60,16 @@ describe('deviceRequest', () => {
     const withUser = await failure(deviceRequest(get(server, { url: new URL(`http://admin:x@127.0.0.1:${server.port}/`) }), context()));
     expect(withUser.reason).toBe('refused-target');
     expect(server.connections).toBe(0);
+  });
+
+  it("refuses a responder outside the scan's scope before connecting, even when it is the URL's host", async () => {
+    const server = await serve(answerOnce(http('200 OK\r\nContent-Length: 0')));
+    const outside = await failure(deviceRequest(get(server), { ...context(), scope: createScanScope(['10.0.0.0/8'], []) }));
+    expect(outside.reason).toBe('refused-target');
+    expect(outside.message).toMatch(/127\.0\.0\.1 is outside the scan's ranges \(10\.0\.0\.0\/8\)/);
+    expect(server.connections).toBe(0);
+    const inside = await deviceRequest(get(server), { ...context(), scope: createScanScope(['127.0.0.0/8'], []) });
+    expect(inside.status).toBe(200);
   });
 
   it('fails as a bound exceeded on a body over the cap, declared or sent, and on an oversized head', async () => {

@@ -1,16 +1,40 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvCell, DEVICE_COLUMNS, devicesToCsv, devicesToJson, devicesToJsonLines, neutraliseFormula, summariseDevices } from '../../src/export/index.js';
+import { withoutControls } from '../../src/export/csv.js';
+import { terminalSafe } from '../../src/cli/text.js';
 import { parseCsv, sampleDevice, sampleIdentification } from './export-helpers.js';
 
 describe('CSV', () => {
   it('neutralises every cell that a spreadsheet would read as a formula', () => {
-    for (const trigger of ['=', '+', '-', '@', '\t', '\r']) expect(neutraliseFormula(`${trigger}1+1`)).toBe(`'${trigger}1+1`);
+    for (const trigger of ['=', '+', '-', '@']) expect(neutraliseFormula(`${trigger}1+1`)).toBe(`'${trigger}1+1`);
+    // Tab and CR are controls: they become a space, and the = behind them is still seen.
+    expect(neutraliseFormula('\t=1+1')).toBe("' =1+1");
+    expect(neutraliseFormula('\r@SUM(A1)')).toBe("' @SUM(A1)");
     expect(neutraliseFormula('10.0.0.1')).toBe('10.0.0.1');
     expect(neutraliseFormula('')).toBe('');
     expect(csvCell('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
     expect(csvCell(0.5)).toBe('0.5');
     expect(csvCell(null)).toBe('');
+  });
+
+  it('looks past every invisible lead for = + - @ and their full-width and small forms', () => {
+    const leads = [' ', '   ', '\u00a0', '\ufeff', '\n', '\r\n', '\u200e', '\u200f', '\u200b', '\u200d', '\u2060', '\u202e', '\u2066', '\u061c', '\u3000', '\u00ad', '\u0000', '\u001b', '\u0085', '\u00a0\u200b\ufeff '];
+    const triggers = ['=', '+', '-', '@', '\uff1d', '\uff0b', '\uff0d', '\uff20', '\ufe66', '\ufe62', '\ufe63', '\ufe6b', '\u2212'];
+    for (const lead of leads) {
+      for (const trigger of triggers) {
+        const cell = neutraliseFormula(`${lead}${trigger}HYPERLINK("http://x","y")`);
+        expect(cell.startsWith("'"), JSON.stringify(lead + trigger)).toBe(true);
+      }
+      expect(neutraliseFormula(`${lead}10.0.0.1`).startsWith("'"), JSON.stringify(lead)).toBe(false);
+    }
+    expect(neutraliseFormula(' ')).toBe(' ');
+  });
+
+  it('takes C0 and C1 control characters out of every cell', () => {
+    expect(withoutControls('a\u0000b\u0007c\u001b[2Jd\u007fe\u0085f\u009bg')).toBe('abc[2Jdefg');
+    expect(withoutControls('line one\r\nline\ttwo')).toBe('line one  line two');
+    expect(csvCell('cam\u001b]0;owned\u0007')).toBe('cam]0;owned');
   });
 
   it('quotes per RFC 4180 and writes the issue columns, with an optional BOM', () => {
@@ -34,7 +58,7 @@ describe('CSV', () => {
       advisories: 'CVE-2017-7921',
       confidence: '0.93',
       evidence: 'r1: sadp.DeviceDescription=LTS-CMIP7422',
-      notes: 'line one\nline two',
+      notes: 'line one line two',
       owner: "'@ops",
       status: 'found',
     });
@@ -71,10 +95,21 @@ describe('CSV', () => {
         const locationCell = cells[DEVICE_COLUMNS.findIndex((column) => column.key === 'location')]!;
         expect(notesCell).toBe(neutraliseFormula(notes));
         expect(locationCell).toBe(neutraliseFormula(location));
-        for (const cell of cells) expect(/^[=+\-@\t\r]/.test(cell)).toBe(false);
+        // eslint-disable-next-line no-control-regex -- no control character may reach a cell.
+        for (const cell of cells) expect(/^[=+\-@\uff1d\uff0b\uff0d\uff20]|[\u0000-\u001f\u007f-\u009f]/.test(cell)).toBe(false);
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('terminal escaping', () => {
+  it('escapes bidi controls and marks, zero-width and invisible format characters, not just C0/C1', () => {
+    for (const code of [0x1b, 0x85, 0x9b, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202e, 0x2066, 0x2069, 0x2060, 0x061c, 0xfeff, 0x00ad, 0x2028]) {
+      const hidden = `NVR${String.fromCharCode(code)}-backup`;
+      expect(terminalSafe(hidden), code.toString(16)).toBe(`NVR\\u${code.toString(16).padStart(4, '0')}-backup`);
+    }
+    expect(terminalSafe('Caméra ＝ 東京')).toBe('Caméra ＝ 東京');
   });
 });
 

@@ -57,6 +57,17 @@ describe('parseDigestChallenge on challenges cameras send', () => {
     expect(challenge('Digest realm="a \\"quoted\\" realm", nonce="n3", stale=TRUE')).toMatchObject({ realm: 'a "quoted" realm', stale: true });
   });
 
+  it('prefers SHA-256 with qop when the device offers it, whatever the order of its challenges', () => {
+    const md5 = 'Digest realm="IP Camera(C2183)", nonce="m", qop="auth", algorithm=MD5';
+    const sha = 'Digest realm="IP Camera(C2183)", nonce="s", qop="auth", algorithm=SHA-256';
+    const shaNoQop = 'Digest realm="IP Camera(C2183)", nonce="t", algorithm=SHA-256';
+    expect(challenge(`${md5}, ${sha}`)).toMatchObject({ algorithm: 'SHA-256', qop: 'auth', nonce: 's' });
+    expect(challenge(`${sha}, ${md5}`)).toMatchObject({ algorithm: 'SHA-256', qop: 'auth', nonce: 's' });
+    expect(challenge(`${shaNoQop}, ${md5}`)).toMatchObject({ algorithm: 'MD5', qop: 'auth' });
+    expect(challenge(`${shaNoQop}, ${md5.replace(', qop="auth"', '')}`)).toMatchObject({ algorithm: 'SHA-256', nonce: 't' });
+    expect(challenge(`${md5}, Digest realm="r", nonce="x", qop="auth", algorithm=SHA-512-256`)).toMatchObject({ algorithm: 'MD5' });
+  });
+
   it('keeps the first of a repeated parameter', () => {
     expect(challenge('Digest realm="first", realm="second", nonce="n"').realm).toBe('first');
   });

@@ -161,6 +161,19 @@ describe('queryOnvifDevice against a device service on 127.0.0.1', () => {
     expect(authorizations.slice(-3)).toEqual(['none', 'Digest', 'none']);
   });
 
+  it('one credentialed series per address and scan, however many XAddrs the device announces', async () => {
+    const { url, authorizations, operations } = await device({ authentication: 'digest-and-ws-usernametoken' });
+    const context = clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'wrong' }] });
+    const second = new URL(url.href.replace('/onvif/device_service', '/onvif/device_service?xaddr=2'));
+    for (const xaddr of [url, second, url]) await queryOnvifDevice(xaddr, '127.0.0.1', context);
+    // Two credentialed attempts in all (Digest, then UsernameToken), in the first series only.
+    expect(authorizations.filter((scheme) => scheme === 'Digest')).toHaveLength(1);
+    expect(operations.filter((operation) => operation === 'GetDeviceInformation 401').length).toBe(3 + 2);
+    // A new scan (another signal) is a new series.
+    await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'wrong' }] }));
+    expect(authorizations.filter((scheme) => scheme === 'Digest')).toHaveLength(2);
+  });
+
   it('uses the UsernameToken on a device whose refusal carries no Digest challenge', async () => {
     const { url, authorizations } = await device();
     const section = await queryOnvifDevice(url, '127.0.0.1', clientContext({ credentials: [{ cidr: '127.0.0.0/8', username: 'admin', password: 'lab-pass-1' }] }));

@@ -4,8 +4,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
 import { createDatagramAcceptor } from '../../src/discovery/engine/accept.js';
+import { createRejectionLog } from '../../src/discovery/engine/rejections.js';
 import { openUdpSession, routeOf, udpExchange, type UdpContext, type UdpReply } from '../../src/discovery/engine/udp.js';
-import type { RateLimiter } from '../../src/discovery/types.js';
+import type { RateLimiter, RejectedInput } from '../../src/discovery/types.js';
+import { createScanScope } from '../../src/net/scope.js';
 
 interface FakeDevice {
   port: number;
@@ -162,11 +164,73 @@ describe('createDatagramAcceptor', () => {
 
   it("refuses this host's own datagrams and oversized ones, and marks the senders it accepted as answered", () => {
     const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(['10.0.0.2']) });
-    expect(acceptor.refuse(datagram('10.0.0.2', 10))).toBe('sent by this host');
-    expect(acceptor.refuse(datagram('10.0.0.3', 101))).toMatch(/over the 100-byte bound/);
+    expect(acceptor.refuse(datagram('10.0.0.2', 10))?.reason).toBe('sent by this host');
+    expect(acceptor.refuse(datagram('10.0.0.3', 101))?.reason).toMatch(/over the 100-byte bound/);
     expect(acceptor.refuse(datagram('10.0.0.3', 100))).toBeUndefined();
     expect(acceptor.answered('10.0.0.3')).toBe(false);
     acceptor.accepted(datagram('10.0.0.3', 100));
     expect(acceptor.answered('10.0.0.3')).toBe(true);
+  });
+});
+
+describe('scope: replies from outside the scan are refused and recorded, in the engine', () => {
+  it('the acceptor refuses a sender outside the ranges (recorded), and one outside the arrival interface\'s subnet', () => {
+    const scope = createScanScope(['10.0.0.0/24'], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]);
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope });
+    expect(acceptor.refuse({ from: { address: '10.0.0.9', port: 1 }, bytes: 10, transport: 'multicast' })).toBeUndefined();
+    expect(acceptor.refuse({ from: { address: '10.0.1.9', port: 1 }, bytes: 10, transport: 'unicast' })).toEqual({ reason: "reply from outside the scan's ranges (10.0.0.0/24): refused", record: true });
+    const attached = createDatagramAcceptor({ maxDatagramBytes: 100, ownAddresses: new Set(), scope: createScanScope([], [{ name: 'eth0', address: '192.168.1.2', prefixLength: 24 }]) });
+    expect(attached.refuse({ from: { address: '192.168.1.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })).toBeUndefined();
+    expect(attached.refuse({ from: { address: '192.168.2.77', port: 1 }, bytes: 10, transport: 'multicast', interfaceName: 'eth0' })?.record).toBe(true);
+  });
+
+  it('a real reply from an address outside the scope never reaches the channel, and the scan records why', async () => {
+    const device = await fakeDevice('127.0.0.1', (data) => Buffer.concat([Buffer.from('reply:'), data]));
+    const refused: RejectedInput[] = [];
+    const scoped: UdpContext = { ...context(), scope: createScanScope(['127.0.0.2/32'], []), reject: (input) => void refused.push(input) };
+    const replies = await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, scoped, { channel: 'sadp', group: '239.255.255.250', port: device.port, probes: [Buffer.from('p')], unicastSendCount: 1 }));
+    expect(device.received.length).toBeGreaterThan(0);
+    expect(replies).toEqual([]);
+    expect(refused).toEqual([expect.objectContaining({ channel: 'sadp', ip: '127.0.0.1', reason: "reply from outside the scan's ranges (127.0.0.2/32): refused" })]);
+  });
+});
+
+describe('session bounds: responders and bytes', () => {
+  const datagram = (address: string, bytes: number) => ({ from: { address, port: 1 }, bytes, transport: 'unicast' as const });
+  const take = (acceptor: ReturnType<typeof createDatagramAcceptor>, address: string, bytes: number) => {
+    const refusal = acceptor.refuse(datagram(address, bytes));
+    if (refusal === undefined) acceptor.accepted(datagram(address, bytes));
+    return refusal;
+  };
+
+  it('accepts at most N responders, B bytes from one and T bytes in all; each refusal is recorded', () => {
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 1000, ownAddresses: new Set(), maxResponders: 3, maxBytesPerResponder: 1500, maxBytesTotal: 3500 });
+    for (const host of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) expect(take(acceptor, host, 1000)).toBeUndefined();
+    expect(take(acceptor, '10.0.0.4', 10)).toEqual({ reason: 'more than 3 responders in one session; the rest ignored', record: true });
+    expect(take(acceptor, '10.0.0.1', 400)).toBeUndefined();
+    expect(take(acceptor, '10.0.0.1', 101)).toEqual({ reason: 'more than 1500 bytes from one responder; the rest ignored', record: true });
+    expect(take(acceptor, '10.0.0.2', 500)?.reason).toBe('more than 3500 bytes of replies in one session; the rest ignored');
+    expect(take(acceptor, '10.0.0.2', 100)).toBeUndefined();
+  });
+
+  it('a storm from 100 000 source addresses keeps a bounded table', () => {
+    const acceptor = createDatagramAcceptor({ maxDatagramBytes: 1000, ownAddresses: new Set(), maxResponders: 4096, maxBytesPerResponder: 1000, maxBytesTotal: 1 << 30 });
+    let accepted = 0;
+    for (let index = 0; index < 100_000; index += 1) if (take(acceptor, `10.${index >> 16}.${(index >> 8) & 255}.${index & 255}`, 100) === undefined) accepted += 1;
+    expect(accepted).toBe(4096);
+  });
+});
+
+describe('the rejection log under a storm of one refusal from many addresses', () => {
+  it('lists a few addresses per reason and one "many addresses" entry, so other refusals still get listed', () => {
+    const log = createRejectionLog(pino({ level: 'silent' }), { maxEntries: 64 });
+    for (let index = 0; index < 5000; index += 1) log.record({ channel: 'sadp', ip: `10.9.${index >> 8}.${index & 255}`, reason: 'reply from outside the scan\'s ranges (10.0.0.0/24): refused' });
+    log.record({ channel: 'banner', ip: '10.0.0.7', port: 80, reason: 'HTTP reply larger than 65536 bytes' });
+    const summary = log.summary();
+    expect(summary.total).toBe(5001);
+    const storm = summary.entries.filter((entry) => entry.channel === 'sadp');
+    expect(storm).toHaveLength(17);
+    expect(storm.find((entry) => entry.ip === 'many addresses')?.count).toBe(5000 - 16);
+    expect(summary.entries).toContainEqual(expect.objectContaining({ channel: 'banner', ip: '10.0.0.7', reason: 'HTTP reply larger than 65536 bytes' }));
   });
 });

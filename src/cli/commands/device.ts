@@ -22,7 +22,7 @@ export const deviceCommand = defineCommand({
   async run({ values, operands }) {
     const id = operands[0];
     if (id === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'camaudit device needs a device id (see camaudit devices --json)');
-    const inventory = await openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger(), { mustExist: true });
     try {
       const patch: DevicePatch = {};
       if (values.status !== undefined) patch.status = values.status;

@@ -13,7 +13,7 @@ export const devicesCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values }) {
-    const inventory = await openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger(), { mustExist: true });
     try {
       printDevices((await inventory.listAllDevices(filterOfOptions(values))), values.json ? 'json' : 'table');
       return 0;

@@ -20,7 +20,7 @@ export const diffCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values, operands }) {
-    const inventory = await openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger(), { mustExist: true });
     try {
       let [from, to] = operands;
       if (to === undefined) {

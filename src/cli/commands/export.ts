@@ -27,7 +27,7 @@ neutralised. xlsx needs --out (it is binary). The filters are those of camaudit 
   async run({ values }) {
     const format = values.format;
     if (format === 'xlsx' && values.out === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'xlsx is binary: give --out FILE');
-    const inventory = await openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger(), { mustExist: true });
     try {
       const filter = filterOfOptions(values);
       let count = 0;

@@ -3,6 +3,7 @@ import { identify, loadKnowledgeBase, parseObservationLine } from '../../match/i
 import { MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { createBatchedOutput, readLineBatches } from '../line-stream.js';
+import { terminalSafe } from '../text.js';
 
 export const identifyCommand = defineCommand({
   name: 'identify',
@@ -30,7 +31,7 @@ number and the other lines are still processed; the exit code is 1 when any line
         const parsed = line.tooLong ? { ok: false as const, reason: `line longer than ${MATCH_LIMITS.maxObservationLineChars} characters` } : parseObservationLine(line.text, context);
         if (!parsed.ok) {
           badLines += 1;
-          void errors.push(`camaudit identify: line ${line.number}: ${parsed.reason}\n`);
+          void errors.push(`camaudit identify: line ${line.number}: ${terminalSafe(parsed.reason, 400)}\n`);
           continue;
         }
         const { observation } = parsed;

@@ -44,6 +44,7 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
     rate: { type: 'number', value: 'N', env: 'CAMAUDIT_RATE', default: DEFAULT_SCAN_CONFIG.globalRatePerSecond, description: 'packets per second, all channels together' },
     'host-rate': { type: 'number', value: 'N', env: 'CAMAUDIT_HOST_RATE', default: DEFAULT_SCAN_CONFIG.perHostRatePerSecond, description: 'packets per second to one host' },
     concurrency: { type: 'number', value: 'N', env: 'CAMAUDIT_CONCURRENCY', default: DEFAULT_SCAN_CONFIG.concurrency, description: 'hosts probed by TCP at once' },
+    'allow-readable-secrets': { type: 'boolean', description: 'accept a credentials file that group or others may read (or CAMAUDIT_ALLOW_READABLE_SECRETS=1)' },
     credentials: {
       type: 'string',
       value: 'FILE',
@@ -64,7 +65,7 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
   async run({ values }) {
     const channels = (values.channels?.split(',').map((name) => name.trim()).filter(Boolean) ?? [...CHANNELS]) as ChannelName[];
     const log = createRootLogger();
-    const credentials = resolveCredentials(values.credentials, log);
+    const credentials = resolveCredentials(values.credentials, log, values['allow-readable-secrets'] === true);
     // Said at the default log level too: the user should see that logins will be sent, and to which ranges.
     if (credentials.length > 0) process.stderr.write(`credentials: ONVIF logins for ${credentials.map((entry) => entry.cidr).join(', ')} (sent only inside those ranges)\n`);
     const config = resolveScanConfig({

@@ -12,7 +12,7 @@ export const scansCommand = defineCommand({
     db: DB_OPTION,
   },
   async run({ values }) {
-    const inventory = await openDefaultInventory(values.db, createRootLogger());
+    const inventory = await openDefaultInventory(values.db, createRootLogger(), { mustExist: true });
     try {
       const page = await inventory.listScans({ limit: Math.max(1, Math.trunc(values.limit)), offset: 0 });
       if (values.json) {

@@ -7,6 +7,7 @@
 // A reply that is not HTTP (or RTSP) emits nothing: the data model has no field for raw bytes, and a guess would
 // put a non-HTTP service into `http.*` where rules would misread it. Its first bytes go to the debug log instead.
 // This matters for port 8000, which on Hikvision is the private SDK port (nmap-service-probes, "Hikvision IPCam control port"), not a web server.
+import { checkInScope } from '../../net/scope.js';
 import type { Logger } from 'pino';
 import { REQUEST_LIMITS } from '../../config.js';
 import type { HttpSection, Observation, RtspSection } from '../../model.js';
@@ -241,6 +242,15 @@ async function* byHost(targets: Iterable<BannerTarget> | AsyncIterable<BannerTar
   if (batch.length > 0) yield batch;
 }
 
+/** The targets inside the scan's scope; one outside (a port announced by a reply, an SRV host) is recorded, not probed. */
+async function* targetsInScope(targets: Iterable<BannerTarget> | AsyncIterable<BannerTarget>, context: ProbeContext): AsyncGenerator<BannerTarget> {
+  for await (const target of targets) {
+    const decision = context.scope === undefined ? { inScope: true as const } : checkInScope(context.scope, target.ip);
+    if (decision.inScope) yield target;
+    else context.reject({ channel: 'banner', ip: target.ip, port: target.port, reason: `not probed: ${decision.reason}` });
+  }
+}
+
 async function* probeTargets(
   targets: Iterable<BannerTarget> | AsyncIterable<BannerTarget>,
   context: ProbeContext,
@@ -252,7 +262,7 @@ async function* probeTargets(
   try {
     // `concurrency` bounds hosts in flight; each host holds at most one socket per port it is probed on.
     for await (const observations of mapConcurrent(
-      byHost(targets, stats),
+      byHost(targetsInScope(targets, context), stats),
       context.config.concurrency,
       (batch, signal) => probeHost(batch, gated, context, signal, log, stats),
       context.signal,

@@ -3,6 +3,7 @@
 import type { JsonValue } from '../../model.js';
 import { normaliseMac } from '../../observation.js';
 import { parsed, rejected, type ParseResult } from '../parse-result.js';
+import { trimTrailingNulAndSpace } from '../trim.js';
 import { DHIP_HEADER_BYTES, DHIP_MAGIC } from './probe.js';
 import { PARSE_LIMITS } from '../../config.js';
 
@@ -69,7 +70,7 @@ export function parseDhipReply(data: Buffer, maxBytes: number = DHIP_MAX_REPLY_B
   if (data.length > maxBytes) return rejected(`datagram of ${data.length} bytes exceeds the ${maxBytes}-byte bound`);
   const body = bodyOf(data);
   if (!body.ok) return body;
-  const text = body.value.replace(/[\0\s]+$/, '');
+  const text = trimTrailingNulAndSpace(body.value);
   if (text.length === 0) return rejected('DHIP header with an empty body');
   let message: unknown;
   try {

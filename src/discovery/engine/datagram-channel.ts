@@ -48,7 +48,7 @@ export function createDatagramChannel<Name extends DatagramProtocolName>(protoco
       const log = context.log.child({ module: name });
       const guard = createReplyGuard(name, label, context);
       // Some firmware answers to the group rather than to the sender, so the session also listens there.
-      for await (const reply of udpExchange(scope, context, { group, port, probes: protocol.probes(), listenOnGroupPort: true })) {
+      for await (const reply of udpExchange(scope, context, { channel: name, group, port, probes: protocol.probes(), listenOnGroupPort: true })) {
         const { address } = reply.from;
         const result = protocol.parse(reply.data);
         if (!result.ok) {

@@ -49,12 +49,18 @@ export function createRejectionLog(log: Logger, options: { maxEntries?: number; 
   let unlisted = 0;
   // Keys of refusals not listed, so that "unlisted" counts distinct inputs, bounded like the list itself.
   const unlistedKeys = new Set<string>();
+  // Addresses listed per (channel, reason): a storm of one refusal from thousands of addresses becomes a few
+  // entries and one for "many addresses", instead of crowding every other refusal out of the list.
+  const listedPerReason = new Map<string, number>();
   return {
     record(input: RejectedInput): void {
       total += 1;
       byChannel[input.channel] = (byChannel[input.channel] ?? 0) + 1;
       const reason = cleanReason(input.reason);
-      const key = `${input.channel}\0${input.ip}\0${input.port ?? ''}\0${reason}`;
+      const reasonKey = `${input.channel}\0${reason}`;
+      const crowded = (listedPerReason.get(reasonKey) ?? 0) >= REPLY_LIMITS.maxRejectionAddressesPerReason;
+      const exact = `${input.channel}\0${input.ip}\0${input.port ?? ''}\0${reason}`;
+      const key = crowded && !entries.has(exact) ? `${reasonKey}\0many` : exact;
       const known = entries.get(key);
       if (known !== undefined) {
         known.count += 1;
@@ -67,10 +73,12 @@ export function createRejectionLog(log: Logger, options: { maxEntries?: number; 
         }
         return;
       }
-      const entry: RejectionEntry = { channel: input.channel, ip: input.ip, reason, count: 1, firstAt: now().toISOString() };
-      if (input.port !== undefined) entry.port = input.port;
+      const ip = key === exact ? input.ip : 'many addresses';
+      const entry: RejectionEntry = { channel: input.channel, ip, reason, count: 1, firstAt: now().toISOString() };
+      if (input.port !== undefined && key === exact) entry.port = input.port;
       entries.set(key, entry);
-      log.warn({ channel: input.channel, ip: input.ip, port: input.port, reason }, 'input refused');
+      if (key === exact) listedPerReason.set(reasonKey, (listedPerReason.get(reasonKey) ?? 0) + 1);
+      log.warn({ channel: input.channel, ip, port: entry.port, reason }, 'input refused');
     },
     summary(): RejectionSummary {
       return { total, byChannel: { ...byChannel }, entries: [...entries.values()].map((entry) => ({ ...entry })), unlisted };

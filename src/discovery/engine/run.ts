@@ -1,6 +1,7 @@
 // The one probe-loop machinery every channel shares: rate limiting, bounded concurrency, deadlines and the
 // merging of several channels into one stream. Timeouts, concurrency and abort live here and nowhere else
 // (STYLE.md: no copy-pasted probe loops).
+import type { ScanScope } from '../../net/scope.js';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { ScanConfig } from '../../config.js';
@@ -23,6 +24,8 @@ export interface ProbeContextOptions {
   limiter?: RateLimiter;
   /** Clock for observedAt, injected by tests. */
   now?: () => Date;
+  /** Where the scan may send anything; every scan gives it. */
+  scope?: ScanScope;
 }
 
 /** A scan's context, plus what its channels refused (for the scan's record: counts and errors). */
@@ -44,6 +47,7 @@ export function createProbeContext(options: ProbeContextOptions): ScanProbeConte
     observe: (input: ObservationInput): Observation => createObservation(input, observationContext),
     reject: (input) => rejectionLog.record(input),
     rejections: () => rejectionLog.summary(),
+    ...(options.scope !== undefined ? { scope: options.scope } : {}),
   };
 }
 

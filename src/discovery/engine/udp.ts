@@ -59,11 +59,13 @@ export interface UdpSession {
   followUp(route: UdpRoute, data: Buffer): void;
 }
 
-export type UdpContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'>;
+export type UdpContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject' | 'scope'>>;
 
 export interface UdpExchangeOptions {
   /** Multicast group the probes go to on each interface. */
   group: string;
+  /** The channel, for refusals in the scan's record. */
+  channel?: string;
   /** Destination port for multicast and unicast probes (and the group listener's port). */
   port: number;
   /** Datagrams sent to each destination, in order, every round. */
@@ -171,7 +173,16 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
   const unicastSendCount = options.unicastSendCount ?? UDP_LIMITS.unicastSendCount;
   const sendGapMs = options.sendGapMs ?? UDP_LIMITS.sendGapMs;
   const ownAddresses = ownLanAddresses();
-  const acceptor = createDatagramAcceptor({ maxDatagramBytes: options.maxDatagramBytes ?? UDP_LIMITS.maxDatagramBytes, ownAddresses });
+  const acceptor = createDatagramAcceptor({
+    maxDatagramBytes: options.maxDatagramBytes ?? UDP_LIMITS.maxDatagramBytes,
+    maxResponders: UDP_LIMITS.maxRespondersPerSession,
+    maxBytesPerResponder: UDP_LIMITS.maxBytesPerResponder,
+    maxBytesTotal: UDP_LIMITS.maxBytesPerSession,
+    ownAddresses,
+    ...(context.scope !== undefined ? { scope: context.scope } : {}),
+  });
+  /** Datagrams dropped on a full queue: one warning when it starts, one count when the session ends. */
+  let droppedOnFullQueue = 0;
 
   const queue: UdpReply[] = [];
   let finished = false;
@@ -199,14 +210,17 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
 
   const receive = (transport: UdpReply['transport'], fixedInterface: string | undefined) => (data: Buffer, remote: RemoteInfo) => {
     if (finished) return;
-    const datagram = { from: { address: remote.address, port: remote.port }, bytes: data.length, transport };
+    const datagram = { from: { address: remote.address, port: remote.port }, bytes: data.length, transport, ...(fixedInterface !== undefined ? { interfaceName: fixedInterface } : {}) };
     const refusal = acceptor.refuse(datagram);
     if (refusal !== undefined) {
-      log.debug({ ip: remote.address, reason: refusal }, 'datagram dropped');
+      // Recorded refusals go to the scan's rejection log, which lists each distinct one once and counts the rest.
+      if (refusal.record) context.reject?.({ channel: options.channel ?? `udp/${options.port}`, ip: remote.address, port: remote.port, reason: refusal.reason });
+      else log.debug({ ip: remote.address, reason: refusal.reason }, 'datagram dropped');
       return;
     }
     if (queue.length >= UDP_LIMITS.maxQueuedReplies) {
-      log.warn({ ip: remote.address, queued: queue.length }, 'reply queue full; datagram dropped');
+      if (droppedOnFullQueue === 0) log.warn({ ip: remote.address, queued: queue.length }, 'reply queue full; datagrams dropped until it drains (counted, not logged one by one)');
+      droppedOnFullQueue += 1;
       return;
     }
     acceptor.accepted(datagram);
@@ -365,6 +379,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       }
     } finally {
       finished = true;
+      if (droppedOnFullQueue > 0) log.warn({ dropped: droppedOnFullQueue, channel: options.channel }, 'datagrams dropped on a full reply queue in this session');
       if (listenTimer !== undefined) clearTimeout(listenTimer);
       signal.removeEventListener('abort', onAbort);
       for (const socket of sockets) {

@@ -96,7 +96,16 @@ function splitChallenges(header: string): ParseResult<RawChallenge[]> {
   return parsed(challenges);
 }
 
-/** The first Digest challenge in a WWW-Authenticate value that we can answer (MD5 or SHA-256, qop auth or none). */
+/**
+ * How much an answerable challenge protects the password, lower is better: SHA-256 before MD5, and qop=auth (a
+ * client nonce, so a captured answer cannot be replayed against a chosen nonce) before none. RFC 7616 §3.7: a
+ * server offers its challenges in order of preference, and a client uses the strongest it understands.
+ */
+function weakness(challenge: DigestChallenge): number {
+  return (challenge.qop === undefined ? 2 : 0) + (challenge.algorithm.startsWith('SHA-256') ? 0 : 1);
+}
+
+/** The strongest Digest challenge in a WWW-Authenticate value that we can answer (MD5 or SHA-256, qop auth or none). */
 export function parseDigestChallenge(header: string): ParseResult<DigestChallenge> {
   if (header.length > PARSE_LIMITS.maxDigestChallengeChars) return rejected(`challenge longer than ${PARSE_LIMITS.maxDigestChallengeChars} characters`);
   const split = splitChallenges(header);
@@ -104,6 +113,7 @@ export function parseDigestChallenge(header: string): ParseResult<DigestChalleng
   const digests = split.value.filter((challenge) => challenge.scheme === 'digest');
   if (digests.length === 0) return rejected('no Digest challenge');
   let reason = 'no usable Digest challenge';
+  let best: DigestChallenge | undefined;
   for (const { parameters } of digests) {
     const realm = parameters.get('realm');
     const nonce = parameters.get('nonce');
@@ -129,16 +139,18 @@ export function parseDigestChallenge(header: string): ParseResult<DigestChalleng
       continue;
     }
     const opaque = parameters.get('opaque');
-    return parsed({
+    const challenge: DigestChallenge = {
       realm,
       nonce,
       algorithm,
       stale: parameters.get('stale')?.toLowerCase() === 'true',
       ...(qopList === undefined ? {} : { qop: 'auth' as const }),
       ...(opaque === undefined ? {} : { opaque }),
-    });
+    };
+    // Equal strength: the server's first stays (its order is its preference).
+    if (best === undefined || weakness(challenge) < weakness(best)) best = challenge;
   }
-  return rejected(reason);
+  return best === undefined ? rejected(reason) : parsed(best);
 }
 
 export interface DigestAnswer {

@@ -29,7 +29,7 @@ export function findHeadEnd(bytes: Uint8Array, from = 0): number {
   return lf + 2;
 }
 
-const STATUS_LINE = /^(HTTP|RTSP)\/(\d\.\d)[ \t]+(\d{3})(?:[ \t]+([^\r\n]*))?$/;
+const STATUS_LINE = /^(HTTP|RTSP)\/(\d\.\d)[ \t]+(\d{3})(?:[ \t]([^\r\n]*))?$/;
 
 /**
  * Reads the status line and headers. A head without its closing blank line (cut by a cap or a deadline) is read

@@ -3,6 +3,7 @@
 // connect to last byte (config.exchangeTimeoutMs), head and body bounded, one token of the shared limiter per
 // request, and every failure one error type with a reason. Written on the bounded connection the banner probe uses
 // (connection.ts), so a device's bytes are counted and framed the same way wherever they come from.
+import { checkInScope, type ScanScope } from '../../net/scope.js';
 import type { ProbeContext } from '../types.js';
 import { VERSION } from '../../version.js';
 import { BoundedConnection } from './connection.js';
@@ -56,7 +57,7 @@ export class DeviceRequestError extends Error {
   }
 }
 
-export type RequestContext = Pick<ProbeContext, 'config' | 'limiter' | 'signal'>;
+export type RequestContext = Pick<ProbeContext, 'config' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'scope'>>;
 
 function hostHeader(url: URL, tls: boolean): string {
   const port = url.port === '' ? (tls ? 443 : 80) : Number(url.port);
@@ -64,10 +65,14 @@ function hostHeader(url: URL, tls: boolean): string {
 }
 
 /** Why `url` is not a target for a request to `responder`, or undefined when it is. */
-export function refusedTarget(url: URL, responder: string): string | undefined {
+export function refusedTarget(url: URL, responder: string, scope?: ScanScope): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `scheme ${url.protocol} is not HTTP`;
   if (url.username !== '' || url.password !== '') return 'URL carries credentials';
   if (url.hostname !== responder) return `host ${url.hostname} is not the responding address ${responder}`;
+  if (scope !== undefined) {
+    const decision = checkInScope(scope, responder);
+    if (!decision.inScope) return decision.reason;
+  }
   return undefined;
 }
 
@@ -93,7 +98,7 @@ function requestBytes(request: DeviceRequest, tls: boolean): Buffer {
 export async function deviceRequest(request: DeviceRequest, context: RequestContext): Promise<DeviceResponse> {
   const { config, signal } = context;
   const { url, what } = request;
-  const refusal = refusedTarget(url, request.responder);
+  const refusal = refusedTarget(url, request.responder, context.scope);
   if (refusal !== undefined) throw new DeviceRequestError('refused-target', `${what} not requested: ${refusal}`);
   const tls = url.protocol === 'https:';
   const limits = { maxHeaderBytes: config.maxHeaderBytes, maxBodyBytes: request.maxBodyBytes };

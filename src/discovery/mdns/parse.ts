@@ -116,10 +116,10 @@ export interface MdnsService {
   addresses: string[];
 }
 
-const lower = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+export const lower = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
 /** The instance label of `fullName` under `service`, or undefined when it is not under it. */
-function instanceLabel(fullName: string, service: string): string | undefined {
+export function instanceLabel(fullName: string, service: string): string | undefined {
   const suffix = `.${lower(service)}`;
   const trimmed = fullName.replace(/\.$/, '');
   if (!trimmed.toLowerCase().endsWith(suffix) || trimmed.length <= suffix.length) return undefined;

@@ -12,7 +12,8 @@
 import { CamauditError } from '../../errors.js';
 import type { ProbeContext, ProbeScope } from '../types.js';
 import { openUdpSession, routeOf, type UdpReply, type UdpRoute } from '../engine/udp.js';
-import { collectMdnsServices, enumeratedServiceTypes, parseMdnsMessage, type MdnsRecord } from './parse.js';
+import { MdnsFollowUps } from './follow-up.js';
+import { parseMdnsMessage, type MdnsRecord } from './parse.js';
 import { buildBrowseQuery, buildMdnsQuery, type MdnsQuestion } from './probe.js';
 import { REPLY_LIMITS } from '../../config.js';
 
@@ -50,6 +51,7 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
   const senders = new Map<string, MdnsSender>();
   const followUps = new Map<string, FollowUps>();
   const session = openUdpSession(scope, context, {
+    channel: 'mdns',
     group: options.group,
     port: options.port,
     probes: [buildBrowseQuery(options.browseTypes, { unicastResponse: true })],
@@ -76,7 +78,9 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     }
   };
 
-  /** Ask the sender's route for what the records heard so far leave open. */
+  /** Per sender, what its records so far leave open, updated with each packet's records only. */
+  const trackers = new Map<string, MdnsFollowUps>();
+  /** Ask the sender's route for what the packet's records, with those heard before, leave open. */
   const followUp = (reply: UdpReply, records: readonly MdnsRecord[]): void => {
     const route = routeOf(reply);
     if (route === undefined) return;
@@ -86,12 +90,12 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
       entry = { route, asked: new Set(), pending: [], flushScheduled: false };
       followUps.set(key, entry);
     }
-    for (const type of enumeratedServiceTypes(records)) ask(entry, { name: type, type: 'PTR' });
-    for (const service of collectMdnsServices(records)) {
-      if (service.host === undefined) ask(entry, { name: service.fullName, type: 'SRV' });
-      if (service.txt === undefined) ask(entry, { name: service.fullName, type: 'TXT' });
-      if (service.host !== undefined && service.addresses.length === 0) ask(entry, { name: service.host, type: 'A' });
+    let tracker = trackers.get(reply.from.address);
+    if (tracker === undefined) {
+      tracker = new MdnsFollowUps();
+      trackers.set(reply.from.address, tracker);
     }
+    for (const question of tracker.add(records)) ask(entry, question);
   };
 
   const receive = (reply: UdpReply): void => {
@@ -117,8 +121,9 @@ export async function runMdnsSession(scope: ProbeScope, context: MdnsContext, op
     }
     // A sender already at its bound teaches nothing more: no follow-up work per flooded packet.
     if (room <= 0) return;
-    sender.records.push(...result.value.records.slice(0, room));
-    followUp(reply, sender.records);
+    const added = result.value.records.slice(0, room);
+    for (const record of added) sender.records.push(record);
+    followUp(reply, added);
   };
 
   try {

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Observation } from '../../model.js';
 import { cidrContains, parseCidr } from '../../net/cidr.js';
+import { checkInScope } from '../../net/scope.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
 import { parseProcNetArp, type NeighbourEntry } from './parse.js';
 
@@ -31,7 +32,9 @@ export function createNeighbourModule(path: string = PROC_NET_ARP): DiscoveryMod
       }
       // The table also holds the host's unrelated neighbours (its router…): keep only addresses in scope.
       const ranges = scope.cidrs.map((cidr) => parseCidr(cidr));
-      const inScope = entries.filter((entry) => ranges.length === 0 || ranges.some((range) => cidrContains(range, entry.ip)));
+      const inScope = entries.filter((entry) =>
+        context.scope !== undefined ? checkInScope(context.scope, entry.ip).inScope : ranges.length === 0 || ranges.some((range) => cidrContains(range, entry.ip)),
+      );
       context.log.debug({ entries: entries.length, inScope: inScope.length }, 'neighbour table read');
       for (const entry of inScope) {
         if (context.signal.aborted) return;

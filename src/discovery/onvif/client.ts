@@ -14,7 +14,21 @@ import { buildOnvifRequest, onvifAction, type OnvifOperation, type UsernameToken
 /** WS-Security nonce length used by ONVIF clients (16 random bytes). */
 const NONCE_BYTES = 16;
 
-type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject'>>;
+type ClientContext = Pick<ProbeContext, 'config' | 'log' | 'limiter' | 'signal'> & Partial<Pick<ProbeContext, 'reject' | 'scope'>>;
+
+// Addresses that have had their credentialed attempt series in a scan, per scan (keyed by the scan's abort signal,
+// which every channel of one scan shares). A device announcing several XAddrs, or answering both the multicast
+// and the unicast probe, gets one series, not one per XAddr: firmware locks an address out after a few failures.
+const credentialedAddresses = new WeakMap<AbortSignal, Set<string>>();
+
+/** True the first time an address asks for its credentialed series in this scan; false ever after. */
+function takeCredentialedSeries(signal: AbortSignal, ip: string): boolean {
+  const addresses = credentialedAddresses.get(signal) ?? new Set<string>();
+  credentialedAddresses.set(signal, addresses);
+  if (addresses.has(ip)) return false;
+  addresses.add(ip);
+  return true;
+}
 
 /** How the configured credentials went with GetDeviceInformation: sent as one scheme, or as the other. */
 type Authentication = { token?: UsernameToken; authorization?: string };
@@ -25,7 +39,8 @@ type AuthenticationScheme = NonNullable<OnvifSection['deviceInformationAuthSchem
  * GetDeviceInformation without credentials. Only if the device refuses and the user configured credentials for a
  * range holding it are they sent: as HTTP Digest first when the refusal carried a Digest challenge (ONVIF Core
  * §5.12.1; Hikvision's "Digest" mode accepts nothing else), else, or if Digest is refused, as a WS-Security
- * UsernameToken digest. At most two attempts per scan, since firmware locks an address out after a few failures.
+ * UsernameToken digest. At most two attempts, in one series per address and scan whatever the number of XAddrs,
+ * since firmware locks an address out after a few failures.
  * Returns undefined when the device answered none of them.
  */
 export async function queryOnvifDevice(url: URL, ip: string, context: ClientContext): Promise<OnvifSection | undefined> {
@@ -106,7 +121,9 @@ export async function queryOnvifDevice(url: URL, ip: string, context: ClientCont
     // Credentials go only to the address they were configured for: never to an XAddr naming another host.
     const configured = url.hostname === ip ? credentialsFor(ip, context.config.credentials) : undefined;
     section.deviceInformationAuth = 'refused';
-    if (configured !== undefined) {
+    if (configured !== undefined && !takeCredentialedSeries(context.signal, ip)) {
+      log.info('credentials were already tried at this address in this scan; not sent again');
+    } else if (configured !== undefined) {
       const viaDigest = (): Authentication | undefined => {
         if (anonymous.status !== 401 || anonymous.wwwAuthenticate === undefined) return undefined;
         const answer = answerDigestChallenge(anonymous.wwwAuthenticate, configured, { method: 'POST', uri: `${url.pathname}${url.search}` });

@@ -117,7 +117,7 @@ export function createSsdpDiscovery(options: SsdpDiscoveryOptions = {}): Discove
       const respondersByAddress = new Map<string, number>();
       const inSlot = fetchSlots(Math.max(1, context.config.concurrency));
       // Replies go to the sending socket (UDA 1.1 §1.3.3), so no listener on the group port is needed.
-      for await (const reply of udpExchange(scope, context, { group, port, probes })) {
+      for await (const reply of udpExchange(scope, context, { channel: 'ssdp', group, port, probes })) {
         const result = parseSsdpMessage(reply.data);
         if (!result.ok) {
           log.debug({ ip: reply.from.address, reason: result.reason }, 'ssdp reply dropped');

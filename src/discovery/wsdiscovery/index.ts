@@ -6,6 +6,7 @@
 // without Scopes (lib/node-onvif.js; multi-NIC issues GuilhermeC18/node-onvif#28, #41). WS-Discovery is one SOAP datagram each way, so camaudit builds
 // the Probe and parses ProbeMatches itself over the shared per-interface engine in udp.ts, and talks to
 // the device service with a small SOAP client (../onvif/client.ts) whose UsernameToken digest is ten lines.
+import { isIPv4 } from 'node:net';
 import { canonicalJson } from '../../observation.js';
 import type { Observation, WsDiscoverySection } from '../../model.js';
 import type { DiscoveryModule, ProbeContext, ProbeScope } from '../types.js';
@@ -87,7 +88,7 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
         void task.finally(() => pending.delete(task));
       };
 
-      for await (const reply of udpExchange(scope, context, { group, port, probes })) {
+      for await (const reply of udpExchange(scope, context, { channel: 'wsdiscovery', group, port, probes })) {
         const result = parseWsDiscoveryReply(reply.data);
         if (!result.ok) {
           log.debug({ ip: reply.from.address, reason: result.reason }, 'ws-discovery reply dropped');
@@ -111,6 +112,16 @@ export function createWsDiscovery(options: WsDiscoveryOptions = {}): DiscoveryMo
             if (queried.has(url.href)) continue;
             queried.add(url.href);
             followUp(url, reply, match);
+          }
+          // An XAddr naming another IPv4 host is a claim we do not follow: say so in the scan's record. (IPv6 and
+          // link-local XAddrs, which cameras list beside the IPv4 one, are simply not ours to follow.)
+          for (const xaddr of match.xaddrs.slice(0, 4)) {
+            if (!URL.canParse(xaddr)) continue;
+            const url = new URL(xaddr);
+            if (isIPv4(url.hostname) && url.hostname !== reply.from.address && !queried.has(`refused ${url.href}`)) {
+              queried.add(`refused ${url.href}`);
+              context.reject({ channel: 'wsdiscovery', ip: reply.from.address, port: reply.from.port, reason: `XAddr ${url.href.slice(0, 120)} not followed: ${url.hostname} is not the responding host` });
+            }
           }
         }
         while (ready.length > 0) yield ready.shift() as Observation;
