@@ -1,40 +1,23 @@
 // The DHIP channel end to end in the lab: DHDiscover.search multicast on both scanner interfaces in one run, and by
 // unicast to the routed segment, against every default profile. Which devices answer, and with what, is read from
 // the profiles (their dhip sections), not written here.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseDhipConfig } from './device/responders/dhip.js';
-import { expectEndedWithItsWindow, observationsOfExactly, runChannel } from './drivers/run-channel-client.js';
-import { startLab, type Lab, type LabDevice } from './lab.js';
-import { labGate } from './gate.js';
+import { expectEndedWithItsWindow, LISTEN_WINDOW_MS, MULTICAST_SEGMENTS, observationsOfExactly, requireSection, ROUTED_CIDR, runChannel, useLab } from './harness/index.js';
+import type { LabDevice } from './lab.js';
 
-const runLab = labGate('DHIP');
+const lab = useLab('DHIP', { twoSegmentScanner: true });
 
-const LISTEN_WINDOW_MS = 1500;
-const ROUTED_CIDR = '10.231.20.0/24';
-
-const answersDhip = (device: LabDevice): boolean => device.profile.protocols.dhip !== undefined;
-
-describe.runIf(runLab)('dhip channel in the lab', () => {
-  let lab: Lab;
-  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
-
-  beforeAll(async () => {
-    lab = await startLab({ twoSegmentScanner: true });
-  }, 120_000);
-  afterAll(async () => {
-    await lab?.stop();
-  }, 60_000);
-
+describe.runIf(lab.enabled)('dhip channel in the lab', () => {
   function checkDevice(observation: Observation | undefined, device: LabDevice): void {
     expect(observation, device.name).toBeDefined();
     const identity = device.profile.identity;
-    const parsed = parseDhipConfig(device.profile.protocols.dhip);
-    if (!parsed.ok) throw new Error(parsed.reason);
+    const section = requireSection(device.profile, 'dhip', parseDhipConfig);
     expect(observation).toMatchObject({ source: 'dhip', ip: device.ip, port: 37810, mac: device.mac });
     const dhip = observation?.dhip ?? {};
     // The top-level mac and every deviceInfo field, nested objects kept.
-    expect(Object.keys(dhip).sort()).toEqual(['mac', ...Object.keys(parsed.value.deviceInfo)].sort());
+    expect(Object.keys(dhip).sort()).toEqual(['mac', ...Object.keys(section.deviceInfo)].sort());
     expect(dhip).toMatchObject({
       mac: device.mac,
       DeviceType: String(identity.model),
@@ -51,11 +34,11 @@ describe.runIf(runLab)('dhip channel in the lab', () => {
 
   it('finds exactly the DHIP devices reachable by multicast, on both interfaces in one run', async () => {
     const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS });
-    const reachable = lab.devices.filter((device) => answersDhip(device) && device.segment !== 'routed');
+    const reachable = lab.devicesWith('dhip', MULTICAST_SEGMENTS);
     expect(reachable.map((device) => device.name)).toContain('dahua-ipc');
     for (const { device, observation } of observationsOfExactly(run, reachable)) {
       checkDevice(observation, device);
-      expect(observation).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
+      expect(observation).toMatchObject({ transport: 'multicast', interface: lab.scannerInterfaceOf(device) });
     }
     expect(run.interfaces.sort()).toEqual(['eth0', 'eth1']);
     expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
@@ -63,7 +46,7 @@ describe.runIf(runLab)('dhip channel in the lab', () => {
 
   it('finds the routed Dahua by unicast search, given its range (spaced JSON with escaped slashes parsed)', async () => {
     const run = await runChannel(lab, ['dhip'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none' });
-    const routed = lab.devices.filter((device) => device.segment === 'routed' && answersDhip(device));
+    const routed = lab.devicesWith('dhip', ['routed']);
     expect(routed.map((device) => device.name)).toContain('routed-dahua');
     for (const { device, observation } of observationsOfExactly(run, routed)) {
       checkDevice(observation, device);

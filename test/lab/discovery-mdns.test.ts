@@ -2,21 +2,17 @@
 // emulated devices that announce services (a Hikvision camera's _CGI._tcp, Axis cameras' _axis-video._tcp on both
 // segments, a printer's four types, one of which only the _services._dns-sd._udp meta-query reveals) and devices that
 // announce nothing (Dahua, the router). What each device should yield is read from its profile, not written here.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { MDNS_BROWSE_TYPES } from '../../src/discovery/mdns/probe.js';
 import { parseMdnsConfig } from './device/responders/mdns.js';
 import { renderTemplate } from './device/responder.js';
-import { lan2AxisProfile } from './discovery-extra-profiles.js';
-import { expectEndedWithItsWindow, runChannels } from './drivers/run-channel-client.js';
-import { startLab, type Lab, type LabDevice } from './lab.js';
+import { expectEndedWithItsWindow, lan2AxisProfile, LISTEN_WINDOW_MS, MULTICAST_SEGMENTS, profileSection, runChannels, useLab } from './harness/index.js';
+import type { LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
-import { labGate } from './gate.js';
-
-const runLab = labGate('MDNS');
 
 const PROFILES = ['router', 'hik-ipc', 'axis-cam', 'dahua-ipc', 'printer'];
-const LISTEN_WINDOW_MS = 1500;
+const lab = useLab('MDNS', { profiles: PROFILES, extraProfiles: [lan2AxisProfile(loadProfile('axis-cam'))], twoSegmentScanner: true });
 
 interface ExpectedInstance {
   device: LabDevice;
@@ -28,31 +24,20 @@ interface ExpectedInstance {
 }
 
 function expectedInstances(device: LabDevice): ExpectedInstance[] {
-  if (device.profile.protocols.mdns === undefined) return [];
-  const parsed = parseMdnsConfig(device.profile.protocols.mdns);
-  if (!parsed.ok) throw new Error(`${device.name}: ${parsed.reason}`);
+  const section = profileSection(device.profile, 'mdns', parseMdnsConfig);
+  if (section === undefined) return [];
   const context = { profile: device.profile, ip: device.ip, mac: device.mac, log: () => undefined };
-  return parsed.value.services.map((service) => ({
+  return section.services.map((service) => ({
     device,
     name: renderTemplate(service.name, context),
     service: `_${service.type}._${service.protocol}.local`,
-    host: renderTemplate(parsed.value.host, context),
+    host: renderTemplate(section.host, context),
     port: service.port,
     txt: Object.fromEntries(Object.entries(service.txt).map(([key, text]) => [key, renderTemplate(text, context)])),
   }));
 }
 
-describe.runIf(runLab)('mdns channel in the lab', () => {
-  let lab: Lab;
-  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
-
-  beforeAll(async () => {
-    lab = await startLab({ profiles: PROFILES, extraProfiles: [lan2AxisProfile(loadProfile('axis-cam'))], twoSegmentScanner: true });
-  }, 120_000);
-  afterAll(async () => {
-    await lab?.stop();
-  }, 60_000);
-
+describe.runIf(lab.enabled)('mdns channel in the lab', () => {
   it('finds exactly the announced instances on both segments in one run, each with its records parsed', async () => {
     const run = await runChannels(lab, { channels: ['mdns'], config: { listenWindowMs: LISTEN_WINDOW_MS } });
     const expected = lab.devices.flatMap(expectedInstances);
@@ -70,7 +55,7 @@ describe.runIf(runLab)('mdns channel in the lab', () => {
         source: 'mdns',
         port: instance.port,
         transport: 'multicast',
-        interface: scannerInterfaceOf(instance.device),
+        interface: lab.scannerInterfaceOf(instance.device),
         mdns: { name: instance.name, host: instance.host, port: instance.port, txt: instance.txt },
       });
       expect(observation?.mdns?.addresses).toContain(instance.device.ip);
@@ -83,7 +68,7 @@ describe.runIf(runLab)('mdns channel in the lab', () => {
     const run = await runChannels(lab, { channels: ['ssdp', 'mdns'], config: { listenWindowMs: LISTEN_WINDOW_MS } });
     const sources = new Set(run.observations.map((observation) => observation.source));
     expect(sources).toEqual(new Set(['ssdp', 'mdns']));
-    const ssdpAnswerers = lab.devices.filter((device) => device.profile.protocols.ssdp !== undefined && device.segment !== 'routed');
+    const ssdpAnswerers = lab.devicesWith('ssdp', MULTICAST_SEGMENTS);
     expect(run.observations.filter((observation) => observation.source === 'ssdp').map((observation) => observation.ip).sort()).toEqual(
       ssdpAnswerers.map((device) => device.ip).sort(),
     );

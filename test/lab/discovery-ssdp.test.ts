@@ -1,41 +1,21 @@
 // The SSDP channel end to end in the lab: M-SEARCH on both scanner interfaces (lan and lan2) in one run, unicast to
 // the routed segment, against emulated devices that answer (Axis, Dahua, the router, an Axis on lan2) and devices
 // that do not (Hikvision, the printer). What each device should yield is read from its profile, not written here.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseSsdpConfig } from './device/responders/ssdp.js';
-import { startLab, type Lab, type LabDevice } from './lab.js';
+import { expectEndedWithItsWindow, lan2AxisProfile, LISTEN_WINDOW_MS, profileSection, ROUTED_CIDR, runChannels, useLab } from './harness/index.js';
+import type { LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import type { DeviceProfile } from './profile.js';
-import { lan2AxisProfile } from './discovery-extra-profiles.js';
-import { expectEndedWithItsWindow, runChannels } from './drivers/run-channel-client.js';
-import { labGate } from './gate.js';
-
-const runLab = labGate('SSDP');
 
 const PROFILES = ['router', 'axis-cam', 'dahua-ipc', 'hik-ipc', 'printer', 'routed-dahua'];
-const LISTEN_WINDOW_MS = 1500;
-const ROUTED_CIDR = '10.231.20.0/24';
+const lab = useLab('SSDP', { profiles: PROFILES, extraProfiles: [lan2AxisProfile(loadProfile('axis-cam'))], twoSegmentScanner: true });
 
-function ssdpSection(profile: DeviceProfile) {
-  if (profile.protocols.ssdp === undefined) return undefined;
-  const parsed = parseSsdpConfig(profile.protocols.ssdp);
-  if (!parsed.ok) throw new Error(`${profile.name}: ${parsed.reason}`);
-  return parsed.value;
-}
+const ssdpSection = (profile: DeviceProfile) => profileSection(profile, 'ssdp', parseSsdpConfig);
 const headerOf = (profile: DeviceProfile, name: string) => ssdpSection(profile)?.headers.find(([header]) => header.toLowerCase() === name)?.[1];
 
-describe.runIf(runLab)('ssdp channel in the lab', () => {
-  let lab: Lab;
-  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
-
-  beforeAll(async () => {
-    lab = await startLab({ profiles: PROFILES, extraProfiles: [lan2AxisProfile(loadProfile('axis-cam'))], twoSegmentScanner: true });
-  }, 120_000);
-  afterAll(async () => {
-    await lab?.stop();
-  }, 60_000);
-
+describe.runIf(lab.enabled)('ssdp channel in the lab', () => {
   function checkDevice(observation: Observation | undefined, device: LabDevice): void {
     const profile = device.profile;
     expect(observation, device.name).toBeDefined();
@@ -61,7 +41,7 @@ describe.runIf(runLab)('ssdp channel in the lab', () => {
     for (const device of multicastReachable) {
       const observation = run.observations.find((item) => item.ip === device.ip);
       checkDevice(observation, device);
-      expect(observation).toMatchObject({ source: 'ssdp', port: 1900, transport: 'multicast', interface: scannerInterfaceOf(device) });
+      expect(observation).toMatchObject({ source: 'ssdp', port: 1900, transport: 'multicast', interface: lab.scannerInterfaceOf(device) });
     }
     expect([...run.interfaces].sort()).toEqual(['eth0', 'eth1']);
     expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);

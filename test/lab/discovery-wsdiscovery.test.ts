@@ -1,48 +1,19 @@
 // The WS-Discovery channel (and its ONVIF follow-up) end to end in the lab: typed Probes multicast on both scanner
 // interfaces and by unicast to the routed segment, against every default profile; then the device service of each
 // responder. Which devices answer, and with what, is read from the profiles, not written here.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { parseOnvifConfig } from './device/responders/onvif.js';
 import { parseWsDiscoveryConfig } from './device/responders/wsdiscovery.js';
-import { expectEndedWithItsWindow, runChannel } from './drivers/run-channel-client.js';
-import { startLab, type Lab, type LabDevice } from './lab.js';
-import { labGate } from './gate.js';
+import { expectEndedWithItsWindow, LAN_ONVIF_LOGIN, LISTEN_WINDOW_MS, MULTICAST_SEGMENTS, profileSection, requireSection, ROUTED_CIDR, runChannel, useLab } from './harness/index.js';
+import type { LabDevice } from './lab.js';
 
-const runLab = labGate('WS-DISCOVERY');
+const lab = useLab('WS-DISCOVERY', { twoSegmentScanner: true });
 
-const LISTEN_WINDOW_MS = 1500;
-const ROUTED_CIDR = '10.231.20.0/24';
-const LAN_CIDR = '10.231.1.0/24';
+const wsSection = (device: LabDevice) => profileSection(device.profile, 'wsdiscovery', parseWsDiscoveryConfig);
+const onvifSection = (device: LabDevice) => requireSection(device.profile, 'onvif', parseOnvifConfig);
 
-const wsSection = (device: LabDevice) => {
-  if (device.profile.protocols.wsdiscovery === undefined) return undefined;
-  const parsed = parseWsDiscoveryConfig(device.profile.protocols.wsdiscovery);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.value;
-};
-const onvifSection = (device: LabDevice) => {
-  const parsed = parseOnvifConfig(device.profile.protocols.onvif);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.value;
-};
-
-describe.runIf(runLab)('ws-discovery channel in the lab', () => {
-  let lab: Lab;
-  const scannerInterfaceOf = (device: LabDevice) => lab.segments.find((segment) => segment.name === device.segment)?.scannerInterface;
-  const named = (name: string) => {
-    const device = lab.devices.find((item) => item.name === name);
-    if (!device) throw new Error(`no device ${name} in the lab`);
-    return device;
-  };
-
-  beforeAll(async () => {
-    lab = await startLab({ twoSegmentScanner: true });
-  }, 120_000);
-  afterAll(async () => {
-    await lab?.stop();
-  }, 60_000);
-
+describe.runIf(lab.enabled)('ws-discovery channel in the lab', () => {
   function checkProbeMatch(observation: Observation | undefined, device: LabDevice): void {
     expect(observation, device.name).toBeDefined();
     const section = wsSection(device);
@@ -57,17 +28,17 @@ describe.runIf(runLab)('ws-discovery channel in the lab', () => {
   }
 
   it('finds exactly the ONVIF devices of lan and lan2 by multicast, and queries each one’s device service', async () => {
-    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, credentials: [{ cidr: LAN_CIDR, username: 'admin', password: 'Lab-Onvif-1' }] });
-    const reachable = lab.devices.filter((device) => wsSection(device) !== undefined && device.segment !== 'routed');
+    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, credentials: [LAN_ONVIF_LOGIN] });
+    const reachable = lab.devicesWith('wsdiscovery', MULTICAST_SEGMENTS);
     expect(reachable.map((device) => device.name)).toEqual(expect.arrayContaining(['hik-ipc', 'dahua-ipc', 'axis-cam', 'lts-ipc']));
     expect(reachable.map((device) => device.name)).not.toContain('hik-noonvif');
     const probeMatches = run.observations.filter((observation) => observation.source === 'wsdiscovery');
     expect(probeMatches.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
     for (const device of reachable) {
       checkProbeMatch(probeMatches.find((item) => item.ip === device.ip), device);
-      expect(probeMatches.find((item) => item.ip === device.ip)).toMatchObject({ transport: 'multicast', interface: scannerInterfaceOf(device) });
+      expect(probeMatches.find((item) => item.ip === device.ip)).toMatchObject({ transport: 'multicast', interface: lab.scannerInterfaceOf(device) });
     }
-    expect(probeMatches.find((item) => item.ip === named('lts-ipc').ip)?.wsdiscovery?.scopes).toContain('onvif://www.onvif.org/location/city/hangzhou');
+    expect(probeMatches.find((item) => item.ip === lab.device('lts-ipc').ip)?.wsdiscovery?.scopes).toContain('onvif://www.onvif.org/location/city/hangzhou');
 
     const onvif = run.observations.filter((observation) => observation.source === 'onvif');
     expect(onvif.map((observation) => observation.ip).sort()).toEqual(reachable.map((device) => device.ip).sort());
@@ -82,15 +53,15 @@ describe.runIf(runLab)('ws-discovery channel in the lab', () => {
       expect(observation?.onvif?.systemDateAndTime).toMatch(/Z$/);
       expect(observation?.onvif?.services?.['http://www.onvif.org/ver10/media/wsdl']).toBe(`http://${device.ip}:${config.port}/onvif/Media`);
     }
-    expect(onvif.find((item) => item.ip === named('hik-ipc').ip)?.onvif?.deviceInformation).toMatchObject({ Manufacturer: 'HIKVISION', HardwareId: '88' });
+    expect(onvif.find((item) => item.ip === lab.device('hik-ipc').ip)?.onvif?.deviceInformation).toMatchObject({ Manufacturer: 'HIKVISION', HardwareId: '88' });
     // The lab holds a Digest-only device and a device that takes either scheme, so both paths ran.
     expect(reachable.map((device) => onvifSection(device).authentication)).toEqual(expect.arrayContaining(['digest', 'digest-and-ws-usernametoken', 'ws-usernametoken']));
     expectEndedWithItsWindow(run, LISTEN_WINDOW_MS);
   }, 60_000);
 
   it('finds the routed ONVIF devices by unicast Probe; no credentials there, so GetDeviceInformation is refused unless anonymous', async () => {
-    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none', credentials: [{ cidr: LAN_CIDR, username: 'admin', password: 'Lab-Onvif-1' }] });
-    const routed = lab.devices.filter((device) => device.segment === 'routed' && wsSection(device) !== undefined);
+    const run = await runChannel(lab, ['wsdiscovery'], { listenWindowMs: LISTEN_WINDOW_MS, cidrs: [ROUTED_CIDR], interfaces: 'none', credentials: [LAN_ONVIF_LOGIN] });
+    const routed = lab.devicesWith('wsdiscovery', ['routed']);
     expect(routed.map((device) => device.name).sort()).toEqual(expect.arrayContaining(['routed-dahua', 'routed-hik']));
     const probeMatches = run.observations.filter((observation) => observation.source === 'wsdiscovery');
     expect(probeMatches.map((observation) => observation.ip).sort()).toEqual(routed.map((device) => device.ip).sort());
@@ -112,7 +83,7 @@ describe.runIf(runLab)('ws-discovery channel in the lab', () => {
     // The router answers SSDP from its lan address whichever of its interfaces was asked: left out here.
     const router = lab.devices.find((device) => device.profile.role === 'router')?.ip;
     for (const channel of channels) {
-      const answering = lab.devices.filter((device) => device.segment !== 'lan' && device.profile.protocols[channel] !== undefined).map((device) => device.ip).sort();
+      const answering = lab.devicesWith(channel, ['lan2', 'routed']).map((device) => device.ip).sort();
       const seen = [...new Set(run.observations.filter((observation) => observation.source === channel && observation.ip !== router).map((observation) => observation.ip))].sort();
       expect(seen, channel).toEqual(answering);
     }
@@ -120,8 +91,7 @@ describe.runIf(runLab)('ws-discovery channel in the lab', () => {
   }, 60_000);
 
   it('runs SADP, DHIP and WS-Discovery at once: multicast in about one listen window, a routed sweep adds its paced send time', async () => {
-    const expected = (protocol: string, segments: string[]) =>
-      lab.devices.filter((device) => device.profile.protocols[protocol] !== undefined && segments.includes(device.segment)).map((device) => device.ip).sort();
+    const expected = (protocol: string, segments: LabDevice['segment'][]) => lab.devicesWith(protocol, segments).map((device) => device.ip).sort();
     const seen = (run: { observations: Observation[] }, source: string) =>
       run.observations.filter((observation) => observation.source === source).map((observation) => observation.ip).sort();
 

@@ -48,6 +48,8 @@ export interface LabDevice {
 export interface Lab {
   prefix: string;
   scannerNamespace: string;
+  /** The lab's own temp dir (device runner bundle, responder files such as counter logs); removed by stop(). */
+  tempDir: string;
   segments: LabSegment[];
   devices: LabDevice[];
   /** Run a command inside the scanner namespace (argv, no shell); resolves with code/stdout/stderr. */
@@ -218,6 +220,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const lab: Lab = {
     prefix,
     scannerNamespace: plan.scannerNamespace,
+    tempDir,
     segments,
     devices,
     runInScanner(argv, runOptions = {}): Promise<CommandResult> {

@@ -5,7 +5,6 @@ import type { ScanConfig } from '../../../src/config.js';
 import type { Observation } from '../../../src/model.js';
 import type { LocalInterface } from '../../../src/discovery/types.js';
 import type { Lab, LabDevice } from '../lab.js';
-import type { DeviceProfile } from '../profile.js';
 
 const DRIVER = fileURLToPath(new URL('./run-channel.ts', import.meta.url));
 const DRIVER_TIMEOUT_MS = 60_000;
@@ -80,25 +79,4 @@ export function observationsOfExactly(run: ChannelRun, devices: readonly LabDevi
  */
 export function expectEndedWithItsWindow(run: ChannelRun, listenWindowMs: number): void {
   expect(run.durationMs).toBeLessThan(2 * listenWindowMs);
-}
-
-/**
- * A second Axis camera on segment lan2, derived from a profile (axis-cam): same firmware and answers, its own name,
- * address and MAC (Axis OUI ac:cc:8e), serial = the MAC as Axis prints it. For tests that need a non-Hikvision
- * device behind the scanner's second interface.
- */
-export function lan2AxisProfile(base: DeviceProfile): DeviceProfile {
-  const mac = 'ac:cc:8e:a2:72:52';
-  const identity = { ...base.identity, serial: mac.replace(/:/g, '').toUpperCase() };
-  return {
-    ...base,
-    name: 'lan2-axis',
-    description: `${base.description} (second unit, on lan2)`,
-    default: false,
-    segment: 'lan2',
-    ip: '10.231.2.30',
-    mac,
-    identity,
-    sources: [...base.sources, { fact: 'lan2-axis: a copy of axis-cam on lan2 with its own address, MAC and serial', source: 'synthetic (test topology)' }],
-  };
 }

@@ -1,5 +1,5 @@
 // Extra devices the SSDP and mDNS lab tests add to the default profiles (startLab's extraProfiles).
-import type { DeviceProfile } from './profile.js';
+import type { DeviceProfile } from '../profile.js';
 
 /**
  * A second Axis camera, on lan2, so a two-interface scan has an SSDP and an mDNS answerer on each segment. Its model,
