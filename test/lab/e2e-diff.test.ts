@@ -1,45 +1,19 @@
 // Inventory over time, end to end with the real CLI: two scans of the lab with one device added, one removed and
 // one re-addressed between them give the right diff; the re-addressed device stays one device; a device marked
 // replaced that shows up again is flagged.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScanDiff } from '../../src/inventory/index.js';
 import type { Device } from '../../src/model.js';
-import { startLab, type Lab } from './lab.js';
+import { LAN_CIDR, LISTEN_WINDOW_MS, useLab } from './harness/index.js';
 import { loadProfile } from './profile-loader.js';
-import { labGate } from './gate.js';
 
-const runLab = labGate('INVENTORY DIFF');
-
-const CLI = resolve('dist/src/cli/main.js');
-const RANGE = '10.231.1.0/24';
 const NEW_HILOOK_IP = '10.231.1.113';
+const lab = useLab('INVENTORY DIFF', { cli: true, profiles: ['hik-ipc', 'dahua-ipc', 'axis-cam', 'hilook-ipc'], twoSegmentScanner: false });
 
-describe.runIf(runLab)('two scans with devices added, removed and re-addressed', () => {
-  let lab: Lab;
-  let workDirectory: string;
-  let database: string;
-
-  const cli = async (args: string[]): Promise<string> => {
-    const result = await lab.runInScanner([process.execPath, CLI, ...args, '--db', database], { timeoutMs: 120_000 });
-    if (result.code !== 0) throw new Error(`camaudit ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const scan = async (): Promise<Device[]> => JSON.parse(await cli(['scan', '--cidr', RANGE, '--no-multicast', '--json', '--listen-window', '1500'])) as Device[];
-
-  beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-diff-'));
-    database = join(workDirectory, 'inventory.sqlite');
-    lab = await startLab({ profiles: ['hik-ipc', 'dahua-ipc', 'axis-cam', 'hilook-ipc'], twoSegmentScanner: false });
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
+describe.runIf(lab.enabled)('two scans with devices added, removed and re-addressed', () => {
+  const cli = (args: string[]): Promise<string> => lab.camaudit([...args, '--db', lab.workPath('inventory.sqlite')], { timeoutMs: 120_000 });
+  const scan = async (): Promise<Device[]> =>
+    JSON.parse(await cli(['scan', '--cidr', LAN_CIDR, '--no-multicast', '--json', '--listen-window', String(LISTEN_WINDOW_MS)])) as Device[];
 
   it('reports new, gone and changed devices and keeps a re-addressed device as one', async () => {
     const first = await scan();

@@ -2,51 +2,32 @@
 // lab's three ranges, and every emulated device must come out with the vendor, brand, covered flag and class its
 // profile expects. What each device is comes from the profiles' `expect` blocks, not from this file.
 // Then the inventory is served by the real `camaudit serve` and read over HTTP, and exported.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Observation } from '../../src/model.js';
-import { startLab, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { LAN_ONVIF_LOGIN, useLab } from './harness/index.js';
 
-const runLab = labGate('END-TO-END');
+const lab = useLab('END-TO-END', { cli: true });
 
-const CLI = resolve('dist/src/cli/main.js');
-/** The ONVIF login the lab's cameras know (their profiles' onvif.users), configured for the first segment only. */
-const LAN_LOGIN = { cidr: '10.231.1.0/24', username: 'admin', password: 'Lab-Onvif-1' };
-
-describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
-  let lab: Lab;
-  let workDirectory: string;
+describe.runIf(lab.enabled)('camaudit scan of the emulated LAN', () => {
   let database: string;
   let devices: Device[];
   let scanStdErr = '';
   let scanSeconds = 0;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-e2e-'));
-    database = join(workDirectory, 'inventory.sqlite');
-    const credentials = join(workDirectory, 'onvif-logins.json');
-    writeFileSync(credentials, JSON.stringify([LAN_LOGIN]), { mode: 0o600 });
-    lab = await startLab();
+    database = lab.workPath('inventory.sqlite');
+    const credentials = lab.workPath('onvif-logins.json');
+    writeFileSync(credentials, JSON.stringify([LAN_ONVIF_LOGIN]), { mode: 0o600 });
     const ranges = lab.segments.map((segment) => segment.cidr);
     const started = performance.now();
     const args = ['scan', ...ranges.flatMap((range) => ['--cidr', range]), '--db', database, '--credentials', credentials, '--json'];
-    const result = await lab.runInScanner([process.execPath, CLI, ...args], {
-      timeoutMs: 120_000,
-    });
+    const result = await lab.runCamaudit(args, { timeoutMs: 120_000 });
     scanSeconds = (performance.now() - started) / 1000;
     scanStdErr = result.stderr;
     if (result.code !== 0) throw new Error(`scan exited ${result.code}: ${result.stderr}`);
     devices = JSON.parse(result.stdout) as Device[];
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
   });
 
   it('finds every emulated device, the routed ones included, with the expected verdict', () => {
@@ -117,12 +98,12 @@ describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
       store.close();
     }
     expect(scanStdErr).toContain('credentials: ONVIF logins for 10.231.1.0/24');
-    expect(scanStdErr).not.toContain(LAN_LOGIN.password);
+    expect(scanStdErr).not.toContain(LAN_ONVIF_LOGIN.password);
   });
 
   it('serves the inventory over REST and exports it', async () => {
     // The server runs in the scanner namespace too, on its loopback: the test reads it through a client there.
-    const server = lab.spawnInScanner([process.execPath, CLI, 'serve', '--db', database, '--port', '7399']);
+    const server = lab.spawnCamaudit(['serve', '--db', database, '--port', '7399']);
     try {
       const fetchScript = `
         const url = process.argv[1];
@@ -145,8 +126,8 @@ describe.runIf(runLab)('camaudit scan of the emulated LAN', () => {
     } finally {
       server.kill('SIGTERM');
     }
-    const csvPath = join(workDirectory, 'export.csv');
-    const exported = await lab.runInScanner([process.execPath, CLI, 'export', '--format', 'csv', '--db', database, '--out', csvPath]);
+    const csvPath = lab.workPath('export.csv');
+    const exported = await lab.runCamaudit(['export', '--format', 'csv', '--db', database, '--out', csvPath]);
     expect(exported.code, exported.stderr).toBe(0);
     const csv = readFileSync(csvPath, 'utf8');
     for (const labDevice of lab.devices.filter((device) => device.profile.role !== 'router')) expect(csv).toContain(labDevice.ip);

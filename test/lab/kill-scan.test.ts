@@ -2,19 +2,14 @@
 // its observations, and the next run of the real CLI finds a database that opens, holds every observation that was
 // committed before the kill, and lists that scan as interrupted (its observations merged into devices).
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
-import { startLab, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { LAN_CIDR, useLab } from './harness/index.js';
 
-const runLab = labGate('KILL-SCAN');
-
-const CLI = resolve('dist/src/cli/main.js');
+const lab = useLab('KILL-SCAN', { cli: true, profiles: ['hik-ipc', 'dahua-ipc', 'axis-cam', 'lts-ipc'] });
 /** Observations the scan must have committed before it is killed: some, not all (a full scan of the lab has ~40). */
 const KILL_AFTER_OBSERVATIONS = 3;
 const POLL_INTERVAL_MS = 25;
@@ -45,24 +40,10 @@ function readCommitted(path: string): Committed | undefined {
   }
 }
 
-describe.runIf(runLab)('kill -9 in the middle of a real scan', () => {
-  let lab: Lab;
-  let workDirectory: string;
-
-  beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-kill-'));
-    lab = await startLab({ profiles: ['hik-ipc', 'dahua-ipc', 'axis-cam', 'lts-ipc'] });
-  }, 120_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
-
+describe.runIf(lab.enabled)('kill -9 in the middle of a real scan', () => {
   it('leaves a database that opens, holds what was committed, and marks the scan interrupted', async () => {
-    const database = join(workDirectory, 'inventory.sqlite');
-    const scan = lab.spawnInScanner([process.execPath, CLI, 'scan', '--cidr', '10.231.1.0/24', '--db', database, '--json']);
+    const database = lab.workPath('inventory.sqlite');
+    const scan = lab.spawnCamaudit(['scan', '--cidr', LAN_CIDR, '--db', database, '--json']);
     let stderr = '';
     scan.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
     scan.stdout?.resume();
@@ -86,7 +67,7 @@ describe.runIf(runLab)('kill -9 in the middle of a real scan', () => {
     process.stderr.write(`kill-scan: killed with ${beforeKill!.observationIds.length} observations from ${beforeKill!.ips.length} addresses committed\n`);
 
     // The next start of the real CLI: it opens the file, sees a running scan whose process is gone, and closes it.
-    const listed = await lab.runInScanner([process.execPath, CLI, 'scans', '--json', '--db', database]);
+    const listed = await lab.runCamaudit(['scans', '--json', '--db', database]);
     expect(listed.code, listed.stderr).toBe(0);
     const scans = JSON.parse(listed.stdout) as ScanRecord[];
     const record = scans.find((entry) => entry.id === beforeKill!.scanId);
@@ -105,7 +86,7 @@ describe.runIf(runLab)('kill -9 in the middle of a real scan', () => {
     }
 
     // The interrupted scan's observations were merged: every address it had heard from is a device.
-    const devices = await lab.runInScanner([process.execPath, CLI, 'devices', '--json', '--db', database]);
+    const devices = await lab.runCamaudit(['devices', '--json', '--db', database]);
     expect(devices.code, devices.stderr).toBe(0);
     const ips = (JSON.parse(devices.stdout) as InventoryDevice[]).flatMap((device) => [device.ip, ...device.addresses]);
     for (const ip of beforeKill!.ips) expect(ips, ip).toContain(ip);

@@ -7,20 +7,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { statePath } from './state.js';
-import { labAvailable, startLab, type Lab, type LabDevice } from './lab.js';
+import { useLab } from './harness/index.js';
+import { labAvailable, type LabDevice } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import type { HeaderMap } from './profile.js';
 import { runCommand } from './exec.js';
 import { namespacesOfLab } from './teardown.js';
-
-const availability = labAvailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-const runLab = availability.ok || inCi;
-if (!runLab) {
-  process.stderr.write(`\n!!! LAB TESTS SKIPPED: ${availability.ok ? '' : availability.reason} (they run as root on Linux; in CI they fail instead)\n\n`);
-}
 
 const CLIENT = fileURLToPath(new URL('./scanner-client.mjs', import.meta.url));
 const LISTENER = fileURLToPath(new URL('./multicast-listener.mjs', import.meta.url));
@@ -63,14 +57,14 @@ const rootLinkNames = (result: { stdout: string }) =>
     .map((line) => line.split(': ')[1] ?? line)
     .sort();
 
-describe.runIf(runLab)('emulated LAN', () => {
-  let lab: Lab;
-  let rootLinksBefore: string[];
-  const device = (name: string): LabDevice => {
-    const found = lab.devices.find((item) => item.name === name);
-    if (!found) throw new Error(`no device ${name} in the lab`);
-    return found;
-  };
+// Registered before useLab's, so it runs before the lab starts.
+let rootLinksBefore: string[];
+beforeAll(async () => {
+  rootLinksBefore = rootLinkNames(await runCommand(['ip', '-o', 'link', 'show']));
+});
+const lab = useLab('LAB');
+
+describe.runIf(lab.enabled)('emulated LAN', () => {
   const exchange = async (mode: 'tcp' | 'tls', ip: string, port: number, request: string, heads?: number) => {
     const argv = [process.execPath, CLIENT, mode, ip, String(port), ...(heads ? [String(heads)] : [])];
     const result = await lab.runInScanner(argv, { input: request, timeoutMs: 15_000 });
@@ -80,19 +74,11 @@ describe.runIf(runLab)('emulated LAN', () => {
   };
 
   it('the lab is available (fails in CI when it is not)', () => {
-    expect(availability).toEqual({ ok: true });
+    expect(labAvailable()).toEqual({ ok: true });
   });
 
-  beforeAll(async () => {
-    if (!availability.ok) return;
-    rootLinksBefore = rootLinkNames(await runCommand(['ip', '-o', 'link', 'show']));
-    const startedAt = performance.now();
-    lab = await startLab();
-    process.stderr.write(`startLab: default lab ${lab.prefix} with ${lab.devices.length} devices in ${Math.round(performance.now() - startedAt)} ms\n`);
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
+  beforeAll(() => {
+    process.stderr.write(`startLab: default lab ${lab.prefix} with ${lab.devices.length} devices in ${Math.round(lab.startMs)} ms\n`);
   });
 
   it('creates nothing in the root namespace', async () => {
@@ -121,29 +107,29 @@ describe.runIf(runLab)('emulated LAN', () => {
       const server = expectedServer(http.headers, rootRoute?.headers);
       expect(header(response, 'server'), item.name).toEqual(server === undefined ? [] : [server]);
     }
-    const route = await lab.runInScanner(['ip', 'route', 'get', device('routed-hik').ip]);
+    const route = await lab.runInScanner(['ip', 'route', 'get', lab.device('routed-hik').ip]);
     expect(route.stdout).toContain('via 10.231.1.1 dev eth0');
   });
 
   it('serves the Hikvision login page, the ISAPI 401 and the Dahua markers byte for byte', async () => {
-    const hik = device('hik-ipc');
+    const hik = lab.device('hik-ipc');
     const [login] = parseResponses(await exchange('tcp', hik.ip, 80, 'GET /doc/page/login.asp?_1700000000000 HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(login?.statusLine).toBe('HTTP/1.1 200 OK');
     expect(login?.body.startsWith('\u00ef\u00bb\u00bf<!DOCTYPE html>')).toBe(true);
     const [isapi] = parseResponses(await exchange('tcp', hik.ip, 80, 'GET /ISAPI/System/deviceInfo HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(isapi?.statusLine).toBe('HTTP/1.1 401 Unauthorized');
     expect(header(isapi, 'www-authenticate')[0]).toMatch(/^Digest qop="auth", realm="IP Camera\(C2183\)", nonce="[0-9a-f]{32}", stale="FALSE"$/);
-    const dahua = device('dahua-ipc');
+    const dahua = lab.device('dahua-ipc');
     const [page] = parseResponses(await exchange('tcp', dahua.ip, 80, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(page?.headers.map(([name]) => name)).toEqual(['CONNECTION', 'CONTENT-LENGTH', 'CONTENT-TYPE', 'P3P', 'Etag']);
     expect(page?.body).toContain('<title>WEB SERVICE</title>');
-    const alt = device('hik-altport');
+    const alt = lab.device('hik-altport');
     const [altRoot] = parseResponses(await exchange('tcp', alt.ip, 8081, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(header(altRoot, 'server')).toEqual(['Hikvision-Webs']);
   });
 
   it('serves TLS with the subject from the profile', async () => {
-    const hik = device('hik-ipc');
+    const hik = lab.device('hik-ipc');
     const result = JSON.parse(await exchange('tls', hik.ip, 443, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')) as {
       subject: Record<string, string>;
       issuer: Record<string, string>;
@@ -172,7 +158,7 @@ describe.runIf(runLab)('emulated LAN', () => {
       const expectedRealm = realm.replace('{{macHex}}', item.mac.replace(/:/g, '').toUpperCase()).replace('{{identity.serial}}', String(item.profile.identity.serial));
       expect(header(describe401, 'www-authenticate')[0], item.name).toContain(`realm="${expectedRealm}"`);
     }
-    const hik = device('hik-ipc');
+    const hik = lab.device('hik-ipc');
     const [hikOptions] = parseResponses(await exchange('tcp', hik.ip, 554, 'OPTIONS rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\n\r\n', 1));
     // Hikvision's two spaces after "Date:" (real RTSP captures, test/fixtures/rtsp/hikvision-ipc-options-200.bin) survive the trip.
     expect(hikOptions?.headers.find(([name]) => name === 'Date')?.[1]).toMatch(/^[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
@@ -194,8 +180,8 @@ describe.runIf(runLab)('emulated LAN', () => {
         const result = new Promise<number>((done) => child.on('close', () => done((JSON.parse(output.split('\n')[1] ?? '{}') as { received?: number }).received ?? -1)));
         resolve({ ready, result });
       });
-    const onLan = await listen(device('hik-ipc'));
-    const onRouted = await listen(device('routed-hik'));
+    const onLan = await listen(lab.device('hik-ipc'));
+    const onRouted = await listen(lab.device('routed-hik'));
     await Promise.all([onLan.ready, onRouted.ready]);
     const sent = await lab.runInScanner([process.execPath, CLIENT, 'mcast-send', group, String(port), '5', '10.231.1.2']);
     expect(sent.code, sent.stderr).toBe(0);

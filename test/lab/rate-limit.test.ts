@@ -3,19 +3,14 @@
 // devices' own arrival logs must show that no one second held more than the per-host limit for any device, or more
 // than the global limit for all of them together, every channel (banner, SADP, DHIP, WS-Discovery, SSDP, mDNS,
 // unicast and multicast) counted at once.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMITER_LIMITS } from '../../src/config.js';
 import { counterLogPath, type CounterEvent } from './device/responders/counter.js';
-import { startLab, type DeviceProfile, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { useLab } from './harness/index.js';
+import type { DeviceProfile } from './lab.js';
 
-const runLab = labGate('RATE-LIMIT');
-
-const CLI = resolve('dist/src/cli/main.js');
 const RANGE = '10.231.1.64/29';
 const HOSTS = ['10.231.1.65', '10.231.1.66', '10.231.1.67', '10.231.1.68', '10.231.1.69', '10.231.1.70'];
 /** Low enough that a scan of six hosts lasts seconds, so per-second counts mean something. */
@@ -65,35 +60,26 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
-describe.runIf(runLab)('--rate and --host-rate hold for every channel together', () => {
-  let lab: Lab;
-  let workDirectory: string;
+const lab = useLab('RATE-LIMIT', { cli: true, profiles: [], extraProfiles: HOSTS.map(counterProfile), twoSegmentScanner: false });
+
+describe.runIf(lab.enabled)('--rate and --host-rate hold for every channel together', () => {
   let logs: Map<string, CounterEvent[]>;
   let scanSeconds = 0;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-rate-'));
-    lab = await startLab({ profiles: [], extraProfiles: HOSTS.map(counterProfile), twoSegmentScanner: false });
     const lan = lab.segments.find((segment) => segment.name === 'lan')!;
     const started = performance.now();
-    const result = await lab.runInScanner(
-      [process.execPath, CLI, 'scan', '--cidr', RANGE, '--interface', lan.scannerInterface!, '--rate', String(GLOBAL_RATE), '--host-rate', String(HOST_RATE), '--db', join(workDirectory, 'inventory.sqlite'), '--json'],
+    const result = await lab.runCamaudit(
+      ['scan', '--cidr', RANGE, '--interface', lan.scannerInterface!, '--rate', String(GLOBAL_RATE), '--host-rate', String(HOST_RATE), '--db', lab.workPath('inventory.sqlite'), '--json'],
       { timeoutMs: 120_000 },
     );
     scanSeconds = (performance.now() - started) / 1000;
     if (result.code !== 0) throw new Error(`scan exited ${result.code}: ${result.stderr.slice(-3000)}`);
     await sleep(FLUSH_WAIT_MS);
-    const labTemp = join(tmpdir(), `camaudit-lab-${lab.prefix}`);
     logs = new Map(
-      lab.devices.map((device) => [device.ip, (JSON.parse(readFileSync(counterLogPath(device.name, labTemp), 'utf8')) as { events: CounterEvent[] }).events]),
+      lab.devices.map((device) => [device.ip, (JSON.parse(readFileSync(counterLogPath(device.name, lab.tempDir), 'utf8')) as { events: CounterEvent[] }).events]),
     );
   }, 180_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   const unicast = (events: CounterEvent[]) => events.filter((event) => event.kind !== 'udp-multicast');
 
