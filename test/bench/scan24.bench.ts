@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import type { Device } from '../../src/model.js';
-import { benchProfiles } from '../lab/bench-profiles.js';
+import { benchProfiles } from './bench-profiles.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { fixed, lastLogLine, loadLine, measureChild, summarise, systemLine, type Summary } from './measure.js';
 

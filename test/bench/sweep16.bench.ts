@@ -1,6 +1,6 @@
 // Scenario: a routed /16 (65,536 addresses) swept by the unicast channels (banner, SADP, DHIP, WS-Discovery; no
 // multicast), by the real CLI in the lab's scanner namespace. The range is answered by two namespaces behind the
-// lab's router (test/lab/bench-range.ts): every address is a live host that refuses (kernel RST / ICMP), and
+// lab's router (test/bench/bench-range.ts): every address is a live host that refuses (kernel RST / ICMP), and
 // 10.232.200.0/24 answers as 256 cameras. Figures: wall time, probes per second against the configured rate, CPU
 // time / wall time of the scan process (cores busy), and its peak RSS (VmHWM).
 //
@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import type { Device } from '../../src/model.js';
-import { addBenchRange, BENCH_CAMERA_CIDR, BENCH_RANGE_CIDR } from '../lab/bench-range.js';
+import { addBenchRange, BENCH_CAMERA_CIDR, BENCH_RANGE_CIDR } from './bench-range.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { loadProfile } from '../lab/profile-loader.js';
 import { cidrContains } from '../../src/net/cidr.js';

@@ -8,16 +8,14 @@
 // sink; the scanner reaches the range through the router, as it reaches the lab's routed segment. Both namespaces
 // are named like lab device namespaces, so lab.stop() and `clean` remove them and every process inside.
 
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEVICE_STOP_GRACE_MS, SEGMENTS } from './constants.js';
-import { startDeviceProcess, stopDeviceProcess, type DeviceProcess } from './device-process.js';
-import { ipBatch } from './exec.js';
-import type { Lab } from './lab.js';
-import { checkProfile } from './profile-loader.js';
-import type { DeviceProfile } from './profile.js';
-import { prepareRunner, REPO_ROOT } from './runner.js';
-import { namespaceNames } from './topology.js';
+import { DEVICE_STOP_GRACE_MS, SEGMENTS } from '../lab/constants.js';
+import { startDeviceProcess, stopDeviceProcess, type DeviceProcess } from '../lab/device-process.js';
+import { ipBatch } from '../lab/exec.js';
+import type { Lab } from '../lab/lab.js';
+import { checkProfile } from '../lab/profile-loader.js';
+import type { DeviceProfile } from '../lab/profile.js';
+import { prepareRunner, REPO_ROOT } from '../lab/runner.js';
+import { namespaceNames } from '../lab/topology.js';
 
 export const BENCH_RANGE_CIDR = '10.232.0.0/16';
 export const BENCH_CAMERA_CIDR = '10.232.200.0/24';
@@ -79,9 +77,8 @@ export async function addBenchRange(lab: Lab, camera?: DeviceProfile): Promise<B
   if (camera) {
     const profile = checkProfile({ ...camera, name: 'cam16', ip: BENCH_CAMERA_IP, segment: 'routed', default: false }, 'bench camera');
     // The lab's temp dir holds its runner bundle; building it again here costs a second and keeps lab.ts unchanged.
-    const tempDir = join(tmpdir(), `camaudit-lab-${lab.prefix}`);
-    const runnerArgv = await prepareRunner(tempDir);
-    const env: NodeJS.ProcessEnv = { ...process.env, CAMAUDIT_LAB_TMP: tempDir, CAMAUDIT_LAB_OWNER_PID: String(process.pid), CAMAUDIT_REPO_ROOT: REPO_ROOT };
+    const runnerArgv = await prepareRunner(lab.tempDir);
+    const env: NodeJS.ProcessEnv = { ...process.env, CAMAUDIT_LAB_TMP: lab.tempDir, CAMAUDIT_LAB_OWNER_PID: String(process.pid), CAMAUDIT_REPO_ROOT: REPO_ROOT };
     delete env.NODE_OPTIONS;
     device = startDeviceProcess(profile, cameraNamespace, runnerArgv, env);
     await device.ready;

@@ -2,8 +2,8 @@
 // name, address, MAC (same OUI, so the vendor stays true) and serial. The copies keep every protocol section and
 // the `expect` block of their template, so a benchmark can also check that the scan still finds what it should.
 
-import { loadAllProfiles } from './profile-loader.js';
-import type { DeviceProfile } from './profile.js';
+import { loadAllProfiles } from '../lab/profile-loader.js';
+import type { DeviceProfile } from '../lab/profile.js';
 
 export interface BenchProfileOptions {
   /** How many devices to make. */
