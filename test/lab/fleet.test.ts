@@ -9,28 +9,27 @@
 //   - site A's token cannot write site B and cannot read;
 //   - an offline bundle (scan --out) imported twice stores its observations once.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgTestUrl, tempPostgresDatabase } from '../unit/inventory-helpers.js';
 import { runCommand } from './exec.js';
-import { labGate } from './gate.js';
-import { startLab, type Lab } from './lab.js';
+import { CAMAUDIT_CLI as CLI, LAN_CIDR as RANGE, useLab } from './harness/index.js';
+import type { Lab } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 
-const CLI = resolve('dist/src/cli/main.js');
-const RANGE = '10.231.1.0/24';
 const ADMIN_TOKEN = 'fleet-lab-admin-token-0123456789abcdef0123';
 const PORT = 7370;
 const LINKS = { a: { central: '10.250.1.1', agent: '10.250.1.2' }, b: { central: '10.250.2.1', agent: '10.250.2.2' } } as const;
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 const socketDirectory = process.env.CAMAUDIT_TEST_PG_SOCKET_DIR;
-const runLab = labGate('FLEET') && (pgTestUrl() !== undefined || inCi);
-if (labGate('FLEET') && !runLab) process.stderr.write('\n!!! FLEET LAB TESTS SKIPPED: CAMAUDIT_TEST_PG_URL is not set (scripts/pg-test-server.sh)\n\n');
+const labA = useLab('FLEET', { cli: true, profiles: ['hik-ipc', 'dahua-ipc', 'printer'], twoSegmentScanner: false });
+const labB = useLab('FLEET', { profiles: ['axis-cam'], extraProfiles: [twinCamera()], twoSegmentScanner: false });
+const runLab = labA.enabled && (pgTestUrl() !== undefined || inCi);
+if (labA.enabled && !runLab) process.stderr.write('\n!!! FLEET LAB TESTS SKIPPED: CAMAUDIT_TEST_PG_URL is not set (scripts/pg-test-server.sh)\n\n');
 
 /** Site B's camera: hik-ipc's twin at the same address, with its own MAC, serial and ONVIF endpoint. */
 function twinCamera() {
@@ -42,9 +41,7 @@ function twinCamera() {
 }
 
 describe.runIf(runLab)('two sites with overlapping ranges push to one central server on PostgreSQL', () => {
-  let labA: Lab;
-  let labB: Lab;
-  let work: string;
+  const work = (name: string): string => labA.workPath(name);
   let database: { url: string; drop(): Promise<void> };
   let centralUrl: string;
   let central: ChildProcess | undefined;
@@ -99,7 +96,7 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
   };
 
   const startAgent = (lab: Lab, site: 'site-a' | 'site-b', server: string, token: string): void => {
-    const directory = join(work, site);
+    const directory = work(site);
     const child = lab.spawnInScanner(
       [process.execPath, CLI, 'agent', '--server', `http://${server}:${PORT}`, '--site', site, '--cidr', RANGE, '--interface', 'eth0', '--no-multicast', '--scan-every', '1h', '--listen-window', '1500', '--batch', '5', '--db', join(directory, 'agent.sqlite'), '--spool', join(directory, 'spool')],
       { env: { CAMAUDIT_PUSH_TOKEN: token, CAMAUDIT_LOG_LEVEL: 'warn' } },
@@ -118,16 +115,10 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
   };
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
     if (socketDirectory === undefined) throw new Error('CAMAUDIT_TEST_PG_SOCKET_DIR is not set (.ci/run sets it with CAMAUDIT_TEST_PG_URL)');
-    work = mkdtempSync(join(tmpdir(), 'camaudit-fleet-'));
     database = await tempPostgresDatabase();
     const url = new URL(database.url);
     centralUrl = `postgres://${url.username}@localhost:${url.port}${url.pathname}?host=${encodeURIComponent(socketDirectory)}`;
-    [labA, labB] = await Promise.all([
-      startLab({ profiles: ['hik-ipc', 'dahua-ipc', 'printer'], twoSegmentScanner: false }),
-      startLab({ profiles: ['axis-cam'], extraProfiles: [twinCamera()], twoSegmentScanner: false }),
-    ]);
     // The central namespace, linked to each scanner namespace; both veth pairs are made inside lab namespaces.
     await ip(['netns', 'add', centralNamespace()]);
     await ip(['-n', centralNamespace(), 'link', 'set', 'lo', 'up']);
@@ -144,16 +135,13 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
       return result.stdout.trim();
     };
     tokens = { a: await token('site-a'), b: await token('site-b') };
-    for (const site of ['site-a', 'site-b']) mkdirSync(join(work, site));
+    for (const site of ['site-a', 'site-b']) mkdirSync(work(site));
   }, 180_000);
 
   afterAll(async () => {
     for (const agent of agents) agent.kill('SIGKILL');
     central?.kill('SIGKILL');
-    await labA?.stop();
-    await labB?.stop();
     await database?.drop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('a central server killed mid-push, then restarted, ends with every observation of both agents stored exactly once', async () => {
@@ -181,7 +169,7 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
     }
 
     for (const site of ['site-a', 'site-b']) {
-      const local = new Database(join(work, site, 'agent.sqlite'), { readonly: true });
+      const local = new Database(join(work(site), 'agent.sqlite'), { readonly: true });
       let localIds: string[];
       let scanId: string;
       try {
@@ -201,12 +189,12 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
 
   it('scan --push sends a one-off scan the same way, and says so', async () => {
     const result = await labA.runInScanner(
-      [process.execPath, CLI, 'scan', '--cidr', RANGE, '--no-multicast', '--listen-window', '1500', '--site', 'site-a', '--db', join(work, 'once.sqlite'), '--push', `http://${LINKS.a.central}:${PORT}`, '--spool', join(work, 'once-spool')],
+      [process.execPath, CLI, 'scan', '--cidr', RANGE, '--no-multicast', '--listen-window', '1500', '--site', 'site-a', '--db', work('once.sqlite'), '--push', `http://${LINKS.a.central}:${PORT}`, '--spool', work('once-spool')],
       { timeoutMs: 120_000, env: { CAMAUDIT_PUSH_TOKEN: tokens.a } },
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/push: \d+ batches sent to http:/);
-    const local = new Database(join(work, 'once.sqlite'), { readonly: true });
+    const local = new Database(work('once.sqlite'), { readonly: true });
     let scanId: string;
     try {
       scanId = (local.prepare('SELECT id FROM scans').get() as { id: string }).id;
@@ -222,7 +210,7 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
     const siteB = (await request('/devices?site=site-b', ADMIN_TOKEN)).body as Page;
     const cameraA = siteA.items.find((device) => device.ip === '10.231.1.10');
     const cameraB = siteB.items.find((device) => device.ip === '10.231.1.10');
-    expect(cameraA?.mac).toBe(labA.devices.find((device) => device.name === 'hik-ipc')!.mac);
+    expect(cameraA?.mac).toBe(labA.device('hik-ipc').mac);
     expect(cameraB?.mac).toBe('58:50:ed:3a:10:b2');
     expect(cameraA!.id).not.toBe(cameraB!.id);
     expect(siteA.items.every((device) => device.site === 'site-a' && device.movedFrom === null)).toBe(true);
@@ -243,8 +231,8 @@ describe.runIf(runLab)('two sites with overlapping ranges push to one central se
   });
 
   it('an offline bundle (scan --out) imported twice stores its observations once', async () => {
-    const bundle = join(work, 'site-b-offline.jsonl.gz');
-    const scan = await labB.runInScanner([process.execPath, CLI, 'scan', '--cidr', RANGE, '--no-multicast', '--listen-window', '1500', '--site', 'site-b', '--db', join(work, 'offline.sqlite'), '--out', bundle], { timeoutMs: 120_000 });
+    const bundle = work('site-b-offline.jsonl.gz');
+    const scan = await labB.runInScanner([process.execPath, CLI, 'scan', '--cidr', RANGE, '--no-multicast', '--listen-window', '1500', '--site', 'site-b', '--db', work('offline.sqlite'), '--out', bundle], { timeoutMs: 120_000 });
     expect(scan.code, scan.stderr).toBe(0);
     const load = async (): Promise<{ observations: number; stored: number; duplicates: number }> => {
       const result = await runCommand([process.execPath, CLI, 'import', bundle, '--site', 'site-b', '--db', database.url, '--json']);
