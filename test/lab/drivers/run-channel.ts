@@ -13,18 +13,11 @@
 
 import { execFileSync } from 'node:child_process';
 import { pino } from 'pino';
-import { resolveScanConfig, type ScanConfig } from '../../../src/config.js';
+import { resolveScanConfig } from '../../../src/config.js';
 import { listLocalInterfaces } from '../../../src/discovery/engine/interfaces.js';
 import { createProbeContext, runModules } from '../../../src/discovery/engine/run.js';
 import type { DiscoveryModule, LocalInterface } from '../../../src/discovery/types.js';
-
-interface DriverRequest {
-  channels: string[];
-  cidrs?: string[];
-  interfaces?: string[] | 'all' | 'none';
-  config?: Partial<ScanConfig>;
-  logLevel?: string;
-}
+import type { ChannelRequest } from './run-channel-client.js';
 
 function write(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -54,7 +47,7 @@ async function loadChannel(channel: string): Promise<DiscoveryModule> {
 }
 
 async function main(): Promise<void> {
-  const request = JSON.parse(process.argv[2] ?? '{}') as DriverRequest;
+  const request = JSON.parse(process.argv[2] ?? '{}') as ChannelRequest;
   if (!Array.isArray(request.channels) || request.channels.length === 0) throw new Error('usage: run-channel.ts \'{"channels":["sadp"],…}\'');
   if (labScannerNamespace() === undefined) throw new Error('refusing to probe outside a lab scanner namespace (ca…-scan); run me with lab.runInScanner');
   const modules = await Promise.all(request.channels.map(loadChannel));
