@@ -314,3 +314,30 @@ export const REQUEST_LIMITS = Object.freeze({
   /** Bytes of a non-HTTP/RTSP reply kept (as hex) for the debug log. */
   firstBytesLogged: 32,
 });
+
+/** Host discovery, the first phase of a unicast sweep (src/discovery/engine/liveness.ts). */
+export const HOST_DISCOVERY_LIMITS = Object.freeze({
+  /**
+   * TCP ports tried on routed addresses: a connection accepted or refused (RST) both show a live host. 80 because
+   * nearly every camera and NVR serves its web page there, and a host with 80 closed still answers with a refusal.
+   */
+  routedTcpPorts: [80] as readonly number[],
+  /**
+   * Also send routed addresses the unicast discovery datagram (WS-Discovery Probe). Off by default: where absent
+   * addresses drop silently every probe to them costs its full share of the rate, and one TCP connect per address is
+   * what keeps a sweep of a /16 at about one probe per absent address (a camera answers on port 80, or refuses
+   * there). Attached subnets need neither: ARP answers for them.
+   */
+  routedDatagram: false,
+  /** How often the neighbour table is read while the phase runs: a large sweep may see entries garbage-collected. */
+  neighbourPollMs: 250,
+  /**
+   * After the last datagram left: how long present neighbours get to answer ARP (they do within milliseconds; this
+   * covers a loaded host), and routed devices to answer the unicast discovery probe.
+   */
+  settleMs: 400,
+  /** Sockets the phase's datagrams go through (see UDP_LIMITS.unicastPoolSize: absent neighbours hold buffer space). */
+  poolSockets: 16,
+  /** Most TCP liveness connects in flight; enough for the default rate × connect timeout, far under `ulimit -n`. */
+  maxConnectsInFlight: 1024,
+});

@@ -8,7 +8,9 @@ import { probeBannerTargets } from './discovery/banner/index.js';
 import { listLocalInterfaces, type InterfaceSources } from './discovery/engine/interfaces.js';
 import { CHANNELS, type ChannelName, followUpTargets, selectModules } from './discovery/index.js';
 import { createProbeContext, createRateLimiter, mapConcurrent, rejectionRecord, runModules } from './discovery/engine/run.js';
+import { startHostPhase, type HostPhase } from './discovery/engine/host-sweep.js';
 import type { LocalInterface, ProbeScope } from './discovery/types.js';
+import { buildWsDiscoveryProbe, createWsDiscoveryMessageId, WS_DISCOVERY_PORT } from './discovery/wsdiscovery/probe.js';
 import type { Inventory } from './inventory/index.js';
 import { credentialsFor } from './credentials-file.js';
 import { queryVendorApi, vendorApiOf, webPortOf, type VendorApiTarget } from './discovery/vendor-api/index.js';
@@ -16,7 +18,9 @@ import { identify } from './match/index.js';
 
 // The scan orchestrator: the only place that knows the order of stages. Channels themselves know nothing of
 // each other or of the inventory.
-//   stage 1  every selected channel at once (multicast per interface, unicast sweeps of the ranges, banners)
+//   stage 1  every selected channel at once (multicast per interface, unicast sweeps of the ranges, banners); the
+//            unicast sweeps in two phases unless host discovery is off: first who is there (engine/liveness.ts),
+//            then the full probe set to the live addresses only (engine/host-sweep.ts)
 //   stage 2  banner probe of ports the devices told us about (SADP HttpPort, DHIP HttpPort, XAddrs, SRV)
 //   stage 3  with credentials the user configured for their range: the web API of each Hikvision or Dahua unit
 //            (ISAPI or CGI), which names ONVIF-off units, the cameras behind NVRs and the cloud setting
@@ -37,12 +41,29 @@ export interface ScanRequest {
    */
   multicastInsideRangesOnly?: boolean;
   channels: readonly ChannelName[];
+  /** False = the full probe set to every address of the ranges (`--no-host-discovery`, like nmap's -Pn). Default true. */
+  hostDiscovery?: boolean;
 }
+
+export type ScanPhase = 'host-discovery' | 'probing' | 'follow-up';
 
 export interface ScanProgress {
   observations: number;
   addresses: number;
   lastSource?: string;
+  /** Where the scan is; with `done` of `total` addresses when the phase knows them (host discovery does). */
+  phase?: ScanPhase;
+  done?: number;
+  total?: number;
+}
+
+/** Every local subnet (not only the interfaces chosen for multicast): their addresses are resolved by ARP. */
+function attachedSubnets(): LocalInterface[] {
+  try {
+    return listLocalInterfaces();
+  } catch {
+    return [];
+  }
 }
 
 export interface ScanOutcome {
@@ -102,8 +123,9 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
   // Only what stage 2 reads is kept (replies that can announce ports, and anything outside the ranges), so a /16
   // sweep's banner observations do not pile up in memory: they are in the inventory already.
   const stageObservations: Observation[] = [];
-  const announcesPorts = (observation: Observation): boolean =>
-    ANNOUNCING_SOURCES.has(observation.source) || !request.cidrs.some((cidr) => cidrContains(cidr, observation.ip));
+  let phase: Pick<ScanProgress, 'phase' | 'done' | 'total'> = {};
+  const progress = (lastSource?: string): void =>
+    dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, ...(lastSource !== undefined ? { lastSource } : {}), ...phase });
 
   // Stage 3 input: what answered at each address a login is configured for, inside the ranges (never beyond them).
   const apiCandidates = new Map<string, Observation[]>();
@@ -118,8 +140,24 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     }
     observationCount += 1;
     if (observation.via === undefined) seen.add(observation.ip);
-    dependencies.onProgress?.({ observations: observationCount, addresses: seen.size, lastSource: observation.source });
+    progress(observation.source);
   };
+  // Host discovery first, then the full set to live addresses only; the multicast channels run beside both.
+  let hostPhase: HostPhase | undefined;
+  if (request.hostDiscovery !== false && request.cidrs.length > 0) {
+    hostPhase = startHostPhase(request.cidrs, context, {
+      attachedSubnets: attachedSubnets(),
+      datagram: { port: WS_DISCOVERY_PORT, data: buildWsDiscoveryProbe('dn:NetworkVideoTransmitter', createWsDiscoveryMessageId()) },
+      heard: () => seen,
+      onProgress: (name, done, total) => {
+        phase = { phase: name, done, total };
+        progress();
+      },
+    });
+    scope.unicastTargets = hostPhase.liveHosts;
+  }
+  const swept = (ip: string): boolean => (hostPhase ? hostPhase.probes(ip) : request.cidrs.some((cidr) => cidrContains(cidr, ip)));
+  const announcesPorts = (observation: Observation): boolean => ANNOUNCING_SOURCES.has(observation.source) || !swept(observation.ip);
 
   const readNeighbours = async (): Promise<void> => {
     if (!request.channels.includes('neighbour')) return;
@@ -138,9 +176,12 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     }
     // The kernel may drop neighbour entries of a large sweep before the end (gc_thresh), so read it now and again last.
     await readNeighbours();
-    const extra = followUpTargets(stageObservations, config, request.cidrs);
+    // An address of the ranges that phase 2 did not probe (a multicast reply that came after host discovery) is
+    // treated as one outside the ranges: its default ports are probed now.
+    const extra = followUpTargets(stageObservations, config, request.cidrs, swept);
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
+      phase = { phase: 'follow-up' };
       for await (const observation of probeBannerTargets(extra, context)) await record(observation);
     }
     const apiTargets = [...apiCandidates].flatMap(([ip, observations]): VendorApiTarget[] => {
@@ -159,13 +200,13 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     status = abort.signal.aborted ? 'interrupted' : 'failed';
     log.error({ err: error, scanId }, 'scan failed');
     if (status === 'failed') {
-      await inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
+      await inventory.finishScan(scanId, { status, ...withSweepCounts(rejectionRecord(context.rejections()), hostPhase, limiter.granted) });
       throw error;
     }
   } finally {
     dependencies.signal?.removeEventListener('abort', onAbort);
   }
-  const finished = await inventory.finishScan(scanId, { status, ...rejectionRecord(context.rejections()) });
+  const finished = await inventory.finishScan(scanId, { status, ...withSweepCounts(rejectionRecord(context.rejections()), hostPhase, limiter.granted) });
   const durationMs = Math.round(performance.now() - started);
   // probes = packets and connection attempts, all channels together (what the rate limit counted).
   log.info({ scanId, status, probes: limiter.granted, observations: observationCount, devices: finished.deviceIds.length, durationMs }, 'scan finished');
@@ -175,5 +216,23 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     observations: observationCount,
     deviceIds: finished.deviceIds,
     durationMs,
+  };
+}
+
+/**
+ * The scan record's counts plus what the sweep did: `hostDiscovery` (addresses, alive and why, probes of phase 1)
+ * or false when it was off, and `probes` by phase (the full set includes multicast and follow-ups).
+ */
+function withSweepCounts<T extends { counts: Record<string, unknown> }>(base: T, hostPhase: HostPhase | undefined, granted: number): T {
+  const hosts = hostPhase?.record();
+  const hostDiscoveryProbes = hosts?.probes ?? 0;
+  return {
+    ...base,
+    counts: {
+      ...base.counts,
+      hostDiscovery: hosts ?? false,
+      aliveAddresses: hosts?.alive ?? null,
+      probes: { hostDiscovery: hostDiscoveryProbes, fullSet: granted - hostDiscoveryProbes, total: granted },
+    },
   };
 }

@@ -54,15 +54,21 @@ function announcedHttpPorts(observation: Observation): number[] {
 /**
  * Stage 2 targets: for a device inside the swept ranges, the web ports it announced that the sweep did not try
  * (a camera on a non-standard HTTP port); for a device found only by multicast, outside the ranges, the default
- * camera ports as well. Only addresses that answered this scan are probed.
+ * camera ports as well. Only addresses that answered this scan are probed. `wasSwept` says which addresses the
+ * sweep probed (with host discovery, the live ones only).
  */
-export function followUpTargets(observations: readonly Observation[], config: Readonly<ScanConfig>, cidrs: readonly string[]): BannerTarget[] {
+export function followUpTargets(
+  observations: readonly Observation[],
+  config: Readonly<ScanConfig>,
+  cidrs: readonly string[],
+  wasSwept: (ip: string) => boolean = (ip) => cidrs.some((cidr) => cidrContains(cidr, ip)),
+): BannerTarget[] {
   const swept = new Set([...config.httpPorts, ...config.httpsPorts, ...config.rtspPorts]);
   const byAddress = new Map<string, Set<number>>();
   const outsideRanges = new Set<string>();
   for (const observation of observations) {
     if (observation.source === 'neighbour') continue;
-    const inRange = cidrs.some((cidr) => cidrContains(cidr, observation.ip));
+    const inRange = wasSwept(observation.ip);
     if (!inRange) outsideRanges.add(observation.ip);
     const ports = byAddress.get(observation.ip) ?? new Set<number>();
     for (const port of announcedHttpPorts(observation)) if (!inRange || !swept.has(port)) ports.add(port);

@@ -18,6 +18,11 @@ export interface ProbeScope {
   cidrs: string[];
   /** Interfaces to send multicast on, each on its own socket. Empty = no multicast. */
   interfaces: LocalInterface[];
+  /**
+   * With host discovery: the addresses of `cidrs` that showed life, resolved once that phase is done. The unicast
+   * sweeps then go to these only (multicast does not wait for them); without it, to every address of `cidrs`.
+   */
+  unicastTargets?: () => Promise<readonly string[]>;
 }
 
 /** Shared by every channel of one scan, so limits hold for all of them together. */

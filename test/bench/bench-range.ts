@@ -5,7 +5,10 @@
 //   <p>-d-cam16    AnyIP for 10.232.200.0/24 and one emulated camera whose responders listen on 0.0.0.0, so each of
 //                  those 256 addresses answers as a camera (SADP, WS-Discovery, ONVIF, HTTP, HTTPS, RTSP).
 // The router sends 10.232.200.0/24 to the camera namespace (longest prefix) and the rest of 10.232.0.0/16 to the
-// sink; the scanner reaches the range through the router, as it reaches the lab's routed segment. Both namespaces
+// sink; the scanner reaches the range through the router, as it reaches the lab's routed segment. With
+// `dropAbsent`, the router sends only 10.232.100.0/24 to the sink (256 live hosts that refuse) and silently drops
+// everything else of the /16 (a blackhole route: no ICMP error, as a firewall that drops), so only 512 addresses
+// are alive, 256 of them cameras. Both namespaces
 // are named like lab device namespaces, so lab.stop() and `clean` remove them and every process inside.
 
 import { DEVICE_STOP_GRACE_MS, SEGMENTS } from '../lab/constants.js';
@@ -19,6 +22,8 @@ import { namespaceNames } from '../lab/topology.js';
 
 export const BENCH_RANGE_CIDR = '10.232.0.0/16';
 export const BENCH_CAMERA_CIDR = '10.232.200.0/24';
+/** With `dropAbsent`: the only other live /24 of the range (refusing hosts). */
+export const BENCH_LIVE_CIDR = '10.232.100.0/24';
 /** The camera's own address (responders template it into SADP, ONVIF…; every address of the /24 answers). */
 export const BENCH_CAMERA_IP = '10.232.200.10';
 /** Link nets router <-> sink and router <-> camera namespace (outside every lab segment and the bench range). */
@@ -58,13 +63,14 @@ function peerLines(link: typeof SINK_LINK, anyIpCidr: string, extraAddress?: str
  * Adds the routed /16 (and, with `camera`, its camera /24) to a running lab. `camera` is any device profile; it is
  * re-addressed to BENCH_CAMERA_IP.
  */
-export async function addBenchRange(lab: Lab, camera?: DeviceProfile): Promise<BenchRange> {
+export async function addBenchRange(lab: Lab, camera?: DeviceProfile, options: { dropAbsent?: boolean } = {}): Promise<BenchRange> {
   const names = namespaceNames(lab.prefix);
   const sink = names.device('sink16');
   const cameraNamespace = names.device('cam16');
   await ipBatch(null, [`netns add ${sink}`, ...(camera ? [`netns add ${cameraNamespace}`] : [])]);
   await ipBatch(names.router, [
-    ...linkLines('sink16', sink, SINK_LINK, [BENCH_RANGE_CIDR]),
+    ...linkLines('sink16', sink, SINK_LINK, [options.dropAbsent === true ? BENCH_LIVE_CIDR : BENCH_RANGE_CIDR]),
+    ...(options.dropAbsent === true ? [`route add blackhole ${BENCH_RANGE_CIDR}`] : []),
     ...(camera ? linkLines('cam16', cameraNamespace, CAMERA_LINK, [BENCH_CAMERA_CIDR]) : []),
   ]);
   await Promise.all([

@@ -4,9 +4,11 @@
 //   match     the matcher alone, and 1,000,000 observations through `camaudit identify` (match.bench.ts)
 //   api       the REST API and exports over a 5,000-device inventory (api.bench.ts)
 //   fleet     PostgreSQL central store: ingest from 10 agents, reads at 100,000 devices over 1,000 sites (fleet.bench.ts)
+//   hosts     host discovery against the code before it, built from git in a temporary worktree (hosts.bench.ts)
 // The two network scenarios share one lab (needs root and iproute2, as the lab tests do). Figures are medians of
 // several runs; --out FILE also writes them as JSON. A benchmark, not a test: nothing here fails on speed.
-// Options: --out FILE  --only scan-24,sweep-16,match,api,fleet  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
+// Options: --out FILE  --only scan-24,sweep-16,match,api,fleet,hosts  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
+//          --baseline REF (hosts: the code to compare with)  --runs-hosts N (3)
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,8 +17,9 @@ import { labAvailable, startLab, type Lab } from '../lab/lab.js';
 import { loadLine, systemLine } from './measure.js';
 import { run as runScan24, scan24LabOptions } from './scan24.bench.js';
 import { run as runSweep16, SWEEP16_DEFAULT_RATE } from './sweep16.bench.js';
+import { run as runHosts } from './hosts.bench.js';
 
-const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api', 'fleet'] as const;
+const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api', 'fleet', 'hosts'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +58,8 @@ async function main(): Promise<number> {
       'runs-24': { type: 'string' },
       'runs-16': { type: 'string' },
       'rate-16': { type: 'string' },
+      baseline: { type: 'string' },
+      'runs-hosts': { type: 'string' },
     },
   });
   const only = values.only?.split(',').map((name) => name.trim()) ?? [...SCENARIOS];
@@ -95,6 +100,16 @@ async function main(): Promise<number> {
       } finally {
         await lab?.stop();
       }
+    }
+  }
+
+  if (wanted('hosts')) {
+    const available = labAvailable();
+    if (!available.ok) loud(`hosts NOT AVAILABLE: the lab cannot run here (${available.reason})`);
+    else {
+      await attempt('hosts', () =>
+        runHosts({ ...(values.baseline !== undefined ? { baseline: values.baseline } : {}), runs: positive(values['runs-hosts'], 'runs-hosts', 3), print }),
+      );
     }
   }
 

@@ -23,6 +23,10 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
     cidr: { type: 'string', value: 'RANGE', multiple: true, description: 'address range to probe by unicast, e.g. 192.168.1.0/24' },
     interface: { type: 'string', value: 'NAME', multiple: true, description: 'interface for multicast (default every up non-loopback IPv4 interface)' },
     'no-multicast': { type: 'boolean', description: 'unicast over the ranges only' },
+    'no-host-discovery': {
+      type: 'boolean',
+      description: 'send the full probe set to every address of the ranges, not only to those that showed life first (like nmap -Pn)',
+    },
     channels: { type: 'string', value: 'LIST', description: `comma-separated subset of ${CHANNELS.join(',')}` },
     site: { type: 'string', value: 'NAME', env: 'CAMAUDIT_SITE', default: DEFAULT_SCAN_CONFIG.site, description: 'site recorded on every observation' },
     agent: { type: 'string', value: 'NAME', env: 'CAMAUDIT_AGENT', default: DEFAULT_SCAN_CONFIG.agent, description: 'agent name recorded on every observation' },
@@ -91,14 +95,14 @@ probe over the given ranges, then the neighbour table for MAC addresses. Results
     const sinks = [...(pushing ? [pushing.sink] : []), ...(values.out !== undefined ? [bundleSink(values.out)] : [])];
     const local = await openDefaultInventory(values.db, log);
     const inventory = Object.assign(withSinks(local, sinks), { path: local.path });
-    const progress = createProgress(process.stderr);
+    const progress = createProgress(process.stderr, { quiet: values.json === true });
     const abort = new AbortController();
     const onSignal = (): void => abort.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       const outcome = await runScan(
-        { cidrs: values.cidr, interfaceNames: values.interface, multicast: !values['no-multicast'], channels },
+        { cidrs: values.cidr, interfaceNames: values.interface, multicast: !values['no-multicast'], channels, hostDiscovery: values['no-host-discovery'] !== true },
         { config, inventory, log, signal: abort.signal, onProgress: progress.update },
       );
       progress.done(`scan ${outcome.scanId} ${outcome.status}: ${outcome.observations} observations, ${outcome.deviceIds.length} devices, ${(outcome.durationMs / 1000).toFixed(1)} s`);

@@ -290,6 +290,14 @@ export const bannerModule: DiscoveryModule = {
   emits: ['http', 'https', 'rtsp'],
   probe(scope: ProbeScope, context: ProbeContext): AsyncIterable<Observation> {
     if (scope.cidrs.length === 0) return probeTargets([], context, context.log, true);
+    const { unicastTargets } = scope;
+    if (unicastTargets !== undefined) {
+      // After host discovery: only the live addresses, once known.
+      const live = async function* (): AsyncGenerator<BannerTarget> {
+        yield* bannerTargets(await unicastTargets(), context.config);
+      };
+      return probeTargets(live(), context, context.log, true);
+    }
     const addresses = expandScope(scope.cidrs, context.config.maxScopeAddresses);
     return probeTargets(bannerTargets(addresses, context.config), context, context.log, true);
   },

@@ -156,17 +156,20 @@ export interface UnicastSweepOptions {
   isFinished: () => boolean;
   /** Called as each datagram is handed to the pool (for the listen deadline). */
   onSent: () => void;
+  /** The addresses to sweep instead of every address of `cidrs` (the live ones, after host discovery). */
+  hosts?: readonly string[];
 }
 
 /**
- * The unicast sweep: each address of `cidrs` (overlapping ranges merged, so none twice in a round), never this
+ * The unicast sweep: each address of `cidrs` (overlapping ranges merged, so none twice in a round) or of
+ * `options.hosts`, never this
  * host's own, each datagram through the limiter and then the pool, `rounds` times with a gap.
  */
 export async function sweepUnicast(cidrs: readonly string[], context: Pick<ProbeContext, 'config' | 'limiter' | 'signal'>, pool: UnicastPool | undefined, options: UnicastSweepOptions): Promise<void> {
   if (pool === undefined) return;
   const { config, limiter, signal } = context;
   for (let round = 0; round < options.rounds && !options.isFinished(); round++) {
-    for (const host of expandScope(cidrs, config.maxScopeAddresses)) {
+    for (const host of options.hosts ?? expandScope(cidrs, config.maxScopeAddresses)) {
       if (options.isFinished()) return;
       // A host that already answered needs no second round; this host is no device to discover.
       if ((round > 0 && options.answered(host)) || options.ownAddresses.has(host)) continue;

@@ -325,8 +325,12 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       if (round + 1 < rounds) await sleep(sendGapMs, undefined, { signal });
     }
   };
-  const sendUnicast = (): Promise<void> =>
-    sweepUnicast(scope.cidrs, context, unicastPool, {
+  const sendUnicast = async (): Promise<void> => {
+    // With host discovery the sweep waits for the live addresses; multicast rounds and the window go on meanwhile.
+    const hosts = unicastPool !== undefined && scope.unicastTargets ? await scope.unicastTargets() : undefined;
+    if (hosts !== undefined) times.lastSendAtMs = Math.max(times.lastSendAtMs, performance.now());
+    return sweepUnicast(scope.cidrs, context, unicastPool, {
+      ...(hosts !== undefined ? { hosts } : {}),
       probes: options.probes,
       port: options.port,
       rounds: unicastSendCount,
@@ -336,6 +340,7 @@ export function openUdpSession(scope: ProbeScope, context: UdpContext, options: 
       isFinished: () => finished,
       onSent: () => sent(false),
     });
+  };
 
   async function* replies(): AsyncGenerator<UdpReply> {
     // Refuse a bad or oversized scope before any socket opens (throws CAMAUDIT_ERR_BAD_CIDR / _SCOPE_TOO_LARGE).
