@@ -164,9 +164,8 @@ export const FILE_LIMITS = Object.freeze({
 });
 
 export const CLI_LIMITS = Object.freeze({
-  /** Progress line refresh: often on a terminal, sparingly when stderr is a log file. */
+  /** Progress line refresh on a terminal (elsewhere no progress is written). */
   progressTerminalMs: 100,
-  progressLogMs: 1000,
   /** Device-supplied text is cut to these lengths before it reaches a terminal (table cell, value, line). */
   tableCellChars: 48,
   valueChars: 80,
