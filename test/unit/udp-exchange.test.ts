@@ -76,6 +76,20 @@ describe('udpExchange over loopback unicast', () => {
     expect(elapsedMs).toBeLessThan(300 + 50 + 700);
   });
 
+  it('with host discovery sweeps only the live addresses it is given, once they are known', async () => {
+    const live = await fakeDevice('127.0.0.5', (data) => Buffer.concat([Buffer.from('reply:'), data]));
+    const absent = await fakeDevice('127.0.0.6', () => undefined, live.port);
+    let resolveLive: (hosts: readonly string[]) => void = () => undefined;
+    const liveHosts = new Promise<readonly string[]>((resolve) => (resolveLive = resolve));
+    setTimeout(() => resolveLive(['127.0.0.5']), 100);
+    const replies = await collect(
+      udpExchange({ cidrs: ['127.0.0.4/30'], interfaces: [], unicastTargets: () => liveHosts }, context(), { group: '239.255.255.250', port: live.port, probes: [Buffer.from('A')] }),
+    );
+    expect(replies.map((reply) => reply.data.toString())).toEqual(['reply:A']);
+    expect(live.received.map(String)).toEqual(['A']);
+    expect(absent.received).toEqual([]);
+  });
+
   it('sends unicast probes once by default', async () => {
     const silent = await fakeDevice('127.0.0.1', () => undefined);
     await collect(udpExchange({ cidrs: ['127.0.0.1/32'], interfaces: [] }, context({ listenWindowMs: 50 }), { group: '239.255.255.250', port: silent.port, probes: [Buffer.from('A')] }));
