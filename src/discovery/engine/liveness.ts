@@ -161,6 +161,7 @@ export async function discoverLiveHosts(
 
   // TCP connects run beside the sweep, at most maxConnectsInFlight at once (enough for rate × connect timeout).
   const connects = new Set<Promise<void>>();
+  let slotFreed: (() => void) | undefined;
   const cancels = new Set<() => void>();
   const cancelAll = (): void => {
     for (const cancel of [...cancels]) cancel();
@@ -171,6 +172,9 @@ export async function discoverLiveHosts(
     const attempt: Promise<void> = connectShowsHost(host, port, config.connectTimeoutMs, cancels).then((shows) => {
       if (shows) markAlive(host, 'tcp');
       connects.delete(attempt);
+      const wake = slotFreed;
+      slotFreed = undefined;
+      wake?.();
     });
     connects.add(attempt);
   };
@@ -197,7 +201,9 @@ export async function discoverLiveHosts(
       if (!attached) {
         for (const port of HOST_DISCOVERY_LIMITS.routedTcpPorts) {
           if (alive.has(host)) break;
-          while (connects.size >= connectsInFlight) await Promise.race(connects);
+          // Not Promise.race over the set: each race would leave a reaction on every connect in flight (a /16
+          // sweep piled up hundreds of MB of them).
+          while (connects.size >= connectsInFlight) await new Promise<void>((resolve) => (slotFreed = resolve));
           await limiter.take(host, signal);
           startConnect(host, port);
           count(host);
