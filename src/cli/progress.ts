@@ -32,7 +32,7 @@ export function progressLine(progress: ScanProgress, elapsedMs: number): string 
 
 /**
  * Progress on stderr, only on a terminal: a line redrawn at most ten times a second. A pipe and `--json` (quiet)
- * get nothing but the closing summary (and `--json` not even that), so logs and scripts stay clean.
+ * get only the closing summary line, so logs and scripts stay clean.
  */
 export function createProgress(stream: NodeJS.WriteStream, options: { quiet?: boolean } = {}): { update: (progress: ScanProgress) => void; done: (message: string) => void } {
   const interactive = stream.isTTY === true && options.quiet !== true;
@@ -52,7 +52,6 @@ export function createProgress(stream: NodeJS.WriteStream, options: { quiet?: bo
       stream.write(`\r${progressLine(progress, now - phaseStartedMs)}\u001b[K`);
     },
     done(message) {
-      if (options.quiet === true) return;
       stream.write(interactive ? `\r${message}\u001b[K\n` : `${message}\n`);
     },
   };
