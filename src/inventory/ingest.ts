@@ -104,6 +104,8 @@ export function createIngest(context: IngestContext) {
         '{}',
         '[]',
         `${context.pushRunnerPrefix}${batch.agent}`,
+        // A pushed scan's writer is its agent, elsewhere: no heartbeat here.
+        null,
       ]);
       const scanRow = (await tx.get<ScanRow>(SQL.selectScan, [scanId]))!;
       if (scanRow.site !== batch.site) throw new CamauditError('CAMAUDIT_ERR_FORBIDDEN', `scan ${scanId} belongs to another site`);

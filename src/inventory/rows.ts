@@ -16,7 +16,7 @@ export interface ScanRow {
   counts: string;
   errors: string;
   runner: string;
-  /** Null on scans recorded before schema 3. */
+  /** Null on pushed scans and on scans recorded before schema 5. */
   heartbeat_at: string | null;
 }
 

@@ -164,6 +164,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE devices ADD COLUMN cloud TEXT NOT NULL DEFAULT 'unknown' CHECK (cloud IN ('enabled', 'disabled', 'unknown'));
   CREATE INDEX devices_via_device ON devices (via_device_id);
   `,
+  // 5: a running scan's writer renews heartbeat_at; a scan whose heartbeat is stale is no longer running, whatever
+  // its PID (a PID is reused after a crash, and a reused one made the scan look alive forever).
+  `
+  ALTER TABLE scans ADD COLUMN heartbeat_at TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

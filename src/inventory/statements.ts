@@ -18,7 +18,7 @@ export const DEVICE_SEEN_COLUMNS = [
 export const DEVICE_USER_COLUMNS = ['site', 'location', 'owner', 'notes', 'status', 'status_reason', 'alert', 'alert_at', 'updated_at'] as const;
 
 export const OBSERVATION_COLUMNS = ['id', 'scan_id', 'site', 'agent', 'source', 'ip', 'port', 'mac', 'observed_at', 'raw'] as const;
-const SCAN_COLUMNS = ['id', 'site', 'agent', 'scope', 'channels', 'started_at', 'finished_at', 'status', 'counts', 'errors', 'runner'] as const;
+const SCAN_COLUMNS = ['id', 'site', 'agent', 'scope', 'channels', 'started_at', 'finished_at', 'status', 'counts', 'errors', 'runner', 'heartbeat_at'] as const;
 
 function updateSql(table: string, columns: readonly string[]): string {
   return `UPDATE ${table} SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`;
@@ -28,6 +28,7 @@ export const SQL = {
   insertScan: insertSql('scans', SCAN_COLUMNS, 'ON CONFLICT (id) DO NOTHING'),
   selectScan: 'SELECT * FROM scans WHERE id = ?',
   finishScan: 'UPDATE scans SET status = ?, finished_at = ?, counts = ?, errors = ? WHERE id = ?',
+  renewHeartbeat: "UPDATE scans SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
   runningScans: "SELECT * FROM scans WHERE status = 'running' ORDER BY started_at",
   insertObservation: insertSql('observations', OBSERVATION_COLUMNS, 'ON CONFLICT (id) DO NOTHING'),
   insertSighting: insertSql('observation_sightings', ['scan_id', 'observation_id', 'agent', 'observed_at'], 'ON CONFLICT (scan_id, observation_id) DO NOTHING'),

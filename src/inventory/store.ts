@@ -31,26 +31,31 @@ const MERGE_LOCK_KEY = 7370_0002;
 /** Runner of a scan that an agent pushed: it runs elsewhere, so no process here can tell it died. */
 export const PUSH_RUNNER_PREFIX = 'push:';
 
-/** `host:pid` of this process, stored on each scan so that another process can tell whether its writer is alive. */
+// Whether a scan recorded as running still has a writer rests on its heartbeat: the writer renews heartbeat_at
+// every HEARTBEAT_MS, and a scan whose heartbeat is older than SCAN_LEASE_MS is no longer running. The PID in
+// `runner` only shortens the wait: a process of this host that is certainly gone frees its scan at once, but a
+// live process with that PID proves nothing (PIDs are reused after a crash).
+export const HEARTBEAT_MS = 5000;
+export const SCAN_LEASE_MS = 120_000;
+
+/** `host:pid` of this process, stored on each scan for the log and for the fast check below. */
 function runnerOfThisProcess(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-function runnerIsAlive(runner: string): boolean {
+/** True only when the runner was a process of this host that no longer exists. */
+function runnerIsCertainlyGone(runner: string): boolean {
   const separator = runner.lastIndexOf(':');
   const host = runner.slice(0, separator);
   const pid = Number(runner.slice(separator + 1));
-  // Another host's process cannot be checked; a file shared across hosts is not a supported setup, so treat it as gone.
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
+    return false;
   } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
-
 
 /** Opens the inventory at a file path (SQLite) or a postgres:// URL (PostgreSQL), migrating it to this version. */
 export async function openInventory(location: string, options: InventoryOptions): Promise<Inventory> {
@@ -78,6 +83,37 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
     });
   const runner = runnerOfThisProcess();
   const runningHere = new Set<string>();
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  async function renewHeartbeats(): Promise<void> {
+    const at = now();
+    for (const id of runningHere) {
+      try {
+        await db.run(SQL.renewHeartbeat, [at, id]);
+      } catch (error) {
+        // A busy database delays one beat; the lease is many beats long.
+        log.warn({ err: error, scanId: id }, 'could not renew the heartbeat of a running scan');
+      }
+    }
+  }
+
+  function updateHeartbeatTimer(): void {
+    if (runningHere.size > 0 && heartbeat === undefined) {
+      heartbeat = setInterval(() => void renewHeartbeats(), HEARTBEAT_MS);
+      heartbeat.unref();
+    } else if (runningHere.size === 0 && heartbeat !== undefined) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  }
+
+  function scanHasWriter(row: ScanRow): boolean {
+    // A pushed scan runs on its agent; no process here can tell whether it died.
+    if (row.runner.startsWith(PUSH_RUNNER_PREFIX) || runningHere.has(row.id)) return true;
+    const beat = Date.parse(row.heartbeat_at ?? row.started_at);
+    if (!(Date.parse(now()) - beat < SCAN_LEASE_MS)) return false;
+    return !runnerIsCertainlyGone(row.runner);
+  }
 
   async function scanRow(tx: SqlRunner, scanId: string): Promise<ScanRow> {
     const row = await tx.get<ScanRow>(SQL.selectScan, [scanId]);
@@ -117,6 +153,7 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
       return { scanId, status: request.status, deviceIds, newDeviceIds, alertDeviceIds, counts };
     });
     runningHere.delete(scanId);
+    updateHeartbeatTimer();
     log.info({ scanId, status: finished.status, counts: finished.counts }, 'scan recorded');
     return finished;
   }
@@ -124,10 +161,17 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
   async function markInterruptedScans(): Promise<string[]> {
     const marked: string[] = [];
     for (const row of await db.all<ScanRow>(SQL.runningScans)) {
-      if (row.runner.startsWith(PUSH_RUNNER_PREFIX) || runningHere.has(row.id) || runnerIsAlive(row.runner)) continue;
-      // Whatever it committed before it died is real evidence: merge it, then say it was cut short.
-      await finish(row.id, { status: 'interrupted' });
-      log.warn({ scanId: row.id, runner: row.runner }, 'a scan was left running by a process that is gone; marked interrupted');
+      if (scanHasWriter(row)) continue;
+      // Whatever it committed before it died is real evidence: merge it, then say it was cut short. Two processes
+      // may both find the same abandoned scan: the second finds it no longer running and leaves it.
+      try {
+        const closed = await finish(row.id, { status: 'interrupted' }, true);
+        if (closed.status !== 'interrupted') continue;
+      } catch (error) {
+        log.warn({ err: error, scanId: row.id }, 'an abandoned scan could not be marked interrupted now; will retry');
+        continue;
+      }
+      log.warn({ scanId: row.id, runner: row.runner, heartbeatAt: row.heartbeat_at }, 'a scan was left running by a process that is gone; marked interrupted');
       marked.push(row.id);
     }
     return marked;
@@ -180,8 +224,9 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
 
   async function beginScan(start: ScanStart & { id?: string }, runnerName = runner): Promise<string> {
     const id = start.id ?? randomUUID();
-    await db.run(SQL.insertScan, [id, start.site, start.agent, JSON.stringify(start.scope), JSON.stringify(start.channels), now(), null, 'running', '{}', '[]', runnerName]);
+    await db.run(SQL.insertScan, [id, start.site, start.agent, JSON.stringify(start.scope), JSON.stringify(start.channels), now(), null, 'running', '{}', '[]', runnerName, now()]);
     if (!runnerName.startsWith(PUSH_RUNNER_PREFIX)) runningHere.add(id);
+    updateHeartbeatTimer();
     log.info({ scanId: id, site: start.site, agent: start.agent }, 'scan started');
     return id;
   }
@@ -221,12 +266,20 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
     getScan: queries.getScan,
     previousScanId: queries.previousScanId,
     diffScans,
-    isScanRunning: queries.isScanRunning,
+    async isScanRunning(): Promise<boolean> {
+      // Abandoned scans are closed here, so a crashed writer cannot block the next scan (POST /scans, schedule).
+      await markInterruptedScans();
+      return queries.isScanRunning();
+    },
     listSites: queries.listSites,
     createToken: tokens.createToken,
     listTokens: tokens.listTokens,
     revokeToken: tokens.revokeToken,
     verifyToken: tokens.verifyToken,
-    close: () => db.close(),
+    close: () => {
+      if (heartbeat !== undefined) clearInterval(heartbeat);
+      heartbeat = undefined;
+      return db.close();
+    },
   };
 }

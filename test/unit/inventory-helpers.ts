@@ -10,6 +10,9 @@ import type { Identification, Observation } from '../../src/model.js';
 import { createObservation, type ObservationInput } from '../../src/observation.js';
 import { openInventory, type Inventory, type InventoryOptions } from '../../src/inventory/index.js';
 import { emptyIdentification } from '../../src/inventory/rows.js';
+import { isPostgresUrl, openPostgres } from '../../src/inventory/postgres.js';
+import type { SqlRunner } from '../../src/inventory/sql.js';
+import { openSqlite } from '../../src/inventory/sqlite.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -169,3 +172,13 @@ export const onvif = (ip: string, serial: string, model: string): ObservationInp
   port: 80,
   onvif: { deviceInformation: { Manufacturer: 'X', Model: model, SerialNumber: serial, FirmwareVersion: '1.0' } },
 });
+
+/** Runs `work` on a temp inventory's database through a second connection, as another process would. */
+export async function withRawDatabase<T>(location: string, work: (db: SqlRunner) => Promise<T>): Promise<T> {
+  const db = isPostgresUrl(location) ? await openPostgres(location) : openSqlite(location, { busyTimeoutMs: 5000 });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CamauditError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/inventory/index.js';
 import pg from 'pg';
-import { http, neighbour, observation, sadp, scanWith, storeKinds, tempInventory, type TempInventory } from './inventory-helpers.js';
+import { http, neighbour, observation, sadp, scanWith, storeKinds, tempInventory, withRawDatabase, type TempInventory } from './inventory-helpers.js';
 
 let temp: TempInventory;
 afterEach(async () => temp.cleanup());
@@ -46,8 +48,11 @@ describe.each(storeKinds('inventory-scans'))('%s store', (kind) => {
       temp = await tempInventory(kind);
       const scanId = await temp.inventory.beginScan({ site: 'hq', agent: 'agent-1', scope: {}, channels: ['banner'] });
       await temp.inventory.recordObservation(scanId, observation(http('10.0.0.9', 'half a scan')));
-      // Closing without finishScan is what a crash leaves; the runner recorded is this pid, which a fresh open
-      // cannot be running under, so it counts as gone.
+      // Closing without finishScan is what a crash leaves. The runner is made a process of this host that has
+      // exited: certainly gone, so the scan is closed at once rather than when its heartbeat lease runs out.
+      await temp.inventory.close();
+      const exited = spawnSync('true');
+      await withRawDatabase(temp.path, (db) => db.run('UPDATE scans SET runner = ? WHERE id = ?', [`${hostname()}:${exited.pid}`, scanId]));
       const reopened = await temp.reopen();
       const scan = (await reopened.getScan(scanId))!;
       expect(scan.status).toBe('interrupted');
