@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Identification, Observation } from '../model.js';
 import { KEY_KINDS, keyOfMac, keyOfSerial, type KeyKind } from './keys.js';
-import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ObservationGroup } from './merge.js';
+import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ClaimEvidence, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
 import { DEVICE_COLUMNS, DEVICE_SEEN_COLUMNS, DEVICE_USER_COLUMNS, SQL, valuesOf } from './statements.js';
 import type { SqlRunner } from './sql.js';
@@ -13,6 +13,9 @@ import { INVENTORY_LIMITS } from '../config.js';
 // create it or update it, re-identify it from its latest observations, and write what changed into its history.
 // Runs inside the caller's transaction. A strong key (MAC, serial, endpoint) that points at a device of another
 // site means the device moved there: it keeps its id and history, takes the new site, and says where it came from.
+// What a device says about itself is a claim: a key matches a device at another address only when the scan
+// corroborates it (merge.ts, ClaimEvidence); records an operator edited are never merged automatically; a refused
+// claim or a held-back merge becomes a `conflict` in the history and the device's alert.
 
 export interface DeviceWriterContext {
   /** The caller's transaction. */
@@ -62,17 +65,71 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return KEY_KINDS.some((kind) => group.keys[kind].length > 0 && deviceKeys[kind].length > 0 && !group.keys[kind].some((value) => deviceKeys[kind].includes(value)));
   }
 
-  async function resolve(group: ObservationGroup, scan: ScanRow, claimed: Set<string>): Promise<string | undefined> {
+  async function wasEdited(deviceId: string): Promise<boolean> {
+    return (await db.get(SQL.deviceWasEdited, [deviceId])) !== undefined;
+  }
+
+  /** Records a refused claim or merge on a device, as history and as its alert. */
+  async function conflict(deviceId: string, scan: ScanRow, field: string, text: string, at: string): Promise<void> {
+    await history(deviceId, scan.id, 'conflict', field, null, text);
+    await db.run(SQL.setDeviceAlert, [text, at, context.now(), deviceId]);
+    log.warn({ deviceId, scanId: scan.id, conflict: text }, 'a claim about a device was not trusted; recorded as a conflict');
+  }
+
+  /**
+   * Whether the group may be `deviceId`, which it matched by `kind` `value`. At the device's own address, yes; so
+   * for rows with no address (a switch table). At another address (the device moved, or something claims to be
+   * it) only when the scan corroborates the claim and the address tables do not show another network interface.
+   */
+  async function claimAccepted(group: ObservationGroup, deviceId: string, kind: KeyKind, value: string, evidence: ClaimEvidence): Promise<boolean> {
+    const device = await deviceRow(deviceId);
+    if (group.addresses.length === 0 || group.addresses.includes(device.ip)) return true;
+    const tableMacs = group.addresses.flatMap((address) => [...evidence.tableMacsOf(address)]);
+    const deviceMacs = (await keysOfDevice(deviceId)).mac;
+    if (tableMacs.length > 0 && deviceMacs.length > 0 && !tableMacs.some((mac) => deviceMacs.includes(mac))) return false;
+    if (kind === 'mac' && evidence.contradictsMac(group.addresses, value)) return false;
+    return evidence.corroborates(group.addresses, kind, value);
+  }
+
+  /** The device the group is, if any; `refusedOut` collects the claims about other devices that were not trusted. */
+  async function resolve(group: ObservationGroup, scan: ScanRow, claimed: Set<string>, evidence: ClaimEvidence, refusedOut: string[]): Promise<string | undefined> {
     const matches: string[] = [];
+    const refused = new Map<string, string[]>();
     for (const kind of KEY_KINDS) {
       for (const value of group.keys[kind]) {
         const row = await db.get<{ device_id: string }>(SQL.selectKey, [kind, value]);
-        if (row && !matches.includes(row.device_id)) matches.push(row.device_id);
+        if (!row || matches.includes(row.device_id)) continue;
+        if (await claimAccepted(group, row.device_id, kind, value, evidence)) {
+          matches.push(row.device_id);
+        } else {
+          const claims = refused.get(row.device_id) ?? [];
+          claims.push(`${kind} ${value}`);
+          refused.set(row.device_id, claims);
+          // The refused key stays with its device: the group must not carry it onto another record.
+          group.keys[kind] = group.keys[kind].filter((entry) => entry !== value);
+        }
       }
+    }
+    // A MAC that the address tables contradict at the group's own address is someone else's: never a key here.
+    group.keys.mac = group.keys.mac.filter((mac) => !evidence.contradictsMac(group.addresses, mac));
+    const seenAt = seenRange(group.observations).last;
+    for (const [deviceId, claims] of refused) {
+      if (matches.includes(deviceId)) continue;
+      refusedOut.push(`the ${claims.join(' and ')} of device ${deviceId}`);
+      await conflict(deviceId, scan, 'claim', `${group.addresses.join(', ')} claimed this device's ${claims.join(' and ')} without corroboration (address table, or two channels); not merged`, seenAt);
     }
     if (matches.length > 0) {
       const [winner, ...others] = matches as [string, ...string[]];
-      for (const loser of others) await mergeDevices(winner, loser, scan.id);
+      for (const loser of others) {
+        // The operator's edits are never merged away by what devices say about themselves.
+        if ((await wasEdited(winner)) || (await wasEdited(loser))) {
+          const text = `devices ${winner} and ${loser} both match ${group.addresses.join(', ')}; not merged because an operator edited one of them`;
+          await conflict(winner, scan, 'merge', text, seenAt);
+          await conflict(loser, scan, 'merge', text, seenAt);
+          continue;
+        }
+        await mergeDevices(winner, loser, scan.id);
+      }
       await moveIfElsewhere(winner, scan);
       return winner;
     }
@@ -215,7 +272,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     }
   }
 
-  async function apply(deviceId: string, group: ObservationGroup, scan: ScanRow, created: boolean): Promise<boolean> {
+  async function apply(deviceId: string, group: ObservationGroup, scan: ScanRow, created: boolean, evidence: ClaimEvidence): Promise<boolean> {
     const before = await deviceRow(deviceId);
     for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, deviceId]);
     for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
@@ -228,7 +285,9 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
     const previous = identificationFromJson(before.identification);
     const identification = await identifySafely(deviceId, previous);
-    const mac = before.mac ?? group.keys.mac[0] ?? keyOfMac(identification.mac) ?? null;
+    // A MAC the matcher read from a reply is a claim too: not when an address table shows another one here.
+    const identifiedMac = keyOfMac(identification.mac);
+    const mac = before.mac ?? group.keys.mac[0] ?? (identifiedMac !== undefined && !evidence.contradictsMac(group.addresses, identifiedMac) ? identifiedMac : null);
     const serial = before.serial ?? group.keys.serial[0] ?? keyOfSerial(identification.serial) ?? null;
     // Keys the matcher found that the key table did not: take them when no other device holds them.
     if (mac) await db.run(SQL.insertKey, ['mac', mac, deviceId]);
@@ -302,15 +361,26 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
   return {
     /** Writes every group of one scan; groups with strong keys first, so address-only groups cannot take their device. */
-    async writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[]): Promise<GroupOutcome[]> {
+    async writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[], evidence: ClaimEvidence): Promise<GroupOutcome[]> {
       const strong = (group: ObservationGroup): boolean => KEY_KINDS.some((kind) => group.keys[kind].length > 0);
-      const ordered = [...groups.filter(strong), ...groups.filter((group) => !strong(group))];
+      // Groups whose keys the scan corroborates go first, so the device that really holds a key claims it before
+      // anything that merely says it: the order of replies must not decide who is who.
+      const trust = (group: ObservationGroup): number =>
+        KEY_KINDS.reduce((sum, kind) => sum + group.keys[kind].filter((value) => evidence.corroborates(group.addresses, kind, value)).length, 0) -
+        group.keys.mac.filter((mac) => evidence.contradictsMac(group.addresses, mac)).length;
+      const ordered = [...groups.filter(strong).sort((a, b) => trust(b) - trust(a)), ...groups.filter((group) => !strong(group))];
       const claimed = new Set<string>();
       const outcomes: GroupOutcome[] = [];
       for (const group of ordered) {
-        const existing = await resolve(group, scan, claimed);
+        const refused: string[] = [];
+        const existing = await resolve(group, scan, claimed, evidence, refused);
         const deviceId = existing ?? (await createDevice(group, scan));
-        const alerted = await apply(deviceId, group, scan, existing === undefined);
+        let alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
+        // The record of whoever made the refused claims says so too.
+        if (refused.length > 0) {
+          await conflict(deviceId, scan, 'claim', `${group.addresses.join(', ')} claimed ${refused.join('; ')}; not trusted`, seenRange(group.observations).last);
+          alerted = true;
+        }
         claimed.add(deviceId);
         outcomes.push({ deviceId, created: existing === undefined, alerted });
       }

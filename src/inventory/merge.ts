@@ -3,8 +3,14 @@ import { KEY_KINDS, keysOfObservation, type KeyKind, type ObservationKeys } from
 import { INVENTORY_LIMITS } from '../config.js';
 
 // Grouping one scan's observations into the devices they describe. Pure: no database, no clock.
-//   1. observations sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
-//   2. within the same scan, observations of the same address are one device too (a camera behind an NVR has no
+//   1. observations of one address sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
+//   2. observations of different addresses sharing such a key are one device only when something corroborates the
+//      claim (a device says what it likes about itself; a hostile one claims another's MAC and serial):
+//      - the two addresses' address-table MACs (kernel neighbour table, DHCP leases) do not disagree (two NICs are
+//        two devices), and
+//      - for a MAC, an address table shows that MAC at one of the addresses, or each address makes the claim over
+//        two channels; for a serial or an endpoint, each address makes the claim over two channels;
+//   3. within the same scan, observations of the same address are one device too (a camera behind an NVR has no
 //      address of its own on the LAN: its place is the NVR's address and channel, since two NVRs may both put a
 //      camera at 192.168.254.2) (this is how a neighbour-table
 //      entry lends its MAC to the HTTP banner of that address), unless the two sides already carry different
@@ -78,22 +84,122 @@ export function placeOf(observation: Observation): string {
   return observation.via ? `via ${observation.via.ip} channel ${observation.via.channel}` : observation.ip;
 }
 
+/** Sources that are a table of which MAC holds which address, kept by the network rather than said by the device. */
+const ADDRESS_TABLE_SOURCES: ReadonlySet<string> = new Set(['neighbour', 'dhcp']);
+
+/** What one scan's address tables and channels say per address: the evidence that corroborates a claimed key. */
+export class ClaimEvidence {
+  private readonly tableMacs = new Map<string, Set<string>>();
+  private readonly channels = new Map<string, Set<string>>();
+
+  constructor(observations: readonly Observation[], keys: readonly ObservationKeys[]) {
+    observations.forEach((observation, index) => {
+      const entry = keys[index]!;
+      if (observation.ip === '') return;
+      if (ADDRESS_TABLE_SOURCES.has(observation.source) && !observation.via) {
+        for (const mac of entry.mac) {
+          const macs = this.tableMacs.get(observation.ip) ?? new Set<string>();
+          macs.add(mac);
+          this.tableMacs.set(observation.ip, macs);
+        }
+      }
+      for (const kind of KEY_KINDS) {
+        for (const value of entry[kind]) {
+          const claim = `${observation.ip} ${kind} ${value}`;
+          const sources = this.channels.get(claim) ?? new Set<string>();
+          sources.add(observation.source);
+          this.channels.set(claim, sources);
+        }
+      }
+    });
+  }
+
+  /** The MACs the address tables gave for `address` in this scan. */
+  tableMacsOf(address: string): ReadonlySet<string> {
+    return this.tableMacs.get(address) ?? new Set();
+  }
+
+  /** How many channels (sources) at `address` claimed this key. */
+  channelsClaiming(address: string, kind: KeyKind, value: string): number {
+    return this.channels.get(`${address} ${kind} ${value}`)?.size ?? 0;
+  }
+
+  /** The address tables show different MACs at the two address sets: different network interfaces. */
+  tablesDisagree(left: readonly string[], right: readonly string[]): boolean {
+    const leftMacs = new Set(left.flatMap((address) => [...this.tableMacsOf(address)]));
+    const rightMacs = right.flatMap((address) => [...this.tableMacsOf(address)]);
+    if (leftMacs.size === 0 || rightMacs.length === 0) return false;
+    return !rightMacs.some((mac) => leftMacs.has(mac));
+  }
+
+  /** Whether `addresses` corroborate their own claim of a key: a table shows the MAC there, or two channels said it. */
+  corroborates(addresses: readonly string[], kind: KeyKind, value: string): boolean {
+    if (kind === 'mac' && addresses.some((address) => this.tableMacsOf(address).has(value))) return true;
+    return addresses.some((address) => this.channelsClaiming(address, kind, value) >= 2);
+  }
+
+  /** A MAC claim that the address tables contradict at every claiming address that has an entry. */
+  contradictsMac(addresses: readonly string[], value: string): boolean {
+    const withEntry = addresses.filter((address) => this.tableMacsOf(address).size > 0);
+    return withEntry.length > 0 && withEntry.every((address) => !this.tableMacsOf(address).has(value));
+  }
+}
+
+/** Whether the claim of `value` at `left` and at `right` (different places) makes them one device. */
+function claimJoins(evidence: ClaimEvidence, kind: KeyKind, value: string, left: string, right: string): boolean {
+  if (evidence.tablesDisagree([left], [right])) return false;
+  if (kind === 'mac') {
+    if (evidence.contradictsMac([left], value) || evidence.contradictsMac([right], value)) return false;
+    if (evidence.tableMacsOf(left).has(value) || evidence.tableMacsOf(right).has(value)) return true;
+  }
+  return evidence.channelsClaiming(left, kind, value) >= 2 && evidence.channelsClaiming(right, kind, value) >= 2;
+}
+
+/** The claim evidence of a whole scan, for the writer that matches groups to stored devices. */
+export function claimEvidenceOf(observations: readonly Observation[]): ClaimEvidence {
+  const keys = observations.map(keysOfObservation);
+  dropSharedMacs(observations, keys);
+  return new ClaimEvidence(observations, keys);
+}
+
 export function groupObservations(observations: readonly Observation[]): ObservationGroup[] {
   const keys = observations.map(keysOfObservation);
   dropSharedMacs(observations, keys);
+  const evidence = new ClaimEvidence(observations, keys);
   const sets = new DisjointSets(
     observations.length,
     keys.map((entry) => new Set(entry.mac)),
   );
   for (const kind of KEY_KINDS) {
-    const firstWithValue = new Map<string, number>();
+    // Per key value, the first observation of each place that claims it. A row with no address (a switch table)
+    // claims no address: it joins whatever carries its MAC.
+    const claimants = new Map<string, Map<string, number>>();
     keys.forEach((entry, index) => {
+      const observation = observations[index]!;
+      const place = observation.ip === '' ? '' : placeOf(observation);
       for (const value of entry[kind]) {
-        const first = firstWithValue.get(value);
-        if (first === undefined) firstWithValue.set(value, index);
+        const byPlace = claimants.get(value) ?? new Map<string, number>();
+        const first = byPlace.get(place);
+        if (first === undefined) byPlace.set(place, index);
         else sets.union(first, index);
+        claimants.set(value, byPlace);
       }
     });
+    for (const [keyValue, byPlace] of claimants) {
+      const addressless = byPlace.get('');
+      byPlace.delete('');
+      const places = [...byPlace.keys()];
+      if (addressless !== undefined && places.length > 0) sets.union(byPlace.get(places[0]!)!, addressless);
+      // A key claimed from more places than one device has is nobody's key (and pairing them all would cost).
+      if (places.length > INVENTORY_LIMITS.maxAddressesPerMac) continue;
+      for (let i = 1; i < places.length; i += 1) {
+        for (let j = 0; j < i; j += 1) {
+          const left = observations[byPlace.get(places[j]!)!]!;
+          const right = observations[byPlace.get(places[i]!)!]!;
+          if (claimJoins(evidence, kind, keyValue, left.ip, right.ip)) sets.union(byPlace.get(places[j]!)!, byPlace.get(places[i]!)!);
+        }
+      }
+    }
   }
   // Address joins come last, so that they see every MAC the strong keys have already gathered.
   const byAddress = new Map<string, number[]>();

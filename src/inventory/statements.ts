@@ -37,6 +37,8 @@ export const SQL = {
   selectDevice: 'SELECT * FROM devices WHERE id = ?',
   selectKey: 'SELECT device_id FROM device_keys WHERE kind = ? AND value = ?',
   selectKeysOfDevice: 'SELECT kind, value FROM device_keys WHERE device_id = ?',
+  deviceWasEdited: "SELECT 1 AS edited FROM device_history WHERE device_id = ? AND scan_id IS NULL AND kind IN ('edit', 'status') LIMIT 1",
+  setDeviceAlert: 'UPDATE devices SET alert = ?, alert_at = ?, updated_at = ? WHERE id = ?',
   insertKey: 'INSERT INTO device_keys (kind, value, device_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
   // A camera behind an NVR is never found by address: its internal address may repeat on the LAN or on another NVR.
   devicesAtAddress: 'SELECT id FROM devices WHERE origin_site = ? AND ip = ? AND via_ip IS NULL ORDER BY last_seen DESC',

@@ -5,7 +5,7 @@ import type { Observation } from '../model.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
-import { groupObservations } from './merge.js';
+import { claimEvidenceOf, groupObservations } from './merge.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
 import { observationFromRaw, type DeviceRow, type ScanRow } from './rows.js';
@@ -132,7 +132,7 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
       const observations = (await tx.all<{ raw: string; agent: string; observed_at: string }>(SQL.scanObservations, [scanId]))
         .map((row) => observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at }))
         .filter((observation): observation is Observation => observation !== undefined);
-      const outcomes = await writerFor(tx).writeScanGroups(scan, groupObservations(observations));
+      const outcomes = await writerFor(tx).writeScanGroups(scan, groupObservations(observations), claimEvidenceOf(observations));
       const devices = await tx.all<DeviceRow>(SQL.devicesOfScan, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);

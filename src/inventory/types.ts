@@ -76,7 +76,7 @@ export interface InventoryDevice extends Device {
   movedAt: string | null;
 }
 
-export type HistoryKind = 'created' | 'address' | 'firmware' | 'identification' | 'status' | 'alert' | 'merged' | 'edit' | 'moved';
+export type HistoryKind = 'created' | 'address' | 'firmware' | 'identification' | 'status' | 'alert' | 'merged' | 'edit' | 'moved' | 'conflict';
 
 export interface HistoryEntry {
   id: string;

@@ -30,6 +30,8 @@ beforeAll(async () => {
   ])).scanId;
   scanB = (await scanWith(inventory, [
     observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-STAYS')),
+    // The kernel's neighbour table vouches for the MAC at the new address: a move, not a claim.
+    observation(neighbour('10.0.0.44', 'aa:bb:cc:00:00:04')),
     observation(sadp('10.0.0.44', 'aa:bb:cc:00:00:04', 'SERIAL0004', 'DS-MOVES')),
     observation(sadp('10.0.0.6', 'aa:bb:cc:00:00:06', 'SERIAL0006', 'DS-NEW')),
     observation({ source: 'dhip', ip: '10.0.0.7', mac: 'aa:bb:cc:00:00:07', dhip: { DeviceType: 'IPC-HDW', Vendor: 'Lorex', SerialNo: 'DH0007', Version: '2.8' } }),
@@ -127,7 +129,7 @@ describe('GET and PATCH /devices/:id', () => {
       [scanA, '10.0.0.4'],
       [scanB, '10.0.0.44'],
     ]);
-    expect(body.observations.map((entry) => entry.source)).toEqual(['sadp', 'sadp']);
+    expect(body.observations.map((entry) => entry.source)).toEqual(['sadp', 'neighbour', 'sadp']);
     const missing = await api.json('/devices/does-not-exist');
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ code: 'CAMAUDIT_ERR_NOT_FOUND' });

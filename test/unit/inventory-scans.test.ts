@@ -99,6 +99,8 @@ describe.each(storeKinds('inventory-scans'))('%s store', (kind) => {
       ]);
       const b = await scanWith(inventory, [
         observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-STAYS')),
+        // The kernel's neighbour table vouches for the MAC at the new address: a move, not a claim.
+        observation(neighbour('10.0.0.44', 'aa:bb:cc:00:00:04')),
         observation(sadp('10.0.0.44', 'aa:bb:cc:00:00:04', 'SERIAL0004', 'DS-MOVES')),
         observation(sadp('10.0.0.5', 'aa:bb:cc:00:00:05', 'SERIAL0005', 'DS-UPGRADES', 'V5.5.0 build 170725')),
         observation(sadp('10.0.0.6', 'aa:bb:cc:00:00:06', 'SERIAL0006', 'DS-NEW')),
@@ -163,7 +165,7 @@ describe.each(storeKinds('inventory-scans'))('%s store', (kind) => {
       const [two, three] = first.deviceIds as [string, string];
       await inventory.updateDevice(two, { status: 'replaced' });
       await inventory.updateDevice(three, { status: 'removed' });
-      const second = await scanWith(inventory, [observation(sadp('10.0.0.22', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-2'))]);
+      const second = await scanWith(inventory, [observation(sadp('10.0.0.22', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'DS-2')), observation(neighbour('10.0.0.22', 'aa:bb:cc:00:00:02'))]);
       expect(second.alertDeviceIds).toEqual([two]);
       expect(second.counts.alerts).toBe(1);
       const alerted = (await inventory.getDevice(two))!;

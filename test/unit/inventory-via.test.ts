@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ObservationInput } from '../../src/observation.js';
 import { groupObservations } from '../../src/inventory/index.js';
-import { observation, sadp, scanWith, tempInventory, type TempInventory } from './inventory-helpers.js';
+import { observation, onvif, sadp, scanWith, tempInventory, type TempInventory } from './inventory-helpers.js';
 
 const behind = (nvr: string, channel: number, ip: string, serial?: string): ObservationInput => ({
   source: 'isapi',
@@ -49,7 +49,11 @@ describe('cameras behind an NVR', () => {
     const { inventory } = temp;
     await scanWith(inventory, [observation(sadp('10.0.0.11', 'aa:bb:cc:00:00:11', 'NVRSERIAL11', 'DS-7608NI-K2')), observation(behind('10.0.0.11', 1, '192.168.254.2', 'DS-2CD2143G2-I20240101AAWRG0000001'))]);
     const before = (await inventory.listAllDevices()).find((device) => device.via !== null)!;
-    await scanWith(inventory, [observation(sadp('10.0.0.40', 'aa:bb:cc:00:00:40', 'DS-2CD2143G2-I20240101AAWRG0000001', 'DS-2CD2143G2-I'))]);
+    // A serial claimed at another address is trusted when two channels say it (issue 14 point 4): SADP and ONVIF.
+    await scanWith(inventory, [
+      observation(sadp('10.0.0.40', 'aa:bb:cc:00:00:40', 'DS-2CD2143G2-I20240101AAWRG0000001', 'DS-2CD2143G2-I')),
+      observation(onvif('10.0.0.40', 'DS-2CD2143G2-I20240101AAWRG0000001', 'DS-2CD2143G2-I')),
+    ]);
     const after = (await inventory.getDevice(before.id))!;
     expect(after.ip).toBe('10.0.0.40');
     expect(after.via).toBeNull();
