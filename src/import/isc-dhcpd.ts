@@ -67,7 +67,8 @@ export function createIscDhcpdImporter(context: ImportContext): LineImporter {
       const hostname = /^client-hostname\s+("(?:[^"\\]|\\.)*")\s*;/.exec(statement);
       if (hostname) lease.hostname = unquote(hostname[1]!);
       // The last time the client was heard from (cltt) says when it was seen; starts is the next best.
-      const time = /^(cltt|starts)\s+([^;]+);/.exec(statement);
+      // One \s then [^;]+ (which takes any further spaces): the same statements as \s+[^;]+, without the overlap.
+      const time = /^(cltt|starts)\s([^;]+);/.exec(statement);
       if (time && (time[1] === 'cltt' || lease.when === undefined)) lease.when = leaseTime(time[2]!.trim()) ?? lease.when;
       return NONE;
     },

@@ -99,11 +99,11 @@ function upnpSection(lines: readonly string[]): ObservationInput['ssdp'] | undef
     'model version': [description, 'modelNumber'],
   };
   lines.forEach((line, index) => {
-    const match = /^([A-Za-z ]+):\s*(.*)$/.exec(line.trim());
-    const field = match ? fields[match[1]!.toLowerCase()] : undefined;
+    const match = nameAndValue(/^([A-Za-z ]+):/.exec(line.trim()), line.trim(), 0);
+    const field = match ? fields[match.name.toLowerCase()] : undefined;
     if (match && field) {
       const [target, name] = field;
-      if (target[name] === undefined && match[2]!.trim() !== '') target[name] = cap(match[2]!.trim());
+      if (target[name] === undefined && match.value.trim() !== '') target[name] = cap(match.value.trim());
     } else if (index === 0 && line.trim() !== '' && headers.server === undefined) {
       // Older nmap printed the SSDP Server header bare on the first line.
       headers.server = cap(line.trim());
@@ -111,6 +111,35 @@ function upnpSection(lines: readonly string[]): ObservationInput['ssdp'] | undef
   });
   if (Object.keys(headers).length === 0 && Object.keys(description).length === 0) return undefined;
   return { headers, ...(Object.keys(description).length > 0 ? { description } : {}) };
+}
+
+/**
+ * `name: value` from a match of `/^name:/` on `line`: the value after up to `spaces` leading whitespace characters
+ * (any number when 0), and no line break in it, as `:\s*(.*)$` / `:\s?(.*)$` read it without their backtracking.
+ */
+function nameAndValue(match: RegExpExecArray | null, line: string, spaces: number): { name: string; value: string } | undefined {
+  if (!match) return undefined;
+  let start = match[0].length;
+  const limit = spaces === 0 ? line.length : Math.min(line.length, start + spaces);
+  while (start < limit && /\s/.test(line[start]!)) start += 1;
+  const value = line.slice(start);
+  return /[\n\r\u2028\u2029]/.test(value) ? undefined : { name: match[1]!, value };
+}
+
+/** The text before the first `\n\s*WCF Services\s*\n` (the whole text without one), found without a regex. */
+function beforeWcfServices(text: string): string {
+  const marker = 'WCF Services';
+  for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + 1)) {
+    let before = at;
+    while (before > 0 && /\s/.test(text[before - 1]!)) before -= 1;
+    let lineBreakBefore = before;
+    while (lineBreakBefore < at && text[lineBreakBefore] !== '\n') lineBreakBefore += 1;
+    if (lineBreakBefore === at) continue;
+    let after = at + marker.length;
+    while (after < text.length && /\s/.test(text[after]!) && text[after] !== '\n') after += 1;
+    if (text[after] === '\n') return text.slice(0, lineBreakBefore);
+  }
+  return text;
 }
 
 /** Script output indented under one line per address (the broadcast scripts' layout): address → its lines. */
@@ -137,7 +166,7 @@ function broadcastObservations(script: Node): ObservationInput[] {
     }
   } else if (script.id === 'broadcast-wsdd-discover') {
     // Only the "Devices" part: "WCF Services" lists Windows services, not devices.
-    const devices = output.split(/\n\s*WCF Services\s*\n/)[0] ?? '';
+    const devices = beforeWcfServices(output);
     for (const [ip, lines] of blocksByAddress(devices)) {
       const field = (name: string): string | undefined => lines.find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1).trim();
       const address = field('Address');
@@ -184,17 +213,35 @@ export function rawReply(text: string): { protocol: string; status: number; head
   const headers: Record<string, string> = {};
   let index = 1;
   for (; index < lines.length; index += 1) {
-    const header = /^([A-Za-z0-9-]{1,64}):\s?(.*)$/.exec(lines[index]!);
+    const header = nameAndValue(/^([A-Za-z0-9-]{1,64}):/.exec(lines[index]!), lines[index]!, 1);
     if (!header) break;
-    const name = header[1]!.toLowerCase();
-    if (name !== '__proto__' && headers[name] === undefined) headers[name] = cap(header[2]!.trim());
+    const name = header.name.toLowerCase();
+    if (name !== '__proto__' && headers[name] === undefined) headers[name] = cap(header.value.trim());
   }
   return { protocol: status[1]!, status: Number(status[2]), headers, body: lines.slice(index).join('\n').slice(0, 64 * 1024) };
 }
 
+/**
+ * The text of the first `<title …>text</title>` (text up to 1024 characters, no `<`), the first tag name in any case.
+ * A scan: `<title[^>]*>` searched anywhere rescans the same tail from every `<title` of a body that has no `>`.
+ */
+function titleText(body: string): string | undefined {
+  const openings = /<title/gi;
+  let tagEnd = -1;
+  for (let opening = openings.exec(body); opening; opening = openings.exec(body)) {
+    if (opening.index < tagEnd) continue; // same tag end as an opening that already failed
+    tagEnd = body.indexOf('>', opening.index + 6);
+    if (tagEnd === -1) return undefined;
+    const textEnd = body.indexOf('<', tagEnd + 1);
+    if (textEnd === -1) return undefined;
+    if (textEnd - tagEnd - 1 <= 1024 && body.slice(textEnd, textEnd + 8).toLowerCase() === '</title>') return body.slice(tagEnd + 1, textEnd);
+  }
+  return undefined;
+}
+
 function titleOf(body: string): string | undefined {
-  const match = /<title[^>]*>([^<]{0,1024})<\/title>/i.exec(body);
-  const title = match ? decodeXmlText(match[1]!).replace(/\s+/g, ' ').trim() : '';
+  const text = titleText(body);
+  const title = text !== undefined ? decodeXmlText(text).replace(/\s+/g, ' ').trim() : '';
   return title === '' ? undefined : title;
 }
 
@@ -299,6 +346,24 @@ export function parseNmapElement(text: string): { ok: true; inputs: ObservationI
 
 const OPENING = /<(host|prescript|postscript)[\s>]/;
 
+/**
+ * The `start` attribute of the first `<nmaprun …>` tag in `text` that has one (its last, as the regex this replaces
+ * read it). A scan: `[^>]*\s` searched anywhere backtracks polynomially on a line of many `<nmaprun`.
+ */
+function nmaprunStart(text: string): string | undefined {
+  let tagEnd = -1;
+  for (let opening = text.indexOf('<nmaprun'); opening !== -1; opening = text.indexOf('<nmaprun', opening + 1)) {
+    const after = text[opening + 8];
+    if (opening < tagEnd || (after !== undefined && /\w/.test(after))) continue;
+    tagEnd = text.indexOf('>', opening + 8);
+    if (tagEnd === -1) tagEnd = text.length;
+    let last: string | undefined;
+    for (const attribute of text.slice(opening + 8, tagEnd).matchAll(/\sstart="(\d+)"/g)) last = attribute[1];
+    if (last !== undefined) return last;
+  }
+  return undefined;
+}
+
 export function createNmapImporter(context: ImportContext): LineImporter {
   let element: { name: string; line: number; parts: string[]; chars: number; skipping: boolean } | undefined;
   let scanTime: Date | undefined;
@@ -307,8 +372,8 @@ export function createNmapImporter(context: ImportContext): LineImporter {
     line(text, number): ImportItem[] {
       if (!element) {
         // <nmaprun start="…">: when the scan ran, for broadcast results that carry no time of their own.
-        const start = /<nmaprun\b[^>]*\sstart="(\d+)"/.exec(text);
-        if (start) scanTime = new Date(Number(start[1]) * 1000);
+        const start = nmaprunStart(text);
+        if (start !== undefined) scanTime = new Date(Number(start) * 1000);
         const opening = OPENING.exec(text);
         if (!opening || text.includes('<hosthint')) return NONE;
         element = { name: opening[1]!, line: number, parts: [], chars: 0, skipping: false };

@@ -11,7 +11,8 @@ export const SSDP_SEARCH_TARGETS = ['ssdp:all', 'upnp:rootdevice'] as const;
 
 
 export function buildMSearch(searchTarget: string, mxSeconds: number = UDP_LIMITS.ssdpMxSeconds): Buffer {
-  if (!/^[\x21-\x7e]{1,200}$/.test(searchTarget)) throw new TypeError('SSDP search target must be printable ASCII without spaces');
+  // The length outside the regex: recheck proves `+` linear by automaton, `{1,200}` only by random fuzzing.
+  if (searchTarget.length === 0 || searchTarget.length > 200 || !/^[\x21-\x7e]+$/.test(searchTarget)) throw new TypeError('SSDP search target must be printable ASCII without spaces');
   if (!Number.isInteger(mxSeconds) || mxSeconds < 1 || mxSeconds > 5) throw new RangeError('SSDP MX must be 1..5 seconds');
   return Buffer.from(
     [
