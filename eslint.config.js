@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -20,6 +20,18 @@ export default tseslint.config(
     // Entry points that talk to a terminal on purpose.
     files: ['src/cli/**/*.ts', 'scripts/**', 'test/lab/cli.ts', 'test/lab/device/**', 'test/bench/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The planning page renders device-supplied strings: only as text, never as markup.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'device strings are rendered as text only' },
+        { selector: "MemberExpression[property.name=/^(innerHTML|outerHTML)$/]", message: 'device strings are rendered as text only' },
+        { selector: "CallExpression[callee.property.name=/^(insertAdjacentHTML|write|writeln)$/]", message: 'device strings are rendered as text only' },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -16,7 +16,8 @@ echo "build-steps: stage build in $work/build"
 mkdir -p "$work/build" && cd "$work/build"
 cp "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" .
 npm ci --no-fund --loglevel=error
-cp -r "$root/src" "$root/fingerprints" .
+cp -r "$root/src" "$root/web" "$root/fingerprints" .
+mkdir -p scripts && cp "$root/scripts/build-web.ts" scripts/
 mkdir -p docker && cp "$root/docker/prune-runtime.sh" docker/
 npm run build --silent
 sh docker/prune-runtime.sh
@@ -25,7 +26,7 @@ echo "build-steps: stage runtime in $work/runtime"
 mkdir -p "$work/runtime/data" && cd "$work/runtime"
 cp "$work/build/package.json" .
 cp -r "$work/build/node_modules" "$work/build/fingerprints" .
-mkdir -p dist && cp -r "$work/build/dist/src" dist/src
+mkdir -p dist && cp -r "$work/build/dist/src" dist/src && cp -r "$work/build/dist/web" dist/web
 node dist/src/cli/main.js --version
 echo "build-steps: runtime node_modules $(du -sh node_modules | cut -f1), dist $(du -sh dist | cut -f1), fingerprints $(du -sh fingerprints | cut -f1)"
 identified=$(printf '%s\n' '{"source":"http","ip":"192.0.2.1","port":80,"http":{"url":"http://192.0.2.1/","status":200,"headers":{"server":"DNVRS-Webs"}}}' | node dist/src/cli/main.js identify -)
@@ -41,6 +42,9 @@ server_pid=$!
 for _ in $(seq 1 50); do
   if node -e "fetch('http://127.0.0.1:$port/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
     echo "build-steps: runtime image layout serves /health on 127.0.0.1:$port"
+    node -e "fetch('http://127.0.0.1:$port/').then(r => process.exit(r.ok && r.headers.get('content-security-policy') ? 0 : 1), () => process.exit(1))" \
+      || { echo "build-steps: FAILED: the planning page is not served at /" >&2; exit 1; }
+    echo "build-steps: and the planning page at /"
     exit 0
   fi
   sleep 0.2

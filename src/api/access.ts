@@ -27,11 +27,14 @@ export interface AccessOptions {
   host?: string;
   /** Wrong tokens per client address, for the back-off. */
   failures?: AuthFailures;
+  /** Paths that need no token besides /health: the planning page's own files, which carry no data. */
+  openPaths?: readonly string[];
 }
 
 export function createAccessHook(options: AccessOptions) {
   const adminToken = options.adminToken !== undefined && options.adminToken !== '' ? options.adminToken : undefined;
   const failures = options.failures ?? new AuthFailures();
+  const open = new Set([...OPEN_PATHS, ...(options.openPaths ?? [])]);
   return async function checkAccess(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const path = request.url.split('?')[0] ?? '';
     const presented = bearerToken(request.headers.authorization);
@@ -39,7 +42,7 @@ export function createAccessHook(options: AccessOptions) {
     if (presented === undefined && !options.tokenRequired && !isLoopbackHostHeader(request.headers.host, options.host ?? '127.0.0.1')) {
       throw new CamauditError('CAMAUDIT_ERR_FOREIGN_HOST', 'this API has no token, so it answers only requests to 127.0.0.1, localhost or [::1]');
     }
-    if (OPEN_PATHS.has(path)) return;
+    if (open.has(path)) return;
     const refuse = (message: string): never => {
       reply.header('www-authenticate', 'Bearer realm="camaudit"');
       throw new CamauditError('CAMAUDIT_ERR_UNAUTHORIZED', message);

@@ -1,4 +1,4 @@
-import { DEVICE_FILTER_FIELDS, DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES, type DeviceFilterField } from '../inventory/index.js';
+import { DEVICE_FILTER_FIELDS, DEVICE_SORT_COLUMNS, DEVICE_STATUSES, MAX_PAGE_LIMIT, DEFAULT_PAGE_LIMIT, SCAN_STATUSES, type DeviceFilterField } from '../inventory/index.js';
 import { API_LIMITS } from '../config.js';
 
 // JSON schemas of every route: what fastify validates (params, querystring, body) and serialises (responses),
@@ -146,6 +146,12 @@ export const deviceFilterProperties = {
   q: { ...filterFieldSchema(DEVICE_FILTER_FIELDS.search), description: 'older name of search, still accepted' },
 };
 
+/** Sorting of GET /devices, by the key of an export column. */
+export const deviceSortProperties = {
+  sort: { type: 'string', enum: Object.keys(DEVICE_SORT_COLUMNS), description: 'column to sort by (default: last seen, newest first)' },
+  order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
+} as const;
+
 const pageOf = (items: object) =>
   ({
     type: 'object',
@@ -157,7 +163,7 @@ const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 export const listDevicesSchema = {
   tags: ['devices'],
   summary: 'List devices, filtered and paged',
-  querystring: { type: 'object', properties: { ...deviceFilterProperties, ...pageProperties }, additionalProperties: false },
+  querystring: { type: 'object', properties: { ...deviceFilterProperties, ...deviceSortProperties, ...pageProperties }, additionalProperties: false },
   response: { 200: pageOf(deviceSchema), ...errors },
 } as const;
 

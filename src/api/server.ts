@@ -12,7 +12,9 @@ import { registerDeviceRoutes } from './routes/devices.js';
 import { registerExportRoutes } from './routes/export.js';
 import { registerFleetRoutes } from './routes/fleet.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerOverviewRoutes } from './routes/overview.js';
 import { registerScanRoutes, type StartScan } from './routes/scans.js';
+import { registerWebRoutes } from './routes/web.js';
 import { API_LIMITS } from '../config.js';
 
 // The REST API over the inventory. It knows nothing of protocols: scans are started through the injected
@@ -52,7 +54,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ statusCode: 404, code: 'CAMAUDIT_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
-  app.addHook('onRequest', createAccessHook({ inventory: options.inventory, adminToken: options.token, tokenRequired: auth.tokenRequired, host: options.host, failures: new AuthFailures(options.now) }));
+  // The page's own files carry no data and must load before the page can ask for the token.
+  const pageRoutes = registerWebRoutes(app);
+  app.addHook('onRequest', createAccessHook({ inventory: options.inventory, adminToken: options.token, tokenRequired: auth.tokenRequired, host: options.host, failures: new AuthFailures(options.now), openPaths: pageRoutes }));
 
   await app.register(swagger, {
     openapi: {
@@ -80,6 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerScanRoutes(app, { inventory: options.inventory, allowedRanges, startScan: options.startScan });
   registerExportRoutes(app, options.inventory);
   registerFleetRoutes(app, options.inventory);
+  registerOverviewRoutes(app, { inventory: options.inventory, allowedRanges, scanningEnabled: options.startScan !== undefined, version: VERSION });
   await app.ready();
   log.info({ host: options.host, tokenRequired: auth.tokenRequired, allowedCidrs: allowedRanges.map((range) => range.cidr) }, 'API ready');
   return app;

@@ -26,6 +26,7 @@ export const DEVICE_FILTER_FIELDS = {
   alert: { type: 'boolean', description: 'only devices marked replaced or removed that were seen again' },
   via: { type: 'string', value: 'NVR_ID', maxLength: MAX_FILTER_TEXT, description: 'only the cameras behind this NVR (its device id)' },
   cloud: { type: 'choice', choices: CLOUD_STATES, description: 'vendor cloud (P2P) service: enabled, disabled or unknown' },
+  advisory: { type: 'string', value: 'ID', maxLength: MAX_FILTER_TEXT, description: '"any": firmware in some advisory\'s range; "none": in none; or one advisory id' },
 } as const;
 
 export type DeviceFilterField = (typeof DEVICE_FILTER_FIELDS)[keyof typeof DEVICE_FILTER_FIELDS];

@@ -3,8 +3,8 @@ import type { DeviceStatus } from '../model.js';
 import { INVENTORY_LIMITS } from '../config.js';
 import { DEVICE_STATUSES, type DeviceFilter } from './filter.js';
 import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
-import type { SqlRunner, SqlValue } from './sql.js';
-import type { DeviceDetail, DevicePage, DeviceSighting, InventoryDevice, ObservationSummary, Page, ScanPage, ScanRecord, ScanStatus, SiteSummary } from './types.js';
+import type { Dialect, SqlRunner, SqlValue } from './sql.js';
+import type { DeviceDetail, DevicePage, DeviceSort, DeviceSortKey, DeviceSighting, InventoryDevice, ObservationSummary, Page, ScanPage, ScanRecord, ScanStatus, SiteSummary } from './types.js';
 
 // The read side: filters, pages and details. Plain SQL that SQLite and PostgreSQL both run.
 
@@ -36,9 +36,26 @@ interface Clause {
   params: SqlValue[];
 }
 
+/**
+ * The identification's advisories as rows of a table named `a`, and the SQL of one advisory's id and title there:
+ * SQLite's json_each, PostgreSQL's jsonb_array_elements (identification is JSON text in both). Empty when
+ * `advisories` is not an array, as advisory_count is then null.
+ */
+export function advisoryRows(dialect: Dialect, identification: string): { from: string; id: string; title: string } {
+  if (dialect === 'sqlite') {
+    return { from: `json_each(${identification}, '$.advisories') a`, id: "json_extract(a.value, '$.id')", title: "json_extract(a.value, '$.title')" };
+  }
+  const array = `${identification}::jsonb -> 'advisories'`;
+  return {
+    from: `jsonb_array_elements(CASE jsonb_typeof(${array}) WHEN 'array' THEN ${array} ELSE '[]'::jsonb END) a(value)`,
+    id: "a.value ->> 'id'",
+    title: "a.value ->> 'title'",
+  };
+}
+
 // One SQL condition per field of the filter's declaration (src/inventory/filter.ts); a field added there without a
 // clause here does not compile.
-const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceFilter[K]>) => Clause | undefined } = {
+const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceFilter[K]>, dialect: Dialect) => Clause | undefined } = {
   vendor: (vendor) => ({ sql: 'LOWER(vendor) = LOWER(?)', params: [vendor] }),
   brand: (brand) => ({ sql: 'LOWER(brand) = LOWER(?)', params: [brand] }),
   covered: (covered) => ({ sql: 'covered = ?', params: [covered ? 1 : 0] }),
@@ -48,6 +65,13 @@ const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceF
   alert: (alert) => ({ sql: alert ? 'alert IS NOT NULL' : 'alert IS NULL', params: [] }),
   via: (deviceId) => ({ sql: 'via_device_id = ?', params: [deviceId] }),
   cloud: (state) => ({ sql: 'cloud = ?', params: [state] }),
+  // advisory_count is generated from the identification (schema migration 6); one id looks into the document.
+  advisory: (advisory, dialect) => {
+    if (advisory === 'any') return { sql: 'advisory_count > 0', params: [] };
+    if (advisory === 'none') return { sql: '(advisory_count = 0 OR advisory_count IS NULL)', params: [] };
+    const rows = advisoryRows(dialect, 'identification');
+    return { sql: `advisory_count > 0 AND EXISTS (SELECT 1 FROM ${rows.from} WHERE ${rows.id} = ?)`, params: [advisory] };
+  },
   search: (text) => {
     if (text.trim() === '') return undefined;
     const pattern = `%${escapeLike(text.trim().toLowerCase())}%`;
@@ -55,16 +79,56 @@ const FILTER_CLAUSES: { [K in keyof DeviceFilter]-?: (value: NonNullable<DeviceF
   },
 };
 
-function whereOf(filter: DeviceFilter): { clauses: string[]; sql: string; params: SqlValue[] } {
+function whereOf(filter: DeviceFilter, dialect: Dialect): { clauses: string[]; sql: string; params: SqlValue[] } {
   const clauses: Clause[] = [];
   for (const key of Object.keys(FILTER_CLAUSES) as (keyof DeviceFilter)[]) {
     const value = filter[key];
     if (value === undefined) continue;
-    const clause = (FILTER_CLAUSES[key] as (value: unknown) => Clause | undefined)(value);
+    const clause = (FILTER_CLAUSES[key] as (value: unknown, dialect: Dialect) => Clause | undefined)(value, dialect);
     if (clause) clauses.push(clause);
   }
   const sql = clauses.map((clause) => clause.sql);
   return { clauses: sql, sql: sql.length > 0 ? `WHERE ${sql.join(' AND ')}` : '', params: clauses.flatMap((clause) => clause.params) };
+}
+
+/** Columns a device list may be sorted by (keys of the export's columns), each with an index ending in id. */
+export const DEVICE_SORT_COLUMNS: Readonly<Record<DeviceSortKey, string>> = {
+  site: 'site',
+  location: 'location',
+  ip: 'ip',
+  mac: 'mac',
+  vendor: 'vendor',
+  brand: 'brand',
+  model: 'model',
+  firmware: 'firmware',
+  serial: 'serial',
+  covered: 'covered',
+  confidence: 'confidence',
+  firstSeen: 'first_seen',
+  lastSeen: 'last_seen',
+  status: 'status',
+  owner: 'owner',
+};
+
+function orderOf(sort: DeviceSort | undefined): string {
+  if (sort === undefined) return 'last_seen DESC, id';
+  const column = DEVICE_SORT_COLUMNS[sort.key];
+  if (column === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_REQUEST', `cannot sort by "${String(sort.key)}"`);
+  const direction = sort.descending ? 'DESC' : 'ASC';
+  return `${column} ${direction}, id ${direction}`;
+}
+
+/**
+ * The ids of one page of devices. With a filter, the ids that match are gathered first (from the filters'
+ * indexes), and the page is then read in order from the sort column's index, keeping the ids in that set: no row
+ * is read and nothing is sorted, whatever the filter. (Filtering the rows directly made SQLite sort every
+ * matching row by a column it had to read from the row: seconds at 100,000 devices.) Comparing `id || ''`, not
+ * `id`, keeps SQLite from turning the set into lookups by id followed by a sort (PostgreSQL runs it as well).
+ */
+export function pageIdsQuery(filter: DeviceFilter, sort: DeviceSort | undefined, page: Page, dialect: Dialect): { sql: string; params: SqlValue[] } {
+  const where = whereOf(filter, dialect);
+  const matching = where.sql === '' ? '' : `WHERE (id || '') IN (SELECT id FROM devices ${where.sql})`;
+  return { sql: `SELECT id FROM devices ${matching} ORDER BY ${orderOf(sort)} LIMIT ? OFFSET ?`, params: [...where.params, page.limit, page.offset] };
 }
 
 const SCAN_IDS_OF_DEVICES = (count: number): string =>
@@ -109,7 +173,7 @@ export function createQueries(db: SqlRunner, now: () => string) {
 
   /** The filter is checked now, before the first byte is sent: a bad one is a 400, not a broken stream. */
   function streamDevices(filter: DeviceFilter = {}): AsyncGenerator<InventoryDevice> {
-    return pages(whereOf(filter));
+    return pages(whereOf(filter, db.dialect));
   }
 
   async function* pages(where: ReturnType<typeof whereOf>): AsyncGenerator<InventoryDevice> {
@@ -129,11 +193,18 @@ export function createQueries(db: SqlRunner, now: () => string) {
   }
 
   return {
-    async listDevices(filter: DeviceFilter = {}, pageRequest?: Partial<Page>): Promise<DevicePage> {
+    async listDevices(filter: DeviceFilter = {}, pageRequest?: Partial<Page>, sort?: DeviceSort): Promise<DevicePage> {
       const page = normalisePage(pageRequest);
-      const where = whereOf(filter);
+      const where = whereOf(filter, db.dialect);
       const total = (await db.get<{ count: number }>(`SELECT CAST(COUNT(*) AS INTEGER) AS count FROM devices ${where.sql}`, where.params))!.count;
-      const rows = await db.all<DeviceRow>(`SELECT * FROM devices ${where.sql} ORDER BY last_seen DESC, id LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]);
+      // The page's ids first, from the indexes alone; then only those rows, whose identification documents are large.
+      const idsQuery = pageIdsQuery(filter, sort, page, db.dialect);
+      const ids = (await db.all<{ id: string }>(idsQuery.sql, idsQuery.params)).map((row) => row.id);
+      const byId = new Map<string, DeviceRow>();
+      if (ids.length > 0) {
+        for (const row of await db.all<DeviceRow>(`SELECT * FROM devices WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)) byId.set(row.id, row);
+      }
+      const rows = ids.map((id) => byId.get(id)).filter((row): row is DeviceRow => row !== undefined);
       return { items: await toDevices(rows), total, ...page };
     },
 

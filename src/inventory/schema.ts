@@ -1,10 +1,10 @@
 import type { Dialect } from './sql.js';
 
 // One list of migrations for both engines, in SQL they share: text ids, ISO text timestamps, JSON as text,
-// ON CONFLICT upserts, no AUTOINCREMENT or rowid tricks, and site + agent on every record. The only word that
-// differs is the floating-point type (migrationSql). Each migration runs once, in order, inside a transaction;
-// SQLite counts them in `user_version`, PostgreSQL in the table camaudit_schema. Add a change as a new entry,
-// never by editing one that has shipped.
+// ON CONFLICT upserts, no AUTOINCREMENT or rowid tricks, and site + agent on every record. What differs is the
+// floating-point type and one generated column's expression (migrationSql). Each migration runs once, in order,
+// inside a transaction; SQLite counts them in `user_version`, PostgreSQL in the table camaudit_schema. Add a
+// change as a new entry, never by editing one that has shipped.
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE scans (
@@ -169,12 +169,52 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE scans ADD COLUMN heartbeat_at TEXT;
   `,
+  // 6: the planning page (issue 17) sorts by any export column and filters by covered, status, site, vendor and brand
+  // (case folded, as the filters compare them), alert and advisory at 100,000 devices. Each sortable column has an
+  // index ending in id (the tie-break), so a page is read from an index, not a sort of every row; the overview's
+  // counts come from one covering index, its progress chart from one over the status history. The number of
+  // advisories is a generated column, computed from the identification by the database (so no writer has to keep
+  // it), with its own index; its expression is the one part in each engine's words (ADVISORY_COUNT below).
+  `
+  CREATE INDEX devices_sort_site ON devices (site, id);
+  CREATE INDEX devices_sort_location ON devices (location, id);
+  CREATE INDEX devices_sort_ip ON devices (ip, id);
+  CREATE INDEX devices_sort_mac ON devices (mac, id);
+  CREATE INDEX devices_sort_vendor ON devices (vendor, id);
+  CREATE INDEX devices_sort_brand ON devices (brand, id);
+  CREATE INDEX devices_sort_model ON devices (model, id);
+  CREATE INDEX devices_sort_firmware ON devices (firmware, id);
+  CREATE INDEX devices_sort_serial ON devices (serial, id);
+  CREATE INDEX devices_sort_confidence ON devices (confidence, id);
+  CREATE INDEX devices_sort_first_seen ON devices (first_seen, id);
+  CREATE INDEX devices_sort_last_seen ON devices (last_seen, id);
+  CREATE INDEX devices_sort_status ON devices (status, id);
+  CREATE INDEX devices_sort_owner ON devices (owner, id);
+  CREATE INDEX devices_sort_covered ON devices (covered, id);
+  CREATE INDEX devices_covered_last_seen ON devices (covered, last_seen, id);
+  CREATE INDEX devices_covered_counts ON devices (covered, site, vendor, brand, status);
+  CREATE INDEX devices_vendor_lower ON devices (LOWER(vendor), covered, id);
+  CREATE INDEX devices_brand_lower ON devices (LOWER(brand), covered, id);
+  CREATE INDEX devices_alert ON devices (alert_at, id) WHERE alert IS NOT NULL;
+  ALTER TABLE devices ADD COLUMN advisory_count INTEGER GENERATED ALWAYS AS ADVISORY_COUNT;
+  CREATE INDEX devices_advisory_count ON devices (advisory_count, id);
+  CREATE INDEX device_history_progress ON device_history (at, id, device_id, kind, new_value) WHERE kind IN ('created', 'status');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The length of identification.advisories (null when it is not an array). SQLite adds a generated column only as
+ * VIRTUAL (computed when read, from the row); PostgreSQL only as STORED (computed when written), over jsonb.
+ */
+const ADVISORY_COUNT: Readonly<Record<Dialect, string>> = {
+  sqlite: "(CASE json_type(identification, '$.advisories') WHEN 'array' THEN json_array_length(identification, '$.advisories') END) VIRTUAL",
+  postgres: "(CASE jsonb_typeof(identification::jsonb -> 'advisories') WHEN 'array' THEN jsonb_array_length(identification::jsonb -> 'advisories') END) STORED",
+};
+
 /** Migration `index` in the given engine's words. */
 export function migrationSql(index: number, dialect: Dialect): string {
-  const sql = MIGRATIONS[index]!;
+  const sql = MIGRATIONS[index]!.replace('ADVISORY_COUNT', ADVISORY_COUNT[dialect]);
   return dialect === 'postgres' ? sql.replace(/\bREAL\b/g, 'DOUBLE PRECISION') : sql;
 }

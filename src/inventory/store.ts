@@ -6,10 +6,11 @@ import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
 import { claimEvidenceOf, groupObservations } from './merge.js';
+import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
 import { observationFromRaw, type DeviceRow, type ScanRow } from './rows.js';
-import type { SqlDatabase, SqlRunner } from './sql.js';
+import type { SqlDatabase, SqlRunner, SqlValue } from './sql.js';
 import { openSqlite } from './sqlite.js';
 import { observationRow, SQL } from './statements.js';
 import { createTokenStore } from './tokens.js';
@@ -67,10 +68,35 @@ export async function openInventory(location: string, options: InventoryOptions)
   return inventory;
 }
 
-function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory {
+/** The database, counting this process's writes once they are done (the overview's cache is kept until one). */
+function countingWrites(db: SqlDatabase): { db: SqlDatabase; writes(): number } {
+  let writes = 0;
+  const counted = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } finally {
+      writes += 1;
+    }
+  };
+  return {
+    writes: () => writes,
+    db: {
+      dialect: db.dialect,
+      all: <T>(sql: string, params?: readonly SqlValue[]) => db.all<T>(sql, params),
+      get: <T>(sql: string, params?: readonly SqlValue[]) => db.get<T>(sql, params),
+      run: (sql, params) => counted(db.run(sql, params)),
+      transaction: (work) => counted(db.transaction(work)),
+      close: () => db.close(),
+    },
+  };
+}
+
+function createInventory(database: SqlDatabase, options: InventoryOptions): Inventory {
   const log = options.log.child({ module: 'inventory' });
   const now = (): string => (options.now?.() ?? new Date()).toISOString();
+  const { db, writes } = countingWrites(database);
   const queries = createQueries(db, now);
+  const overviewQueries = createOverviewQueries(db, { writeGeneration: writes });
   const diffScans = createDiff(db);
   const tokens = createTokenStore(db, now);
   const writerFor = (tx: SqlRunner) =>
@@ -257,6 +283,8 @@ function createInventory(db: SqlDatabase, options: InventoryOptions): Inventory 
     markInterruptedScans,
     ingestBatch: ingest,
     listDevices: queries.listDevices,
+    overview: overviewQueries.overview,
+    facets: overviewQueries.facets,
     listAllDevices: queries.listAllDevices,
     streamDevices: queries.streamDevices,
     getDevice: queries.getDevice,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DeviceFacets, InventoryOverview } from './overview.js';
 import type { Device, DeviceStatus, Identification, Observation, ObservationSource } from '../model.js';
 import type { DeviceFilter } from './filter.js';
 
@@ -111,6 +112,28 @@ export interface DeviceDetail {
   history: HistoryEntry[];
   sightings: DeviceSighting[];
   observations: ObservationSummary[];
+}
+
+export type DeviceSortKey =
+  | 'site'
+  | 'location'
+  | 'ip'
+  | 'mac'
+  | 'vendor'
+  | 'brand'
+  | 'model'
+  | 'firmware'
+  | 'serial'
+  | 'covered'
+  | 'confidence'
+  | 'firstSeen'
+  | 'lastSeen'
+  | 'status'
+  | 'owner';
+
+export interface DeviceSort {
+  key: DeviceSortKey;
+  descending: boolean;
 }
 
 export interface Page {
@@ -231,7 +254,11 @@ export interface Inventory {
   markInterruptedScans(): Promise<string[]>;
   /** Stores a pushed or imported batch, idempotently by observation id; finishes the scan on its last batch. */
   ingestBatch(batch: IngestBatch): Promise<IngestResult>;
-  listDevices(filter?: DeviceFilter, page?: Partial<Page>): Promise<DevicePage>;
+  listDevices(filter?: DeviceFilter, page?: Partial<Page>, sort?: DeviceSort): Promise<DevicePage>;
+  /** Counts, progress over time and alerts for the planning page's overview. */
+  overview(): Promise<InventoryOverview>;
+  /** Sites, vendors, brands and advisories present, for the page's filters. */
+  facets(): Promise<DeviceFacets>;
   /** Every device that matches, for exports (held in memory: prefer streamDevices for large inventories). */
   listAllDevices(filter?: DeviceFilter): Promise<InventoryDevice[]>;
   /** Every device that matches, in pages read one after another: memory stays flat whatever the inventory's size. */

@@ -211,8 +211,23 @@ export async function run(options: ApiBenchOptions = {}): Promise<ApiFigure[]> {
     if (built.status !== 0) print(`(npm run build failed: ${built.stderr.trim().split('\n').slice(-3).join(' / ')}; measuring the existing dist)`);
   }
   if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run npm run build`);
-  const directory = mkdtempSync(join(tmpdir(), 'camaudit-api-bench-'));
   const machine = machineLine();
+  return withServedInventory(devices, async (port, buildSeconds) => {
+    const figures: ApiFigure[] = [];
+    for (const scenario of options.scenarios ?? DEFAULT_SCENARIOS) {
+      const figure = await drive(port, scenario);
+      figures.push(figure);
+      print(formatFigure(figure, machine));
+    }
+    const sizes = figures.map((figure) => `${figure.label.replace(/^GET /, '')} ${sizeOf(figure.bytesPerResponse)}`).join(', ');
+    print(`api inventory of ${devices} devices built through the Inventory API in ${buildSeconds.toFixed(1)} s; camaudit serve on ${HOST}; response sizes: ${sizes} | ${machine}`);
+    return figures;
+  });
+}
+
+/** Builds an inventory of `devices` in a temporary directory, serves it, runs `use`, then stops and cleans up. */
+export async function withServedInventory<T>(devices: number, use: (port: number, buildSeconds: number) => Promise<T>): Promise<T> {
+  const directory = mkdtempSync(join(tmpdir(), 'camaudit-bench-inventory-'));
   let server: ChildProcess | undefined;
   try {
     const database = join(directory, 'inventory.sqlite');
@@ -221,15 +236,7 @@ export async function run(options: ApiBenchOptions = {}): Promise<ApiFigure[]> {
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     const started = await startServe(database);
     server = started.child;
-    const figures: ApiFigure[] = [];
-    for (const scenario of options.scenarios ?? DEFAULT_SCENARIOS) {
-      const figure = await drive(started.port, scenario);
-      figures.push(figure);
-      print(formatFigure(figure, machine));
-    }
-    const sizes = figures.map((figure) => `${figure.label.replace(/^GET /, '')} ${sizeOf(figure.bytesPerResponse)}`).join(', ');
-    print(`api inventory of ${devices} devices built through the Inventory API in ${buildSeconds.toFixed(1)} s; camaudit serve on ${HOST}; response sizes: ${sizes} | ${machine}`);
-    return figures;
+    return await use(started.port, buildSeconds);
   } finally {
     server?.kill('SIGTERM');
     if (server && server.exitCode === null) await Promise.race([once(server, 'exit'), sleep(3000)]);

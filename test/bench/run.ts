@@ -5,9 +5,10 @@
 //   api       the REST API and exports over a 5,000-device inventory (api.bench.ts)
 //   fleet     PostgreSQL central store: ingest from 10 agents, reads at 100,000 devices over 1,000 sites (fleet.bench.ts)
 //   hosts     host discovery against the code before it, built from git in a temporary worktree (hosts.bench.ts)
+//   web       the planning page's first render in headless Chromium at 5,000 and 100,000 devices (web.bench.ts)
 // The two network scenarios share one lab (needs root and iproute2, as the lab tests do). Figures are medians of
 // several runs; --out FILE also writes them as JSON. A benchmark, not a test: nothing here fails on speed.
-// Options: --out FILE  --only scan-24,sweep-16,match,api,fleet,hosts  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
+// Options: --out FILE  --only scan-24,sweep-16,match,api,fleet,hosts,web  --runs-24 N (5)  --runs-16 N (3)  --rate-16 PPS
 //          --baseline REF (hosts: the code to compare with)  --runs-hosts N (3)
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ import { run as runScan24, scan24LabOptions } from './scan24.bench.js';
 import { run as runSweep16, SWEEP16_DEFAULT_RATE } from './sweep16.bench.js';
 import { run as runHosts } from './hosts.bench.js';
 
-const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api', 'fleet', 'hosts'] as const;
+const SCENARIOS = ['scan-24', 'sweep-16', 'match', 'api', 'fleet', 'hosts', 'web'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const [name, file] of [['match', 'match.bench.ts'], ['api', 'api.bench.ts'], ['fleet', 'fleet.bench.ts']] as const) {
+  for (const [name, file] of [['match', 'match.bench.ts'], ['api', 'api.bench.ts'], ['fleet', 'fleet.bench.ts'], ['web', 'web.bench.ts']] as const) {
     if (!wanted(name)) continue;
     const module = await optionalScenario(file);
     if (module === undefined) {

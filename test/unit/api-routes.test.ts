@@ -265,7 +265,7 @@ describe('docs and unknown routes', () => {
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths).sort()).toEqual(
-      ['/devices', '/devices/{id}', '/export.csv', '/export.json', '/export.jsonl', '/export.xlsx', '/health', '/ingest', '/scans', '/scans/{id}', '/scans/{id}/diff', '/sites'].sort(),
+      ['/devices', '/devices/{id}', '/export.csv', '/export.json', '/export.jsonl', '/export.xlsx', '/facets', '/health', '/ingest', '/overview', '/scans', '/scans/{id}', '/scans/{id}/diff', '/server', '/sites'].sort(),
     );
     expect(Object.keys(body.paths['/devices/{id}']!).sort()).toEqual(['get', 'patch']);
     expect(Object.keys(body.paths['/scans']!).sort()).toEqual(['get', 'post']);

@@ -85,7 +85,7 @@ describe('parseOptions', () => {
 
 describe('the device filter flags', () => {
   it('are the filter fields in kebab case and give the inventory filter back', () => {
-    expect(Object.keys(DEVICE_FILTER_OPTIONS)).toEqual(['vendor', 'brand', 'covered', 'status', 'site', 'seen-since', 'search', 'alert', 'via', 'cloud']);
+    expect(Object.keys(DEVICE_FILTER_OPTIONS)).toEqual(['vendor', 'brand', 'covered', 'status', 'site', 'seen-since', 'search', 'alert', 'via', 'cloud', 'advisory']);
     const { values } = parseOptions(['--vendor', 'Hikvision', '--seen-since', '2026-01-01', '--search', 'ds-2cd', '--alerts', '--status', 'planned', '--via', 'nvr-1', '--cloud', 'enabled'], DEVICE_FILTER_OPTIONS, {});
     expect(filterOfOptions(values)).toEqual({ vendor: 'Hikvision', seenSince: '2026-01-01', search: 'ds-2cd', alert: true, status: 'planned', via: 'nvr-1', cloud: 'enabled' });
     expect(() => parseOptions(['--cloud', 'maybe'], DEVICE_FILTER_OPTIONS, {})).toThrow(/--cloud must be one of enabled, disabled, unknown/);
