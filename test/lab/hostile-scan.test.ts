@@ -15,6 +15,7 @@ import { counterLogPath, type CounterEvent } from './device/responders/counter.j
 import { startLab, type Lab } from './lab.js';
 import { loadProfile } from './profile-loader.js';
 import { labGate } from './gate.js';
+import { parseCsv } from '../unit/export-helpers.js';
 
 const runLab = labGate('HOSTILE');
 
@@ -73,35 +74,6 @@ const FORMULA_START = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u
 /** Characters XML 1.0 cannot carry: a workbook holding one is corrupt (C1 and tab/newline are legal text there). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point of this test.
 const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
-
-/** RFC 4180 rows (quoted cells with doubled quotes, CRLF line ends). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index]!;
-    if (quoted) {
-      if (character === '"' && text[index + 1] === '"') {
-        cell += '"';
-        index += 1;
-      } else if (character === '"') quoted = false;
-      else cell += character;
-    } else if (character === '"') quoted = true;
-    else if (character === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (character === '\n') {
-      row.push(cell.replace(/\r$/, ''));
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += character;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
 
 describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
   let lab: Lab;
