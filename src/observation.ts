@@ -7,6 +7,8 @@ export interface ObservationContext {
   scanId?: string;
   /** Injected for tests; defaults to the wall clock. */
   now?: () => Date;
+  /** The ISO time of the sighting, when the caller stamps many at once (it wins over `now`). */
+  observedAt?: string;
 }
 
 export interface ObservationInput extends ObservationSections {
@@ -19,22 +21,49 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   // Loops and string concatenation rather than entries/filter/map/join: this runs for every observation of an
   // import or of `camaudit identify`, a million times over.
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let index = 0; index < value.length; index += 1) text += (index > 0 ? ',' : '') + canonicalJson(value[index]);
-    return `${text}]`;
-  }
+  if (Array.isArray(value)) return canonicalArray(value);
   return canonicalRecord(value as Record<string, unknown>);
+}
+
+function canonicalArray(list: readonly unknown[]): string {
+  // A list of plain values (scopes, types, XAddrs: the common case) is already canonical as JSON.stringify writes it.
+  let plain = true;
+  for (const item of list) {
+    if (item === undefined || (item !== null && typeof item === 'object')) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return JSON.stringify(list);
+  let text = '[';
+  for (let index = 0; index < list.length; index += 1) text += (index > 0 ? ',' : '') + canonicalJson(list[index]);
+  return `${text}]`;
+}
+
+// Member names repeat across observations (source, ip, http, headers, server, …): each is quoted once. Bounded, since
+// header names come from devices.
+const QUOTED_KEYS = new Map<string, string>();
+const MAX_QUOTED_KEYS = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
 }
 
 /** `canonicalJson` of an object, without the members named in `skip`. */
 function canonicalRecord(record: Record<string, unknown>, skip?: ReadonlySet<string>): string {
   const keys = Object.keys(record).sort();
   let text = '{';
+  let first = true;
   for (const key of keys) {
     const member = record[key];
     if (member === undefined || skip?.has(key)) continue;
-    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    text += (first ? '' : ',') + quotedKey(key) + ':' + canonicalJson(member);
+    first = false;
   }
   return `${text}}`;
 }
@@ -92,13 +121,20 @@ export function observationId(site: string, sections: ObservationSections): stri
 
 export function createObservation(input: ObservationInput, context: ObservationContext): Observation {
   // One copy of the input: transport and interface stay in it (they are the observation's too) but not in its id.
-  const observation: Observation = {
-    ...input,
-    id: idOf(context.site, input, NOT_HASHED),
-    site: context.site,
-    agent: context.agent,
-    observedAt: (context.now?.() ?? new Date()).toISOString(),
-  };
+  return adoptObservation({ ...input }, context);
+}
+
+/**
+ * `createObservation` for a caller that hands over an input object of its own making (a parsed line): the
+ * observation is that object, with its id and context added, rather than a copy of it (a million lines, a million
+ * copies saved).
+ */
+export function adoptObservation(input: ObservationInput, context: ObservationContext): Observation {
+  const observation = input as Observation;
+  observation.id = idOf(context.site, input, NOT_HASHED);
+  observation.site = context.site;
+  observation.agent = context.agent;
+  observation.observedAt = context.observedAt ?? (context.now?.() ?? new Date()).toISOString();
   if (context.scanId !== undefined) observation.scanId = context.scanId;
   return observation;
 }

@@ -52,10 +52,12 @@ export async function* readLineBatches(input: Readable | AsyncIterable<Buffer | 
 }
 
 /** Bytes gathered before one write: large enough that the per-write cost vanishes, small enough to stay flat. */
-const OUTPUT_BATCH_CHARS = 256 * 1024;
+const OUTPUT_BUFFER_BYTES = 256 * 1024;
+/** A UTF-16 code unit becomes at most 3 bytes of UTF-8 (a surrogate pair, two units, becomes 4). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 export interface BatchedOutput {
-  /** Queues text; resolves at once unless a write is due and the stream wants draining first. */
+  /** Queues text; returns a promise only when a write was due and the stream wants draining first. */
   push(text: string): Promise<void> | undefined;
   /** Writes what is queued and waits until the stream has taken it. */
   flush(): Promise<void>;
@@ -78,30 +80,53 @@ function drained(output: Writable): Promise<void> {
   });
 }
 
+// Each text is encoded straight into a large buffer as it comes, and the buffer is written when full: joining the
+// texts into one string first and encoding that cost more than the matcher (a million identifications are ~1 GB).
 export function createBatchedOutput(output: Writable): BatchedOutput {
-  let pending: string[] = [];
-  let pendingChars = 0;
+  // Buffers the stream has finished with are used again: a fresh one per write would leave a gigabyte of output to
+  // the garbage collector, and the process's memory would grow with it.
+  const spare: Buffer[] = [];
+  const nextBuffer = (): Buffer => spare.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_BUFFER_BYTES);
+  let buffer = nextBuffer();
+  let used = 0;
   let closed = false;
   output.on('error', (error: NodeJS.ErrnoException) => {
     // The reader closed the pipe (`camaudit identify big.jsonl | head`): not a failure of ours.
     if (error.code === 'EPIPE') closed = true;
     else throw error;
   });
-  const writeOut = async (): Promise<void> => {
-    if (pending.length === 0 || closed) return;
-    const text = pending.join('');
-    pending = [];
-    pendingChars = 0;
-    if (!output.write(text)) await drained(output);
+  /** Hands `chunk` to the stream; a promise only when the stream asks to be drained. */
+  const write = (chunk: Buffer | string, written?: () => void): Promise<void> | undefined => (closed || output.write(chunk, written) ? undefined : drained(output));
+  const writeBuffered = (): Promise<void> | undefined => {
+    if (used === 0) return undefined;
+    const full = buffer;
+    // The stream keeps the chunk until the system has taken it: the next texts go into another buffer meanwhile.
+    const waiting = write(full.subarray(0, used), () => {
+      if (spare.length < 2) spare.push(full);
+    });
+    buffer = nextBuffer();
+    used = 0;
+    return waiting;
   };
   return {
     push(text) {
-      pending.push(text);
-      pendingChars += text.length;
-      return pendingChars >= OUTPUT_BATCH_CHARS ? writeOut() : undefined;
+      if (closed) return undefined;
+      const mostBytes = text.length * MAX_UTF8_BYTES_PER_UNIT;
+      if (used + mostBytes <= buffer.length) {
+        used += buffer.write(text, used);
+        return undefined;
+      }
+      const waiting = writeBuffered();
+      if (mostBytes > buffer.length) {
+        // Larger than a whole buffer: written as it is, behind what was queued.
+        const alsoWaiting = write(text);
+        return waiting ?? alsoWaiting;
+      }
+      used = buffer.write(text, 0);
+      return waiting;
     },
     async flush() {
-      await writeOut();
+      await writeBuffered();
     },
     get closed() {
       return closed;

@@ -244,6 +244,22 @@ function chooseLabels(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[
   return labels;
 }
 
+// The few (vendor, channels) pairs there are give the same sentence every time: built once, and flattened once by
+// the first JSON.stringify, where a freshly concatenated string would be flattened again for every line printed.
+const coveredReasons = new Map<string, string>();
+
+function coveredReasonOf(vendor: string, reason: string | null, channels: readonly ChannelTally[]): string {
+  const agreeing = channels.map((tally) => tally.channel).sort(byCodeUnits);
+  const key = `${vendor}\0${agreeing.join(',')}`;
+  let text = coveredReasons.get(key);
+  if (text === undefined) {
+    text = `${reason ?? ''} Maker identified from ${agreeing.length} independent channel(s): ${agreeing.join(', ')}.`;
+    if (coveredReasons.size >= MATCH_LIMITS.cacheEntries) coveredReasons.clear();
+    coveredReasons.set(key, text);
+  }
+  return text;
+}
+
 /** The verdict for one device. Takes ownership of `evidence` (it is sorted in place and returned). */
 export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: Evidence[], observedMacs: readonly string[]): Identification {
   const ranked = scoreVendors(knowledgeBase, evidence);
@@ -275,10 +291,7 @@ export function combineEvidence(knowledgeBase: KnowledgeBase, evidence: Evidence
   const vendorInfo = vendor ? knowledgeBase.vendors.get(vendor) : undefined;
   const covered = vendorInfo?.covered === true;
   let coveredReason: string | null = null;
-  if (covered && top) {
-    const agreeing = top.channels.map((tally) => tally.channel).sort(byCodeUnits);
-    coveredReason = `${vendorInfo.coveredReason} Maker identified from ${agreeing.length} independent channel(s): ${agreeing.join(', ')}.`;
-  }
+  if (covered && top) coveredReason = coveredReasonOf(vendor!, vendorInfo.coveredReason, top.channels);
   const deviceClass = chooseClass(evidence);
   evidence.sort((a, b) => b.confidence - a.confidence || byCodeUnits(a.ruleId, b.ruleId));
   return {

@@ -3,7 +3,7 @@
 // ({"label": …, "observation": {…}}). Every value is checked; a bad line gives a reason, never a throw.
 import { isIP } from 'node:net';
 import type { JsonValue, Observation, Transport } from '../model.js';
-import { type ObservationInput, createObservation, normaliseMac } from '../observation.js';
+import { type ObservationInput, adoptObservation, normaliseMac } from '../observation.js';
 import { isRecord } from './validate-rules.js';
 import { MATCH_LIMITS } from '../config.js';
 
@@ -126,8 +126,8 @@ function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
   return nested;
 }
 
-function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'source' | 'ip'> {
-  const result: Omit<ObservationInput, 'source' | 'ip'> = {};
+/** Reads the protocol sections of `raw` into `result` (the observation being built, so nothing is copied twice). */
+function readSections(raw: Record<string, unknown>, result: ObservationInput): void {
   const http = section(raw.http, 'http');
   if (http) result.http = defined({ url: text(http.url, 'http.url'), status: integer(http.status, 'http.status', 999), headers: stringMap(http.headers, 'http.headers', true) ?? {}, title: text(http.title, 'http.title'), body: text(http.body, 'http.body'), favicon: favicon(http.favicon) });
   const tls = section(raw.tls, 'tls');
@@ -199,10 +199,16 @@ function readSections(raw: Record<string, unknown>): Omit<ObservationInput, 'sou
       tunnel: text(service.tunnel, 'service.tunnel'),
     });
   }
-  return result;
 }
 
-export function parseObservationLine(line: string, context: { site: string; agent: string }): ParseLineResult {
+export interface ParseLineContext {
+  site: string;
+  agent: string;
+  /** The ISO time stamped on lines that carry none (a reader of many lines stamps them once per batch). */
+  observedAt?: string;
+}
+
+export function parseObservationLine(line: string, context: ParseLineContext): ParseLineResult {
   if (line.length > MATCH_LIMITS.maxObservationLineChars) return { ok: false, reason: `line longer than ${MATCH_LIMITS.maxObservationLineChars} characters` };
   let parsed: unknown;
   try {
@@ -224,22 +230,24 @@ export function parseObservationLine(line: string, context: { site: string; agen
     if (ip !== '' && isIP(ip) === 0) fail('ip must be an IPv4 or IPv6 address');
     const transport = text(raw.transport, 'transport');
     if (transport !== undefined && !TRANSPORTS.includes(transport as Transport)) fail(`transport must be one of ${TRANSPORTS.join(', ')}`);
-    const input: ObservationInput = defined({
-      source,
-      ip,
-      port: integer(raw.port, 'port', 65535),
-      mac,
-      transport: transport as Transport | undefined,
-      interface: text(raw.interface, 'interface'),
-      ...readSections(raw),
-    });
+    // Members in the order they always had (the id does not depend on it, but printed observations do).
+    const input: ObservationInput = { source, ip };
+    const port = integer(raw.port, 'port', 65535);
+    if (port !== undefined) input.port = port;
+    if (mac !== undefined) input.mac = mac;
+    if (transport !== undefined) input.transport = transport as Transport;
+    const interfaceName = text(raw.interface, 'interface');
+    if (interfaceName !== undefined) input.interface = interfaceName;
+    readSections(raw, input);
     const observedAt = text(raw.observedAt, 'observedAt');
     const when = observedAt !== undefined ? new Date(observedAt) : undefined;
     if (when && Number.isNaN(when.getTime())) fail('observedAt must be an ISO 8601 time');
     const site = text(raw.site, 'site') ?? context.site;
     const agent = text(raw.agent, 'agent') ?? context.agent;
     const scanId = text(raw.scanId, 'scanId');
-    const observation = createObservation(input, { site, agent, ...(scanId ? { scanId } : {}), ...(when ? { now: () => when } : {}) });
+    // `input` is this line's own object: adopted, not copied.
+    const observedAtText = when ? when.toISOString() : context.observedAt;
+    const observation = adoptObservation(input, { site, agent, ...(scanId ? { scanId } : {}), ...(observedAtText ? { observedAt: observedAtText } : {}) });
     const id = text(raw.id, 'id');
     if (id) observation.id = id;
     return { ok: true, observation };

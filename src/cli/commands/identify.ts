@@ -26,9 +26,11 @@ number and the other lines are still processed; the exit code is 1 when any line
     const errors = createBatchedOutput(process.stderr);
     let badLines = 0;
     for await (const batch of readLineBatches(input, MATCH_LIMITS.maxObservationLineChars)) {
+      // Lines that name no time were read now: one stamp per batch read, not one clock reading per line.
+      const batchContext = { ...context, observedAt: new Date().toISOString() };
       for (const line of batch) {
         if (line.text.trim() === '') continue;
-        const parsed = line.tooLong ? { ok: false as const, reason: `line longer than ${MATCH_LIMITS.maxObservationLineChars} characters` } : parseObservationLine(line.text, context);
+        const parsed = line.tooLong ? { ok: false as const, reason: `line longer than ${MATCH_LIMITS.maxObservationLineChars} characters` } : parseObservationLine(line.text, batchContext);
         if (!parsed.ok) {
           badLines += 1;
           void errors.push(`camaudit identify: line ${line.number}: ${terminalSafe(parsed.reason, 400)}\n`);
@@ -37,8 +39,10 @@ number and the other lines are still processed; the exit code is 1 when any line
         const { observation } = parsed;
         const identification = identify([observation], knowledgeBase);
         // The three leading members are written by hand in front of the identification's own JSON: the same line
-        // as spreading them into one object, without building that object a million times.
-        const pending = output.push(`{"line":${line.number},"ip":${JSON.stringify(observation.ip)},"observationId":${JSON.stringify(observation.id)},${JSON.stringify(identification).slice(1)}\n`);
+        // as spreading them into one object, without building that object, nor the joined line, a million times.
+        const head = output.push(`{"line":${line.number},"ip":${JSON.stringify(observation.ip)},"observationId":${JSON.stringify(observation.id)},`);
+        const body = output.push(JSON.stringify(identification).slice(1));
+        const pending = output.push('\n') ?? body ?? head;
         if (pending) await pending;
       }
       if (output.closed) break;
