@@ -10,6 +10,7 @@ export type { KnowledgeBase } from './types.js';
 export { loadKnowledgeBase } from './load-knowledge-base.js';
 export { parseObservationLine, type ParseLineResult } from './parse-line.js';
 export { parseFirmware } from './firmware.js';
+export { identificationJson } from './identification-json.js';
 export { VERDICT_THRESHOLD } from './weights.js';
 
 const NO_MACS: readonly string[] = Object.freeze([]);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { identify, loadKnowledgeBase, parseObservationLine } from '../../match/index.js';
+import { identify, identificationJson, loadKnowledgeBase, parseObservationLine } from '../../match/index.js';
 import { MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { createBatchedOutput, readLineBatches } from '../line-stream.js';
@@ -38,11 +38,10 @@ number and the other lines are still processed; the exit code is 1 when any line
         }
         const { observation } = parsed;
         const identification = identify([observation], knowledgeBase);
-        // The three leading members are written by hand in front of the identification's own JSON: the same line
-        // as spreading them into one object, without building that object, nor the joined line, a million times.
-        const head = output.push(`{"line":${line.number},"ip":${JSON.stringify(observation.ip)},"observationId":${JSON.stringify(observation.id)},`);
-        const body = output.push(JSON.stringify(identification).slice(1));
-        const pending = output.push('\n') ?? body ?? head;
+        // The three leading members go in front of the identification's own: the same line as spreading them into
+        // one object and JSON.stringify of that, without building either a million times.
+        const leading = `"line":${line.number},"ip":${JSON.stringify(observation.ip)},"observationId":${JSON.stringify(observation.id)},`;
+        const pending = output.push(`${identificationJson(identification, leading)}\n`);
         if (pending) await pending;
       }
       if (output.closed) break;
