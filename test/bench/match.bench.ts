@@ -2,14 +2,15 @@
 // on one core, peak RSS at most 150 MB at 1,000,000 lines):
 //  1. in process: N observations from the labelled corpus streamed one at a time through identify([observation]),
 //     several runs, median and p90 (the slower tail: 90% of runs were at least this fast) in observations/s;
-//  2. the real CLI, the user's path: 1,000,000 observations generated on the fly into
+//  2. the real CLI, the user's path: 1,000,000 observations (the corpus, each line with an address of its own, so no
+//     line repeats and nothing can be answered from a cache) generated on the fly into
 //     `node dist/src/cli/main.js identify -`, stdout drained, the child's peak RSS read from /proc/<pid>/status (VmHWM),
 //     and its CPU time (user + system, from /proc/<pid>/stat) beside the wall time, since other work shares the machine;
 //  3. the same 1,000,000 lines through `camaudit import - --format jsonl` into a fresh SQLite inventory (the corpus
 //     repeated: 235 distinct sightings, as a lease log or repeated scans repeat them);
 //  4. `camaudit import` of distinct devices (every line a new address and MAC): what a first import of a large
 //     site costs, bounded by the inventory's per-device writes.
-// Run: node --import tsx test/bench/match.bench.ts [--observations N] [--runs R] [--cli-observations M] [--no-cli] [--no-build]
+// Run: node --import tsx test/bench/match.bench.ts [--observations N] [--runs R] [--cli-observations M] [--no-cli] [--no-build] [--no-import]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -36,6 +37,8 @@ export interface MatchBenchOptions {
   cliObservations?: number;
   /** Run `npm run build` before measuring the CLI. */
   build?: boolean;
+  /** Measure `camaudit import` too (default true). */
+  imports?: boolean;
   /** Distinct devices imported through the CLI; 0 skips that figure. */
   distinctImport?: number;
   /** Where the report lines go (stdout by default). */
@@ -190,6 +193,22 @@ async function measureCli(lines: readonly string[], count: number, args: readonl
   return { observations: count, outputLines, elapsedMs, perSecond: count / (elapsedMs / 1000), peakRssMb, cpuSeconds, exitCode };
 }
 
+/** Each corpus line cut around its address, so that line `index` can be written with an address of its own cheaply. */
+function addressTemplates(lines: readonly string[]): [string, string][] {
+  return lines.map((line) => {
+    const start = line.indexOf('"ip":"') + '"ip":"'.length;
+    const end = line.indexOf('"', start);
+    if (start < '"ip":"'.length || end < 0) throw new Error(`corpus line without an address: ${line.slice(0, 80)}`);
+    return [line.slice(0, start), line.slice(end)];
+  });
+}
+
+/** Corpus line `index % length` with the address 10.x.y.z of `index`: the same content mix, every line its own. */
+function ownAddressLine(templates: readonly [string, string][], index: number): string {
+  const [before, after] = templates[index % templates.length]!;
+  return `${before}10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}${after}`;
+}
+
 /** The corpus line `index` as a distinct device: its own address and MAC, no id (the importer hashes one). */
 function distinctLine(lines: readonly string[], index: number): string {
   const observation = JSON.parse(lines[index % lines.length]!) as Record<string, unknown>;
@@ -226,11 +245,13 @@ export async function run(options: MatchBenchOptions = {}): Promise<MatchBenchRe
       return `${label}  ${formatRate(figure.perSecond)} obs/s wall${cpuRate}, ${(figure.elapsedMs / 1000).toFixed(1)} s, peak RSS ${figure.peakRssMb === null ? '?' : figure.peakRssMb.toFixed(0)} MB | target ${target} | load ${loadavg().map((value) => Math.round(value * 100) / 100).join(' ')}`;
     };
     const targets = `>= ${formatRate(TARGET_PER_SECOND)} obs/s, <= ${TARGET_PEAK_RSS_MB} MB`;
-    cli = await measureCli(lines, cliCount);
-    print(figureLine(`match CLI identify ${cli.observations} lines (${cli.outputLines} lines out)`, cli, targets));
+    const templates = addressTemplates(lines);
+    cli = await measureCli(lines, cliCount, ['identify', '-'], (index) => ownAddressLine(templates, index));
+    print(figureLine(`match CLI identify ${cli.observations} lines, each its own address (${cli.outputLines} lines out)`, cli, targets));
     if (cli.outputLines !== cli.observations) throw new Error(`camaudit identify wrote ${cli.outputLines} lines for ${cli.observations} observations`);
     const directory = mkdtempSync(join(tmpdir(), 'camaudit-bench-import-'));
     try {
+      if (options.imports === false) return { observations: count, runs, medianPerSecond: median, p90PerSecond: p90, peakRssMb, loadAverage, machine, cli };
       const imported = await measureCli(lines, cliCount, ['import', '-', '--format', 'jsonl', '--json', '--db', join(directory, 'repeated.sqlite')]);
       print(figureLine(`match CLI import ${imported.observations} lines (${lines.length} distinct sightings repeated) into SQLite`, imported, targets));
       const distinctCount = options.distinctImport ?? 20_000;
@@ -260,6 +281,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'cli-observations': { type: 'string' },
       'no-cli': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      'no-import': { type: 'boolean', default: false },
     },
   });
   run({
@@ -267,6 +289,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     runs: positiveInteger(values.runs, 'runs', 7),
     cliObservations: values['no-cli'] ? 0 : positiveInteger(values['cli-observations'], 'cli-observations', 1_000_000),
     build: !values['no-build'],
+    imports: !values['no-import'],
   }).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
