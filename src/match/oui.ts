@@ -1,7 +1,7 @@
 // Longest-prefix lookup of MAC addresses in the IEEE assignments of fingerprints/oui.generated.json.
 // MA-S (/36) and MA-M (/28) blocks sit inside blocks the IEEE itself holds, and a /28 can belong to a
 // different company from the /24 around it, so the longest matching prefix wins.
-import { macHex } from '../net/mac.js';
+import { macHex, normaliseMac } from '../net/mac.js';
 import type { OuiEntry, OuiIndex } from './types.js';
 
 /**
@@ -22,12 +22,29 @@ interface Block {
   longer?: Map<string, OuiEntry>;
 }
 
+/** The value of the hex digit at `index` of `text` (either case); the callers have checked that it is one. */
+function digitAt(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code <= 57 ? code - 48 : (code | 32) - 87;
+}
+
+/** The first three octets as a number, read from 12 hex digits. */
+function blockKeyOfHex(hex: string): number {
+  return (digitAt(hex, 0) << 20) | (digitAt(hex, 1) << 16) | (digitAt(hex, 2) << 12) | (digitAt(hex, 3) << 8) | (digitAt(hex, 4) << 4) | digitAt(hex, 5);
+}
+
+/** The first three octets as a number, read from the colon form (aa:bb:cc:…) without building the hex digits. */
+function blockKeyOfColonForm(mac: string): number {
+  return (digitAt(mac, 0) << 20) | (digitAt(mac, 1) << 16) | (digitAt(mac, 3) << 12) | (digitAt(mac, 4) << 8) | (digitAt(mac, 6) << 4) | digitAt(mac, 7);
+}
+
 export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
-  // One map lookup for most MACs: keyed by the first 6 hex digits, the longer blocks only where they exist.
-  const blocks = new Map<string, Block>();
+  // One map lookup for most MACs, by a number (no substring to build and hash): the first 3 octets; the longer
+  // blocks only where they exist.
+  const blocks = new Map<number, Block>();
   for (const entry of entries) {
     const prefix = entry.prefix.toUpperCase();
-    const key = prefix.slice(0, 6);
+    const key = blockKeyOfHex(prefix);
     let block = blocks.get(key);
     if (!block) {
       block = {};
@@ -36,19 +53,28 @@ export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
     if (prefix.length === 6) block.entry = entry;
     else (block.longer ??= new Map()).set(prefix, entry);
   }
+  const inBlock = (block: Block | undefined, hex: () => string): OuiEntry | undefined => {
+    if (!block) return undefined;
+    if (!block.longer) return block.entry;
+    const digits = hex();
+    return block.longer.get(digits.slice(0, 9)) ?? block.longer.get(digits.slice(0, 7)) ?? block.entry;
+  };
   const lookupHex = (hex: string): OuiEntry | undefined => {
     if (hex.length !== 12 || isUnregisteredMac(hex)) return undefined;
-    const block = blocks.get(hex.slice(0, 6));
-    if (!block) return undefined;
-    if (block.longer) return block.longer.get(hex.slice(0, 9)) ?? block.longer.get(hex.slice(0, 7)) ?? block.entry;
-    return block.entry;
+    return inBlock(blocks.get(blockKeyOfHex(hex)), () => hex);
+  };
+  const lookupColonForm = (mac: string): OuiEntry | undefined => {
+    // The second character of the colon form is the second hex digit of the first octet, as in the hex digits.
+    if (isUnregisteredMac(mac)) return undefined;
+    return inBlock(blocks.get(blockKeyOfColonForm(mac)), () => macHex(mac)!);
   };
   return {
     size: entries.length,
     lookupHex,
+    lookupColonForm,
     lookup(mac: string): OuiEntry | undefined {
-      const hex = macHex(mac);
-      return hex ? lookupHex(hex) : undefined;
+      const canonical = normaliseMac(mac);
+      return canonical ? lookupColonForm(canonical) : undefined;
     },
   };
 }

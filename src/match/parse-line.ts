@@ -45,7 +45,9 @@ function stringMap(value: unknown, path: string, lowerCaseKeys = false): Record<
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) fail(`${path} must be an object of strings`);
   const result: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(value)) {
+  // Keys rather than entries: no [key, value] pair allocated per header.
+  for (const key of Object.keys(value)) {
+    const raw = value[key];
     if (typeof raw === 'string') result[lowerCaseKeys ? key.toLowerCase() : key] = raw;
     else if (typeof raw === 'number' || typeof raw === 'boolean') result[lowerCaseKeys ? key.toLowerCase() : key] = String(raw);
     else if (raw !== null && raw !== undefined) fail(`${path}.${key} must be a string`);
@@ -90,7 +92,8 @@ function section(value: unknown, path: string): Record<string, unknown> | undefi
 /** A copy without the undefined members (copied rather than deleted: `delete` turns objects into slow dictionaries). */
 function defined<T extends object>(value: T): T {
   const result = {} as T;
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] !== undefined) result[key] = value[key];
+  // for…in over a literal of this module (no inherited enumerable members): no array of keys allocated.
+  for (const key in value) if (value[key] !== undefined) result[key] = value[key];
   return result;
 }
 

@@ -4,7 +4,7 @@
 // allocates little beyond the evidence it returns.
 import type { Evidence, Observation } from '../model.js';
 import { type FieldAccessor, createFieldAccessor, sectionValue } from './fields.js';
-import { colonForm, macHex } from '../net/mac.js';
+import { normaliseMac } from '../net/mac.js';
 import type { CompiledRule, KnowledgeBase, OuiEntry, RuleParam } from './types.js';
 import { CAPTURED_VALUE_CAP, EVIDENCE_VALUE_CAP, OUI_CONFIDENCE } from './weights.js';
 
@@ -128,16 +128,18 @@ function ouiRuleOf(entry: OuiEntry): OuiRule | null {
 export function ouiEvidence(knowledgeBase: KnowledgeBase, macs: Iterable<string>, observation: Observation, evidence: Evidence[] = []): Evidence[] {
   const seen: string[] = [];
   for (const mac of macs) {
-    const hex = macHex(mac);
-    if (!hex || seen.includes(hex)) continue;
-    seen.push(hex);
-    const entry = knowledgeBase.oui.lookupHex(hex);
+    // Observations carry the lower-case colon form already (normaliseMac returns it as it is); MACs a rule read
+    // from a packet may come in any notation.
+    const canonical = normaliseMac(mac);
+    if (!canonical || seen.includes(canonical)) continue;
+    seen.push(canonical);
+    const entry = knowledgeBase.oui.lookupColonForm(canonical);
     const rule = entry ? ouiRuleOf(entry) : null;
     if (!entry || !rule) continue;
     evidence.push({
       ruleId: rule.ruleId,
       field: 'mac',
-      value: `${colonForm(hex)} (${entry.organisation})`,
+      value: `${canonical} (${entry.organisation})`,
       params: rule.params as Record<string, string>,
       confidence: OUI_CONFIDENCE,
       source: observation.source,
