@@ -100,10 +100,17 @@ export function createBatchedOutput(output: Writable): BatchedOutput {
   const writeBuffered = (): Promise<void> | undefined => {
     if (used === 0) return undefined;
     const full = buffer;
-    // The stream keeps the chunk until the system has taken it: the next texts go into another buffer meanwhile.
-    const waiting = write(full.subarray(0, used), () => {
+    let reclaimed = false;
+    const reclaim = (): void => {
+      if (reclaimed) return;
+      reclaimed = true;
       if (spare.length < 2) spare.push(full);
-    });
+    };
+    // The stream keeps the chunk until the system has taken it: the next texts go into another buffer meanwhile.
+    const waiting = write(full.subarray(0, used), reclaim);
+    // Most writes (a file, a pipe with room) complete at once, though the stream calls back only later: nothing
+    // queued means the system has the bytes, and the buffer can take the next texts now.
+    if (output.writableLength === 0) reclaim();
     buffer = nextBuffer();
     used = 0;
     return waiting;
