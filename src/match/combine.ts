@@ -246,16 +246,23 @@ function chooseLabels(knowledgeBase: KnowledgeBase, evidence: readonly Evidence[
 
 // The few (vendor, channels) pairs there are give the same sentence every time: built once, and flattened once by
 // the first JSON.stringify, where a freshly concatenated string would be flattened again for every line printed.
-const coveredReasons = new Map<string, string>();
+const coveredReasons = new Map<string, Map<string, string>>();
 
 function coveredReasonOf(vendor: string, reason: string | null, channels: readonly ChannelTally[]): string {
-  const agreeing = channels.map((tally) => tally.channel).sort(byCodeUnits);
-  const key = `${vendor}\0${agreeing.join(',')}`;
-  let text = coveredReasons.get(key);
+  // One channel (the common case) is its own key: no list to sort nor key to build.
+  const agreeing = channels.length === 1 ? undefined : channels.map((tally) => tally.channel).sort(byCodeUnits);
+  const key = agreeing ? agreeing.join(',') : channels[0]!.channel;
+  let byChannels = coveredReasons.get(vendor);
+  if (byChannels === undefined) {
+    byChannels = new Map();
+    coveredReasons.set(vendor, byChannels);
+  }
+  let text = byChannels.get(key);
   if (text === undefined) {
-    text = `${reason ?? ''} Maker identified from ${agreeing.length} independent channel(s): ${agreeing.join(', ')}.`;
-    if (coveredReasons.size >= MATCH_LIMITS.cacheEntries) coveredReasons.clear();
-    coveredReasons.set(key, text);
+    const names = agreeing ?? [key];
+    text = `${reason ?? ''} Maker identified from ${names.length} independent channel(s): ${names.join(', ')}.`;
+    if (byChannels.size >= MATCH_LIMITS.cacheEntries) byChannels.clear();
+    byChannels.set(key, text);
   }
   return text;
 }

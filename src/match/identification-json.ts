@@ -49,12 +49,31 @@ function paramsJson(params: Record<string, string>): string {
   return json;
 }
 
+// `{"ruleId":…,"field":…,"value":` by rule id, then field: one piece where there were four.
+const evidenceHeads = new Map<string, Map<string, string>>();
+
+function evidenceHead(ruleId: string, field: string): string {
+  let byField = evidenceHeads.get(ruleId);
+  if (byField === undefined) {
+    if (evidenceHeads.size >= MATCH_LIMITS.cacheEntries) evidenceHeads.clear();
+    byField = new Map();
+    evidenceHeads.set(ruleId, byField);
+  }
+  let head = byField.get(field);
+  if (head === undefined) {
+    head = `{"ruleId":${JSON.stringify(ruleId)},"field":${JSON.stringify(field)},"value":`;
+    if (byField.size >= MATCH_LIMITS.cacheEntries) byField.clear();
+    byField.set(field, head);
+  }
+  return head;
+}
+
 function evidenceJson(item: Evidence, observationIdJson: { id: string; json: string }): string {
   if (item.observationId !== observationIdJson.id) {
     observationIdJson.id = item.observationId;
     observationIdJson.json = JSON.stringify(item.observationId);
   }
-  return `{"ruleId":${quotedConstant(item.ruleId)},"field":${quotedConstant(item.field)},"value":${JSON.stringify(item.value)},"params":${paramsJson(item.params)},"confidence":${numberJson(item.confidence)},"source":${quotedConstant(item.source)},"observationId":${observationIdJson.json}}`;
+  return `${evidenceHead(item.ruleId, item.field)}${JSON.stringify(item.value)},"params":${paramsJson(item.params)},"confidence":${numberJson(item.confidence)},"source":${quotedConstant(item.source)},"observationId":${observationIdJson.json}}`;
 }
 
 /**
