@@ -1,8 +1,8 @@
 // The chunked line reader behind identify and import: lines split across chunks, CRLF, a last line without a
 // newline, multi-byte characters cut by a chunk boundary, and an over-long line cut and flagged without being held.
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { peekHead, readLineBatches } from '../../src/cli/line-stream.js';
+import { createBatchedOutput, peekHead, readLineBatches } from '../../src/cli/line-stream.js';
 
 async function lines(chunks: (string | Buffer)[], maxChars = 100): Promise<[number, string, boolean][]> {
   const result: [number, string, boolean][] = [];
@@ -40,5 +40,65 @@ describe('peekHead', () => {
     const again: string[] = [];
     for await (const chunk of all) again.push(String(chunk));
     expect(again.join('')).toBe('abcdefghi');
+  });
+});
+
+/** A stream that takes each chunk only after a turn of the event loop, as a full pipe does, and keeps copies. */
+function slowSink(highWaterMark: number): { stream: Writable; bytes: () => Buffer; peakQueued: () => number } {
+  const received: Buffer[] = [];
+  let peak = 0;
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, done) {
+      peak = Math.max(peak, stream.writableLength);
+      // Read the chunk late: a buffer handed over and then filled again before this point would show here.
+      setImmediate(() => {
+        received.push(Buffer.from(chunk));
+        done();
+      });
+    },
+  });
+  return { stream, bytes: () => Buffer.concat(received), peakQueued: () => peak };
+}
+
+describe('createBatchedOutput', () => {
+  // Multi-byte text (3-byte CJK, 4-byte emoji as surrogate pairs), texts that straddle a buffer's end, and texts
+  // larger than a whole buffer.
+  const texts = Array.from({ length: 6000 }, (_, index) =>
+    index % 997 === 0 ? `${'x'.repeat(300_000)}\n` : `{"line":${index},"name":"カメラ ${index} 📷","pad":"${'é'.repeat(index % 300)}"}\n`,
+  );
+  const expected = Buffer.from(texts.join(''), 'utf8');
+
+  it('writes the exact UTF-8 of every text, in order, through a slow stream, waiting when asked', async () => {
+    const sink = slowSink(64 * 1024);
+    const output = createBatchedOutput(sink.stream);
+    let waits = 0;
+    for (const text of texts) {
+      const pending = output.push(text);
+      if (pending) {
+        waits += 1;
+        await pending;
+      }
+    }
+    await output.flush();
+    await new Promise<void>((resolve) => sink.stream.end(resolve));
+    expect(sink.bytes().equals(expected)).toBe(true);
+    expect(waits).toBeGreaterThan(10);
+    // Waiting when asked keeps what the stream holds near one buffer and one over-long text, whatever the input size.
+    expect(sink.peakQueued()).toBeLessThan(1024 * 1024 + 300_000);
+  });
+
+  it('writes the exact UTF-8 of every text through a stream that takes everything at once', async () => {
+    const received: Buffer[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    const output = createBatchedOutput(stream);
+    for (const text of texts) await output.push(text);
+    await output.flush();
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
   });
 });
