@@ -42,9 +42,13 @@ const rules = [...knowledgeBase.rules, ...knowledgeBase.modelRules, ...knowledge
   flags: rule.regex.flags,
 }));
 
+const RECHECK_SEED = 20261203;
+
 async function verdict(pattern: Pattern): Promise<string> {
   // `g` only changes where a search starts; recheck reads `y` as anchoring, as the engine does.
-  const result = await check(pattern.source, pattern.flags.replace('g', ''), { timeout: 60_000 });
+  // A fixed seed: the fuzzing checker draws its inputs at random, and a verdict that changed from run to run would
+  // make this test pass or fail by chance.
+  const result = await check(pattern.source, pattern.flags.replace('g', ''), { timeout: 60_000, randomSeed: RECHECK_SEED });
   if (result.status === 'safe') return 'safe';
   const attack = result.status === 'vulnerable' ? ` attack ${result.attack.pattern}` : '';
   return `${pattern.where} /${pattern.source}/${pattern.flags}: ${result.status}${attack}`;
