@@ -289,7 +289,14 @@ export const startScanSchema = {
   summary: 'Start a scan of ranges inside the ones this server was configured to allow',
   body: {
     type: 'object',
-    properties: { cidrs: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, minItems: 1, maxItems: 64 } },
+    properties: {
+      cidrs: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, minItems: 1, maxItems: 64 },
+      hostDiscovery: {
+        type: 'boolean',
+        default: true,
+        description: 'find live hosts first and send the full probe set to those only; false sends it to every address (camaudit scan --no-host-discovery)',
+      },
+    },
     required: ['cidrs'],
     additionalProperties: false,
   },

@@ -4,6 +4,7 @@ import type { InventoryDevice, ScanDiff, ScanRecord } from '../../src/inventory/
 import { DEVICE_COLUMNS } from '../../src/export/index.js';
 import { parseCsv } from './export-helpers.js';
 import { jsonBody, startApi, type RunningApi } from './api-helpers.js';
+import type { StartScanOptions } from '../../src/api/routes/scans.js';
 import { http, neighbour, observation, sadp, scanWith, tempInventory } from './inventory-helpers.js';
 
 interface Page<T> {
@@ -18,6 +19,7 @@ let api: RunningApi;
 let scanA: string;
 let scanB: string;
 const started: string[][] = [];
+const startedWith: StartScanOptions[] = [];
 
 beforeAll(async () => {
   const temp = await tempInventory('sqlite', 'camaudit-api-routes-');
@@ -42,8 +44,9 @@ beforeAll(async () => {
   api = await startApi(
     {
       allowedCidrs: ['10.0.0.0/24', '10.5.0.0/16'],
-      startScan: async (cidrs) => {
+      startScan: async (cidrs, options) => {
         started.push(cidrs);
+        startedWith.push(options);
         // Like the real runner: the scan is recorded as running before the promise resolves, and goes on.
         return inventory.beginScan({ site: 'hq', agent: 'api', scope: { cidrs }, channels: ['banner'] });
       },
@@ -211,6 +214,8 @@ describe('scans', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body.status).toBe('running');
     expect(started).toEqual([['10.0.0.128/25', '10.5.3.7/32']]);
+    // Host discovery unless the request turns it off.
+    expect(startedWith).toEqual([{ hostDiscovery: true }]);
     expect((await api.json<ScanRecord>(`/scans/${accepted.body.scanId}`)).body.status).toBe('running');
     expect((await api.json('/health')).body).toMatchObject({ scanRunning: true });
 
@@ -220,6 +225,12 @@ describe('scans', () => {
     expect(busy.body).toMatchObject({ code: 'CAMAUDIT_ERR_SCAN_RUNNING' });
     await api.temp.inventory.finishScan(accepted.body.scanId, { status: 'finished' });
     expect(started).toHaveLength(1);
+
+    expect((await api.json('/scans', jsonBody('POST', { cidrs: ['10.0.0.0/24'], hostDiscovery: 'no' }))).status).toBe(400);
+    const everyAddress = await api.json<{ scanId: string }>('/scans', jsonBody('POST', { cidrs: ['10.0.0.0/24'], hostDiscovery: false }));
+    expect(everyAddress.status).toBe(202);
+    expect(startedWith.at(-1)).toEqual({ hostDiscovery: false });
+    await api.temp.inventory.finishScan(everyAddress.body.scanId, { status: 'finished' });
   });
 });
 

@@ -5,8 +5,14 @@ import type { Inventory, ScanStatus } from '../../inventory/index.js';
 import { checkRangesAllowed, type Ipv4Range } from '../../net/cidr.js';
 import { getScanSchema, listScansSchema, scanDiffSchema, startScanSchema } from '../schemas.js';
 
+/** How an API scan runs, beyond its ranges. */
+export interface StartScanOptions {
+  /** Phase 1 (host discovery) first, and the full probe set to live addresses only; false is `--no-host-discovery`. */
+  hostDiscovery: boolean;
+}
+
 /** Starts a scan of these ranges; resolves with its id once it is recorded as running (it goes on in the background). */
-export type StartScan = (cidrs: string[]) => Promise<string>;
+export type StartScan = (cidrs: string[], options: StartScanOptions) => Promise<string>;
 
 export interface ScanRouteOptions {
   inventory: Inventory;
@@ -40,7 +46,7 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
     return inventory.diffScans(against, id);
   });
 
-  app.post<{ Body: { cidrs: string[] } }>('/scans', { schema: startScanSchema }, async (request, reply) => {
+  app.post<{ Body: { cidrs: string[]; hostDiscovery?: boolean } }>('/scans', { schema: startScanSchema }, async (request, reply) => {
     if (!options.startScan || options.allowedRanges.length === 0) {
       throw new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'this server may not scan: start it with --allow-cidr RANGE');
     }
@@ -48,8 +54,12 @@ export function registerScanRoutes(app: FastifyInstance, options: ScanRouteOptio
     if (starting || (await inventory.isScanRunning())) throw new CamauditError('CAMAUDIT_ERR_SCAN_RUNNING', 'a scan is already running; one at a time');
     starting = true;
     try {
-      const scanId = await options.startScan(ranges.map((range) => range.cidr));
-      request.log.info({ scanId, cidrs: ranges.map((range) => range.cidr) }, 'scan started over the API');
+      const hostDiscovery = request.body.hostDiscovery !== false;
+      const scanId = await options.startScan(
+        ranges.map((range) => range.cidr),
+        { hostDiscovery },
+      );
+      request.log.info({ scanId, cidrs: ranges.map((range) => range.cidr), hostDiscovery }, 'scan started over the API');
       return reply.code(202).send({ scanId, status: 'running' });
     } finally {
       starting = false;

@@ -24,6 +24,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     'allow-cidr': { type: 'string', value: 'RANGE', multiple: true, description: 'range POST /scans and scheduled scans may cover; none: the API cannot scan' },
     'scan-every': { type: 'string', value: 'DURATION', description: 'scan the allowed ranges on a schedule (e.g. 30m, 6h; 1m to 366d); one scan at a time' },
     'no-multicast': { type: 'boolean', description: 'scheduled and API scans probe the ranges by unicast only' },
+    'no-host-discovery': { type: 'boolean', description: 'scheduled scans send the full probe set to every address (API scans choose per request)' },
     credentials: { type: 'string', value: 'FILE', env: 'CAMAUDIT_CREDENTIALS_FILE', description: 'ONVIF logins per range for those scans (see camaudit scan --help)' },
     db: DB_OPTION,
   },
@@ -43,13 +44,18 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
     if (interrupted.length > 0) serveLog.warn({ scanIds: interrupted }, 'scans left running by an earlier process are marked interrupted');
 
     const jobs = new ScanJobs();
-    const scan = (cidrs: string[], onScanStarted?: (scanId: string) => void): Promise<unknown> => {
+    const scan = (cidrs: string[], hostDiscovery: boolean, onScanStarted?: (scanId: string) => void): Promise<unknown> => {
       if (jobs.stopping) return Promise.reject(new CamauditError('CAMAUDIT_ERR_SCANNING_DISABLED', 'the server is stopping'));
-      return jobs.track(runScan({ cidrs, multicast: !values['no-multicast'], multicastInsideRangesOnly: true, channels: CHANNELS }, { config, inventory, log, signal: jobs.signal, ...(onScanStarted ? { onScanStarted } : {}) }));
+      return jobs.track(
+        runScan(
+          { cidrs, multicast: !values['no-multicast'], multicastInsideRangesOnly: true, channels: CHANNELS, hostDiscovery },
+          { config, inventory, log, signal: jobs.signal, ...(onScanStarted ? { onScanStarted } : {}) },
+        ),
+      );
     };
-    const startScan: StartScan = (cidrs) =>
+    const startScan: StartScan = (cidrs, options) =>
       new Promise<string>((resolveStarted, rejectStarted) => {
-        scan(cidrs, resolveStarted).catch((error: unknown) => {
+        scan(cidrs, options.hostDiscovery, resolveStarted).catch((error: unknown) => {
           // Rejecting after the id was handed out is a no-op; the scan's own record says it failed.
           rejectStarted(error);
           serveLog.error({ err: error }, 'API scan failed');
@@ -64,7 +70,7 @@ and then requires "Authorization: Bearer TOKEN" on every route but /health.`,
       throw error;
     }
     process.stderr.write(`camaudit: serving ${inventory.path} on ${server.url} (docs at ${server.url}/docs)\n`);
-    const schedule = everyMs !== undefined ? scheduleScans({ everyMs, run: () => scan(allowedCidrs), log, isBusy: () => inventory.isScanRunning(), runAtStart: true }) : undefined;
+    const schedule = everyMs !== undefined ? scheduleScans({ everyMs, run: () => scan(allowedCidrs, values['no-host-discovery'] !== true), log, isBusy: () => inventory.isScanRunning(), runAtStart: true }) : undefined;
 
     await new Promise<void>((resolveStop) => {
       const stop = (): void => resolveStop();
