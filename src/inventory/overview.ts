@@ -2,6 +2,7 @@ import type { DeviceStatus } from '../model.js';
 import { DEVICE_STATUSES } from './filter.js';
 import { advisoryRows } from './queries.js';
 import type { SqlRunner } from './sql.js';
+import { identificationFromJson } from './rows.js';
 
 // What the planning page's overview shows, computed in SQL over the whole inventory: the covered devices per
 // replacement status (in total and per site, vendor and brand), replacement progress over time rebuilt from the
@@ -39,7 +40,7 @@ export type AlertKind = 'seenAgain' | 'newCovered' | 'advisory' | 'cloudP2p';
 
 export interface AlertGroup {
   kind: AlertKind;
-  /** False when this camaudit cannot tell yet (see cloudP2p below): the page says so instead of showing 0. */
+  /** False when this camaudit cannot tell: the page says so instead of showing a reassuring 0. */
   available: boolean;
   count: number;
   /** The first devices (at most ALERT_DEVICE_LIMIT). */
@@ -185,6 +186,8 @@ export function createOverviewQueries(db: SqlRunner, options: OverviewOptions) {
     advisoryCounts: `SELECT ${advisories.id} AS id, MAX(${advisories.title}) AS title, CAST(COUNT(DISTINCT d.id) AS INTEGER) AS devices
      FROM devices d, ${advisories.from} WHERE d.advisory_count > 0 GROUP BY 1 ORDER BY 3 DESC, 1`,
     withAdvisoryCount: `SELECT ${COUNT} AS count FROM devices WHERE advisory_count > 0`,
+    cloudEnabledCount: `SELECT ${COUNT} AS count FROM devices WHERE cloud = 'enabled'`,
+    cloudEnabled: `SELECT ${BRIEF_COLUMNS}, d.identification FROM devices d WHERE d.cloud = 'enabled' ORDER BY d.site, d.ip, d.id LIMIT ?`,
     withAdvisory: `SELECT ${BRIEF_COLUMNS}, (SELECT string_agg(${advisories.id}, ' ') FROM ${advisories.from}) AS detail
      FROM devices d WHERE d.advisory_count > 0 ORDER BY d.site, d.ip, d.id LIMIT ?`,
     distinctSites: 'SELECT DISTINCT site AS name FROM devices ORDER BY 1',
@@ -219,12 +222,20 @@ export function createOverviewQueries(db: SqlRunner, options: OverviewOptions) {
   }
 
   /**
-   * Cloud P2P (the vendor's relay service, enabled on the device) is not observed by this version of camaudit.
-   * Hook: once identifications carry that flag, count the devices that have it here and set `available: true`;
-   * until then the page says the check is not available rather than showing a reassuring zero.
+   * Devices whose vendor cloud (P2P relay: Hik-Connect/Ezviz, Dahua's P2P) is switched on, as the device itself said
+   * (the cloud flag of src/match/cloud.ts, kept in devices.cloud). Each one's detail names the fields that said so.
    */
-  function cloudP2p(): AlertGroup {
-    return { kind: 'cloudP2p', available: false, count: 0, devices: [] };
+  async function cloudP2p(): Promise<AlertGroup> {
+    const rows = await db.all<BriefRow & { identification: string }>(sql.cloudEnabled, [ALERT_DEVICE_LIMIT]);
+    return {
+      kind: 'cloudP2p',
+      available: true,
+      count: await count(sql.cloudEnabledCount),
+      devices: rows.map((row) => {
+        const said = identificationFromJson(row.identification).cloud?.evidence.filter((item) => item.says === 'enabled') ?? [];
+        return briefOf({ ...row, detail: said.length > 0 ? said.map((item) => `${item.field}: ${item.value}`).join('; ') : null });
+      }),
+    };
   }
 
   /**
@@ -278,7 +289,7 @@ export function createOverviewQueries(db: SqlRunner, options: OverviewOptions) {
           count: await count(sql.withAdvisoryCount),
           devices: (await db.all<BriefRow>(sql.withAdvisory, [ALERT_DEVICE_LIMIT])).map(briefOf),
         },
-        cloudP2p(),
+        await cloudP2p(),
       ],
       lastScan: last ? { id: last.id, site: last.site, startedAt: last.started_at, finishedAt: last.finished_at, status: last.status } : null,
     };

@@ -122,7 +122,20 @@ export async function buildPlanningInventory(path: string, today = new Date()): 
       'hq',
       secondScan,
     );
-    await scan(inventory, 'hq', [...hq, ...newOnes, hostile], '10.20.1.251');
+    // A camera whose Hik-Connect (P2P) is on, as its SADP reply says (HCPlatformEnable, the field of the SADP
+    // ProbeMatch in cameronnewman/hikvision-tooling internal/sadp): the cloud alert's device.
+    const cloudOn = placed(
+      {
+        file: 'cloud',
+        observations: [
+          { source: 'sadp', mac: 'c0:56:e3:65:43:21', sadp: { DeviceType: '138', DeviceDescription: 'DS-2CD2043G2-I', DeviceSN: 'DS-2CD2043G2-I20220112AAWRJ12345678', MAC: 'c0-56-e3-65-43-21', SoftwareVersion: 'V5.7.3build 220112', SupportHCPlatform: 'true', HCPlatformEnable: 'true' } },
+        ],
+      },
+      '10.20.1.249',
+      'hq',
+      secondScan,
+    );
+    await scan(inventory, 'hq', [...hq, ...newOnes, hostile, cloudOn], '10.20.1.251');
     const devices = await inventory.listAllDevices();
     const hostileDevice = devices.find((device) => device.identification.model === HOSTILE_NAME);
     if (!hostileDevice) throw new Error('the matcher did not take the hostile ONVIF model as the model');

@@ -217,7 +217,10 @@ describe('the planning page in Chromium', () => {
     await expect(count('seenAgain')).resolves.toBe(String(facts.devices.filter((device) => device.alert !== null).length));
     await expect(count('advisory')).resolves.toBe(String(facts.devices.filter((device) => device.identification.advisories.length > 0).length));
     expect(Number(await count('newCovered'))).toBeGreaterThan(0);
-    await expect(count('cloudP2p')).resolves.toBe('not checked');
+    const cloudOn = facts.devices.filter((device) => device.cloud === 'enabled');
+    expect(cloudOn.length).toBeGreaterThan(0);
+    await expect(count('cloudP2p')).resolves.toBe(String(cloudOn.length));
+    await expect(page.locator('[data-alert="cloudP2p"]').textContent()).resolves.toContain('sadp.HCPlatformEnable: true');
   });
 
   it('lists the scans, shows one scan’s record and the difference between two', async () => {

@@ -47,7 +47,7 @@ describe('GET /overview, /facets and /server', () => {
       ['seenAgain', true],
       ['newCovered', true],
       ['advisory', true],
-      ['cloudP2p', false],
+      ['cloudP2p', true],
     ]);
   });
 

@@ -13,6 +13,7 @@ import { emptyIdentification } from '../../src/inventory/rows.js';
 import { isPostgresUrl, openPostgres } from '../../src/inventory/postgres.js';
 import type { SqlRunner } from '../../src/inventory/sql.js';
 import { openSqlite } from '../../src/inventory/sqlite.js';
+import { cloudFlag } from '../../src/match/cloud.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -51,6 +52,9 @@ export function identifyDouble(observations: Observation[]): Identification {
     }
     if (observation.http?.title && identification.model === null) identification.model = observation.http.title;
   }
+  // The cloud flag as the matcher sets it (src/match/cloud.ts reads only the fields that state the setting).
+  const cloud = cloudFlag(observations);
+  if (cloud.state !== 'unknown') identification.cloud = cloud;
   return identification;
 }
 

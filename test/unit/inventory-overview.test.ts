@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_SORT_COLUMNS, openInventory, progressFromHistory, type DeviceFilter, type DeviceSortKey, type Inventory } from '../../src/inventory/index.js';
 import { pageIdsQuery } from '../../src/inventory/queries.js';
+import type { ObservationInput } from '../../src/observation.js';
 import { http, identifyDouble, neighbour, observation, sadp, scanWith, silentLog, storeKinds, tempInventory, type StoreKind, type TempInventory } from './inventory-helpers.js';
 
 // The overview the planning page shows: counts per status and group, progress replayed from the status history,
@@ -22,6 +23,7 @@ async function openWithClock(kind: StoreKind, start: string): Promise<{ inventor
   return { inventory: temp.inventory, setDay: (day) => (now = Date.parse(start) + day * DAY) };
 }
 
+const withSadp = (input: ObservationInput, fields: Record<string, string>): ObservationInput => ({ ...input, sadp: { ...input.sadp, ...fields } });
 const dhip = (ip: string, mac: string, serial: string) => ({ source: 'dhip' as const, ip, mac, dhip: { DeviceType: 'IPC-HDW1431T1', Vendor: 'Dahua', SerialNo: serial, Version: '2.800' } });
 
 describe('progressFromHistory', () => {
@@ -61,7 +63,8 @@ describe.each(storeKinds('inventory-overview'))('the overview (%s store)', (kind
     // The replaced camera answers again, and a new Hikvision camera appears.
     await scanWith(inventory, [
       observation(sadp('10.0.0.2', 'aa:bb:cc:00:00:02', 'SN2', 'DS-2CD2042WD')),
-      observation(sadp('10.0.0.3', 'aa:bb:cc:00:00:03', 'SN3', 'DS-2CD2142FWD')),
+      // Its Hik-Connect (P2P) is switched on now: the cloud alert.
+      observation(withSadp(sadp('10.0.0.3', 'aa:bb:cc:00:00:03', 'SN3', 'DS-2CD2142FWD'), { HCPlatformEnable: 'true' })),
       observation(sadp('10.0.0.4', 'aa:bb:cc:00:00:04', 'SN4', 'DS-NEW')),
       observation(http('10.0.0.9', 'Printer')),
     ]);
@@ -88,7 +91,7 @@ describe.each(storeKinds('inventory-overview'))('the overview (%s store)', (kind
     expect(alert('newCovered')).toMatchObject({ available: true, count: 1, devices: [{ ip: '10.0.0.4' }] });
     // The test double gives every DHIP device the advisory TEST-ADV-1.
     expect(alert('advisory')).toMatchObject({ available: true, count: 1, devices: [{ ip: '10.1.0.2', detail: 'TEST-ADV-1' }] });
-    expect(alert('cloudP2p')).toEqual({ kind: 'cloudP2p', available: false, count: 0, devices: [] });
+    expect(alert('cloudP2p')).toMatchObject({ available: true, count: 1, devices: [{ ip: '10.0.0.3', detail: 'sadp.HCPlatformEnable: true' }] });
     expect(await inventory.facets()).toEqual({
       sites: ['depot', 'hq'],
       vendors: ['Dahua', 'Hikvision'],

@@ -13,6 +13,7 @@ const ALERT_TITLES: Record<AlertGroup['kind'], string> = {
 function alertLink(kind: AlertGroup['kind']): string | undefined {
   if (kind === 'seenAgain') return inventoryHref({ filters: { alert: 'true' } });
   if (kind === 'advisory') return inventoryHref({ filters: { advisory: 'any' } });
+  if (kind === 'cloudP2p') return inventoryHref({ filters: { cloud: 'enabled' } });
   return undefined;
 }
 
