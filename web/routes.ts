@@ -2,7 +2,7 @@
 // reload and can be shared as a link. The fragment never reaches the server, which keeps its own routes free.
 // Pure: no DOM here, so the unit tests read it directly.
 
-export const FILTER_KEYS = ['site', 'covered', 'vendor', 'brand', 'status', 'advisory', 'alert', 'search'] as const;
+export const FILTER_KEYS = ['site', 'covered', 'vendor', 'brand', 'status', 'advisory', 'alert', 'cloud', 'search'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export const PAGE_SIZES = [25, 50, 100, 250] as const;

@@ -221,6 +221,11 @@ describe('the planning page in Chromium', () => {
     expect(cloudOn.length).toBeGreaterThan(0);
     await expect(count('cloudP2p')).resolves.toBe(String(cloudOn.length));
     await expect(page.locator('[data-alert="cloudP2p"]').textContent()).resolves.toContain('sadp.HCPlatformEnable: true');
+    // The inventory's Cloud P2P filter (where the alert links when it lists only the first devices) shows those.
+    const filtered = await open('#/inventory?cloud=enabled');
+    await filtered.page.waitForSelector('.pager .range');
+    await expect(filtered.page.locator('.pager .range').textContent()).resolves.toContain(`of ${cloudOn.length}`);
+    await expect(filtered.page.getByLabel('Cloud P2P').inputValue()).resolves.toBe('enabled');
   });
 
   it('lists the scans, shows one scan’s record and the difference between two', async () => {
