@@ -18,7 +18,8 @@ import { INVENTORY_LIMITS } from '../config.js';
 //      address of its own on the LAN: its place is the NVR's address and channel, since two NVRs may both put a
 //      camera at 192.168.254.2) (this is how a neighbour-table
 //      entry lends its MAC to the HTTP banner of that address), unless the two sides already carry different
-//      MACs: several factory-default devices can answer SADP from the same 192.0.0.64.
+//      MACs: several factory-default devices can answer SADP from the same 192.0.0.64. A MAC that the address's own
+//      table contradicts does not count: what answers there is the table's MAC, whatever it claims.
 
 export interface ObservationGroup {
   observations: Observation[];
@@ -220,9 +221,14 @@ export function groupObservations(observations: readonly Observation[]): Observa
   const keys = observations.map(keysOfObservation);
   dropSharedMacs(observations, keys);
   const evidence = new ClaimEvidence(observations, keys);
+  // For joins by address, a MAC that the address's own table contradicts is not the MAC of whatever answered there:
+  // a host claiming another's MAC is still one device with its neighbour entry.
   const sets = new DisjointSets(
     observations.length,
-    keys.map((entry) => new Set(entry.mac)),
+    keys.map((entry, index) => {
+      const observation = observations[index]!;
+      return new Set(observation.via || observation.ip === '' ? entry.mac : entry.mac.filter((mac) => !evidence.contradictsMac([observation.ip], mac)));
+    }),
   );
   for (const kind of KEY_KINDS) {
     // Per key value, the first observation of each place that claims it. A row with no address (a switch table)

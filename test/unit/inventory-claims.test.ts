@@ -25,6 +25,13 @@ describe('claims the address tables contradict (one scan, pure)', () => {
     }
   });
 
+  it("a host with a neighbour entry of its own that claims another's MAC is one device at its address, apart from the victim", () => {
+    const groups = groupObservations([...victimSeen(), ...spooferSeen(), observation(neighbour(spoofer, 'b8:27:eb:00:02:09'))]);
+    expect(groups.map((group) => group.addresses).sort()).toEqual([[victim.ip], [spoofer]]);
+    // Apart at one address all the same: two factory-default devices with no table entry there.
+    expect(groupObservations([observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:01', 'SERIAL0001', 'A')), observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'B'))])).toHaveLength(2);
+  });
+
   it('still joins a sender whose MAC the table shows only at another address when nothing there contests it (a factory-default address)', () => {
     const groups = groupObservations([observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:09', 'SERIAL0009', 'M')), observation(dhip('192.0.0.64', 'aa:bb:cc:00:00:09', 'SERIAL0009')), observation(neighbour('10.0.0.9', 'aa:bb:cc:00:00:09'))]);
     expect(groups).toHaveLength(1);
@@ -63,6 +70,18 @@ describe.each(storeKinds('inventory-claims'))('claims against stored devices and
     expect((await inventory.getDevice(victimId))!.alert).toMatch(/10\.0\.0\.209 claimed this device's mac aa:bb:cc:00:00:0a and serial/);
     expect((await inventory.getDeviceDetail(victimId))!.history.filter((entry) => entry.kind === 'conflict' && entry.scanId === second.scanId)).toHaveLength(1);
     expect([...second.alertDeviceIds].sort()).toEqual([victimId, claimantId].sort());
+  });
+
+  it('a claimant with a neighbour entry of its own gets one record, keyed by its own MAC', async () => {
+    temp = await tempInventory(kind);
+    const { inventory } = temp;
+    const first = await scanWith(inventory, victimSeen());
+    const second = await scanWith(inventory, [...spooferSeen(), observation(neighbour(spoofer, 'b8:27:eb:00:02:09')), ...victimSeen()]);
+    expect(second.deviceIds).toHaveLength(2);
+    const claimants = (await inventory.listAllDevices()).filter((device) => device.addresses.includes(spoofer));
+    expect(claimants).toHaveLength(1);
+    expect(claimants[0]).toMatchObject({ ip: spoofer, addresses: [spoofer], mac: 'b8:27:eb:00:02:09', serial: null });
+    expect((await inventory.getDevice(first.deviceIds[0]!))!.alert).toMatch(/10\.0\.0\.209 claimed this device's mac aa:bb:cc:00:00:0a and serial/);
   });
 
   it("in a first scan, the device the table places at the MAC's address keeps its keys and the claimant's refusal is recorded", async () => {
