@@ -203,6 +203,8 @@ export class ClaimEvidence {
 function claimJoins(evidence: ClaimEvidence, kind: KeyKind, value: string, left: string, right: string): boolean {
   if (evidence.tablesDisagree([left], [right])) return false;
   if (evidence.impersonates(left, right) || evidence.impersonates(right, left)) return false;
+  // A key the tables place at a third address joins nobody: two hosts posing as the same device are not one.
+  if (evidence.refutes([left, right], kind, value)) return false;
   if (kind === 'mac') {
     if (evidence.contradictsMac([left], value) || evidence.contradictsMac([right], value)) return false;
     if (evidence.tableMacsOf(left).has(value) || evidence.tableMacsOf(right).has(value)) return true;

@@ -32,6 +32,12 @@ describe('claims the address tables contradict (one scan, pure)', () => {
     expect(groupObservations([observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:01', 'SERIAL0001', 'A')), observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:02', 'SERIAL0002', 'B'))])).toHaveLength(2);
   });
 
+  it('keeps two hosts posing as the same device apart from it and from each other', () => {
+    const second = '10.0.0.214';
+    const groups = groupObservations([...victimSeen(), ...spooferSeen(), observation(neighbour(spoofer, 'b8:27:eb:00:02:09')), observation(sadp(second, victim.mac, victim.serial, 'DS-2CD')), observation(dhip(second, victim.mac, victim.serial))]);
+    expect(groups.map((group) => group.addresses).sort()).toEqual([[victim.ip], [spoofer], [second]]);
+  });
+
   it('still joins a sender whose MAC the table shows only at another address when nothing there contests it (a factory-default address)', () => {
     const groups = groupObservations([observation(sadp('192.0.0.64', 'aa:bb:cc:00:00:09', 'SERIAL0009', 'M')), observation(dhip('192.0.0.64', 'aa:bb:cc:00:00:09', 'SERIAL0009')), observation(neighbour('10.0.0.9', 'aa:bb:cc:00:00:09'))]);
     expect(groups).toHaveLength(1);
