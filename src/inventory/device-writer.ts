@@ -65,21 +65,37 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return KEY_KINDS.some((kind) => group.keys[kind].length > 0 && deviceKeys[kind].length > 0 && !group.keys[kind].some((value) => deviceKeys[kind].includes(value)));
   }
 
+  async function heldByAnother(kind: KeyKind, value: string, deviceId: string): Promise<boolean> {
+    const row = await db.get<{ device_id: string }>(SQL.selectKey, [kind, value]);
+    return row !== undefined && row.device_id !== deviceId;
+  }
+
   async function wasEdited(deviceId: string): Promise<boolean> {
     return (await db.get(SQL.deviceWasEdited, [deviceId])) !== undefined;
   }
 
+  /** Devices given a conflict alert by the scan being written (the victim of a claim is alerted with the claimant). */
+  const conflicted = new Set<string>();
+
   /** Records a refused claim or merge on a device, as history and as its alert. */
   async function conflict(deviceId: string, scan: ScanRow, field: string, text: string, at: string): Promise<void> {
+    conflicted.add(deviceId);
     await history(deviceId, scan.id, 'conflict', field, null, text);
     await db.run(SQL.setDeviceAlert, [text, at, context.now(), deviceId]);
     log.warn({ deviceId, scanId: scan.id, conflict: text }, 'a claim about a device was not trusted; recorded as a conflict');
   }
 
+  /** The MAC an address table last showed for the device, if any. */
+  async function lastTableMacOf(deviceId: string): Promise<string | undefined> {
+    return keyOfMac((await db.get<{ mac: string | null }>(SQL.lastTableMacOfDevice, [deviceId]))?.mac);
+  }
+
   /**
    * Whether the group may be `deviceId`, which it matched by `kind` `value`. At the device's own address, yes; so
    * for rows with no address (a switch table). At another address (the device moved, or something claims to be
-   * it) only when the scan corroborates the claim and the address tables do not show another network interface.
+   * it) only when the scan corroborates the claim, the address tables do not show another network interface at the
+   * group's addresses, and they do not place the device elsewhere: neither the claimed MAC nor the MAC a table last
+   * showed for the device answers at another address in this scan. A table MAC vouches only for its own address.
    */
   async function claimAccepted(group: ObservationGroup, deviceId: string, kind: KeyKind, value: string, evidence: ClaimEvidence): Promise<boolean> {
     const device = await deviceRow(deviceId);
@@ -88,6 +104,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     const deviceMacs = (await keysOfDevice(deviceId)).mac;
     if (tableMacs.length > 0 && deviceMacs.length > 0 && !tableMacs.some((mac) => deviceMacs.includes(mac))) return false;
     if (kind === 'mac' && evidence.contradictsMac(group.addresses, value)) return false;
+    const lastTableMac = await lastTableMacOf(deviceId);
+    if (lastTableMac !== undefined && evidence.placesElsewhere(group.addresses, lastTableMac).length > 0) return false;
     return evidence.corroborates(group.addresses, kind, value);
   }
 
@@ -110,8 +128,10 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         }
       }
     }
-    // A MAC that the address tables contradict at the group's own address is someone else's: never a key here.
+    // A MAC that the address tables contradict at the group's own address is someone else's: never a key here; nor
+    // is a key of the device the tables place at another address.
     group.keys.mac = group.keys.mac.filter((mac) => !evidence.contradictsMac(group.addresses, mac));
+    for (const kind of KEY_KINDS) group.keys[kind] = group.keys[kind].filter((value) => !evidence.refutes(group.addresses, kind, value));
     const seenAt = seenRange(group.observations).last;
     for (const [deviceId, claims] of refused) {
       if (matches.includes(deviceId)) continue;
@@ -285,10 +305,20 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
     const previous = identificationFromJson(before.identification);
     const identification = await identifySafely(deviceId, previous);
-    // A MAC the matcher read from a reply is a claim too: not when an address table shows another one here.
+    // A MAC or serial the matcher read from a reply is a claim too: not when an address table shows another MAC
+    // here or places the claimed one elsewhere, nor when another device holds it.
     const identifiedMac = keyOfMac(identification.mac);
-    const mac = before.mac ?? group.keys.mac[0] ?? (identifiedMac !== undefined && !evidence.contradictsMac(group.addresses, identifiedMac) ? identifiedMac : null);
-    const serial = before.serial ?? group.keys.serial[0] ?? keyOfSerial(identification.serial) ?? null;
+    const mac =
+      before.mac ??
+      group.keys.mac[0] ??
+      (identifiedMac !== undefined && !evidence.contradictsMac(group.addresses, identifiedMac) && !evidence.refutes(group.addresses, 'mac', identifiedMac) && !(await heldByAnother('mac', identifiedMac, deviceId))
+        ? identifiedMac
+        : null);
+    const identifiedSerial = keyOfSerial(identification.serial);
+    const serial =
+      before.serial ??
+      group.keys.serial[0] ??
+      (identifiedSerial !== undefined && !evidence.refutes(group.addresses, 'serial', identifiedSerial) && !(await heldByAnother('serial', identifiedSerial, deviceId)) ? identifiedSerial : null);
     // Keys the matcher found that the key table did not: take them when no other device holds them.
     if (mac) await db.run(SQL.insertKey, ['mac', mac, deviceId]);
     if (serial) await db.run(SQL.insertKey, ['serial', serial, deviceId]);
@@ -371,6 +401,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       const ordered = [...groups.filter(strong).sort((a, b) => trust(b) - trust(a)), ...groups.filter((group) => !strong(group))];
       const claimed = new Set<string>();
       const outcomes: GroupOutcome[] = [];
+      conflicted.clear();
       for (const group of ordered) {
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
@@ -385,7 +416,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         outcomes.push({ deviceId, created: existing === undefined, alerted });
       }
       await linkRecorders(scan, outcomes);
-      return outcomes;
+      return outcomes.map((outcome) => (conflicted.has(outcome.deviceId) ? { ...outcome, alerted: true } : outcome));
     },
     history,
   };

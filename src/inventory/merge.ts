@@ -8,13 +8,18 @@ import { INVENTORY_LIMITS } from '../config.js';
 //      claim (a device says what it likes about itself; a hostile one claims another's MAC and serial):
 //      - the two addresses' address-table MACs (kernel neighbour table, DHCP leases) do not disagree (two NICs are
 //        two devices), and
-//      - for a MAC, an address table shows that MAC at one of the addresses, or each address makes the claim over
+//      - neither address contests the other's MAC: when both say "I am MAC m" over their own channels and the tables
+//        show m at only one of them, the other is an impostor of it, whatever key they share and however many
+//        channels it repeats the claim on (two channels of one sender are not independent), and
+//      - for a MAC, an address table shows that MAC at one of the addresses (uncontested: the same interface at an
+//        address the tables cannot see, such as a factory-default 192.0.0.64), or each address makes the claim over
 //        two channels; for a serial or an endpoint, each address makes the claim over two channels;
 //   3. within the same scan, observations of the same address are one device too (a camera behind an NVR has no
 //      address of its own on the LAN: its place is the NVR's address and channel, since two NVRs may both put a
 //      camera at 192.168.254.2) (this is how a neighbour-table
 //      entry lends its MAC to the HTTP banner of that address), unless the two sides already carry different
-//      MACs: several factory-default devices can answer SADP from the same 192.0.0.64.
+//      MACs: several factory-default devices can answer SADP from the same 192.0.0.64. A MAC that the address's own
+//      table contradicts does not count: what answers there is the table's MAC, whatever it claims.
 
 export interface ObservationGroup {
   observations: Observation[];
@@ -90,7 +95,11 @@ const ADDRESS_TABLE_SOURCES: ReadonlySet<string> = new Set(['neighbour', 'dhcp']
 /** What one scan's address tables and channels say per address: the evidence that corroborates a claimed key. */
 export class ClaimEvidence {
   private readonly tableMacs = new Map<string, Set<string>>();
+  /** Per MAC, the addresses where an address table shows it: the only addresses that MAC vouches for. */
+  private readonly tablePlaces = new Map<string, Set<string>>();
   private readonly channels = new Map<string, Set<string>>();
+  /** Per claimed key (`kind value`), the addresses that claimed it. */
+  private readonly claimants = new Map<string, Set<string>>();
 
   constructor(observations: readonly Observation[], keys: readonly ObservationKeys[]) {
     observations.forEach((observation, index) => {
@@ -101,6 +110,9 @@ export class ClaimEvidence {
           const macs = this.tableMacs.get(observation.ip) ?? new Set<string>();
           macs.add(mac);
           this.tableMacs.set(observation.ip, macs);
+          const places = this.tablePlaces.get(mac) ?? new Set<string>();
+          places.add(observation.ip);
+          this.tablePlaces.set(mac, places);
         }
       }
       for (const kind of KEY_KINDS) {
@@ -109,6 +121,9 @@ export class ClaimEvidence {
           const sources = this.channels.get(claim) ?? new Set<string>();
           sources.add(observation.source);
           this.channels.set(claim, sources);
+          const addresses = this.claimants.get(`${kind} ${value}`) ?? new Set<string>();
+          addresses.add(observation.ip);
+          this.claimants.set(`${kind} ${value}`, addresses);
         }
       }
     });
@@ -134,8 +149,47 @@ export class ClaimEvidence {
 
   /** Whether `addresses` corroborate their own claim of a key: a table shows the MAC there, or two channels said it. */
   corroborates(addresses: readonly string[], kind: KeyKind, value: string): boolean {
+    if (this.refutes(addresses, kind, value)) return false;
     if (kind === 'mac' && addresses.some((address) => this.tableMacsOf(address).has(value))) return true;
     return addresses.some((address) => this.channelsClaiming(address, kind, value) >= 2);
+  }
+
+  /** Whether a channel other than an address table at `address` claimed this key: the device speaking for itself. */
+  private saysItself(address: string, kind: KeyKind, value: string): boolean {
+    const sources = this.channels.get(`${address} ${kind} ${value}`);
+    return sources !== undefined && [...sources].some((source) => !ADDRESS_TABLE_SOURCES.has(source));
+  }
+
+  /**
+   * Whether `claimant` poses as the device at `holder`: both say they are a MAC that the tables show at `holder` and
+   * not at `claimant`. One interface answering at two addresses has a table entry with its MAC at both.
+   */
+  impersonates(claimant: string, holder: string): boolean {
+    if (claimant === holder) return false;
+    const claimantTable = this.tableMacsOf(claimant);
+    for (const mac of this.tableMacsOf(holder)) {
+      if (!claimantTable.has(mac) && this.saysItself(claimant, 'mac', mac) && this.saysItself(holder, 'mac', mac)) return true;
+    }
+    return false;
+  }
+
+  /** The addresses whose tables show `mac`, when none of them is in `addresses`: the tables place that MAC elsewhere. */
+  placesElsewhere(addresses: readonly string[], mac: string): readonly string[] {
+    const places = this.tablePlaces.get(mac);
+    if (places === undefined || addresses.some((address) => places.has(address))) return [];
+    return [...places];
+  }
+
+  /**
+   * Whether the scan's tables place the device that `addresses` claim to be at another address: a claimed MAC that
+   * the tables show only elsewhere, or any key also claimed from an address that one of `addresses` impersonates.
+   */
+  refutes(addresses: readonly string[], kind: KeyKind, value: string): boolean {
+    if (kind === 'mac' && this.placesElsewhere(addresses, value).length > 0) return true;
+    for (const holder of this.claimants.get(`${kind} ${value}`) ?? []) {
+      if (!addresses.includes(holder) && addresses.some((address) => this.impersonates(address, holder))) return true;
+    }
+    return false;
   }
 
   /** A MAC claim that the address tables contradict at every claiming address that has an entry. */
@@ -148,6 +202,9 @@ export class ClaimEvidence {
 /** Whether the claim of `value` at `left` and at `right` (different places) makes them one device. */
 function claimJoins(evidence: ClaimEvidence, kind: KeyKind, value: string, left: string, right: string): boolean {
   if (evidence.tablesDisagree([left], [right])) return false;
+  if (evidence.impersonates(left, right) || evidence.impersonates(right, left)) return false;
+  // A key the tables place at a third address joins nobody: two hosts posing as the same device are not one.
+  if (evidence.refutes([left, right], kind, value)) return false;
   if (kind === 'mac') {
     if (evidence.contradictsMac([left], value) || evidence.contradictsMac([right], value)) return false;
     if (evidence.tableMacsOf(left).has(value) || evidence.tableMacsOf(right).has(value)) return true;
@@ -166,9 +223,14 @@ export function groupObservations(observations: readonly Observation[]): Observa
   const keys = observations.map(keysOfObservation);
   dropSharedMacs(observations, keys);
   const evidence = new ClaimEvidence(observations, keys);
+  // For joins by address, a MAC that the address's own table contradicts is not the MAC of whatever answered there:
+  // a host claiming another's MAC is still one device with its neighbour entry.
   const sets = new DisjointSets(
     observations.length,
-    keys.map((entry) => new Set(entry.mac)),
+    keys.map((entry, index) => {
+      const observation = observations[index]!;
+      return new Set(observation.via || observation.ip === '' ? entry.mac : entry.mac.filter((mac) => !evidence.contradictsMac([observation.ip], mac)));
+    }),
   );
   for (const kind of KEY_KINDS) {
     // Per key value, the first observation of each place that claims it. A row with no address (a switch table)

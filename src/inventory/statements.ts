@@ -37,6 +37,9 @@ export const SQL = {
   selectDevice: 'SELECT * FROM devices WHERE id = ?',
   selectKey: 'SELECT device_id FROM device_keys WHERE kind = ? AND value = ?',
   selectKeysOfDevice: 'SELECT kind, value FROM device_keys WHERE device_id = ?',
+  // The MAC an address table (neighbour table, DHCP lease) last showed for the device: where its interface answered.
+  lastTableMacOfDevice: `SELECT o.mac AS mac FROM device_observations d JOIN observations o ON o.id = d.observation_id
+       WHERE d.device_id = ? AND o.source IN ('neighbour', 'dhcp') AND o.mac IS NOT NULL ORDER BY o.observed_at DESC, o.id LIMIT 1`,
   deviceWasEdited: "SELECT 1 AS edited FROM device_history WHERE device_id = ? AND scan_id IS NULL AND kind IN ('edit', 'status') LIMIT 1",
   setDeviceAlert: 'UPDATE devices SET alert = ?, alert_at = ?, updated_at = ? WHERE id = ?',
   insertKey: 'INSERT INTO device_keys (kind, value, device_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',

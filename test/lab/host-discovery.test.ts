@@ -4,19 +4,15 @@
 // scan record must say how many addresses were alive and how many probes each phase sent; and the first scan must
 // send far fewer probes. Also checked: the drop profile really drops (a connect to an absent routed address times out
 // instead of being refused), so the routed liveness probes are tested against silence, not quick refusals.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device } from '../../src/model.js';
 import { dropAbsentRouted } from './drop-absent.js';
-import { labGate } from './gate.js';
-import { startLab, type Lab } from './lab.js';
+import { useLab } from './harness/index.js';
+import type { Lab } from './lab.js';
 import { loadAllProfiles } from './profile-loader.js';
 
-const runLab = labGate('HOST DISCOVERY');
-const CLI = resolve('dist/src/cli/main.js');
+const lab = useLab('HOST DISCOVERY', { cli: true, profiles: loadAllProfiles().map((profile) => profile.name), startTimeoutMs: 240_000 });
 
 interface ScanResult {
   devices: Device[];
@@ -26,8 +22,8 @@ interface ScanResult {
 
 /**
  * What must not differ between the two scans: for each healthy lab device, the identification of the device that
- * holds its address; for every lab device, hostile ones included, whether it was found at all. (A hostile device
- * that impersonates a camera's serial may be merged with it under either address, whichever answered first.)
+ * holds its address; for every lab device, hostile ones included, whether it was found at all (what a hostile
+ * device claims to be is its own to vary).
  */
 function identities(devices: readonly Device[], lab: Lab): Record<string, unknown> {
   const byIp: Record<string, unknown> = {};
@@ -43,18 +39,16 @@ function identities(devices: readonly Device[], lab: Lab): Record<string, unknow
   return byIp;
 }
 
-describe.runIf(runLab)('host discovery against --no-host-discovery, every lab profile, routed drops', () => {
-  let lab: Lab;
-  let workDirectory: string;
+describe.runIf(lab.enabled)('host discovery against --no-host-discovery, every lab profile, routed drops', () => {
   let withDiscovery: ScanResult;
   let fullSet: ScanResult;
   let droppedAddresses = 0;
 
   const scan = async (name: string, extra: string[]): Promise<ScanResult> => {
-    const database = join(workDirectory, `${name}.sqlite`);
+    const database = lab.workPath(`${name}.sqlite`);
     const ranges = lab.segments.flatMap((segment) => ['--cidr', segment.cidr]);
     const started = performance.now();
-    const result = await lab.runInScanner([process.execPath, CLI, 'scan', ...ranges, '--db', database, '--json', ...extra], { timeoutMs: 240_000 });
+    const result = await lab.runCamaudit(['scan', ...ranges, '--db', database, '--json', ...extra], { timeoutMs: 240_000 });
     if (result.code !== 0) throw new Error(`scan ${name} exited ${result.code}: ${result.stderr.slice(-2000)}`);
     const db = new Database(database, { readonly: true });
     const row = db.prepare('SELECT counts FROM scans ORDER BY started_at DESC LIMIT 1').get() as { counts: string };
@@ -63,8 +57,6 @@ describe.runIf(runLab)('host discovery against --no-host-discovery, every lab pr
   };
 
   beforeAll(async () => {
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-hosts-'));
-    lab = await startLab({ profiles: loadAllProfiles().map((profile) => profile.name) });
     droppedAddresses = await dropAbsentRouted(lab);
     withDiscovery = await scan('hosts', []);
     fullSet = await scan('full', ['--no-host-discovery']);
@@ -73,11 +65,6 @@ describe.runIf(runLab)('host discovery against --no-host-discovery, every lab pr
         `${JSON.stringify(withDiscovery.counts.probes)}; --no-host-discovery ${fullSet.seconds.toFixed(1)} s, ${JSON.stringify(fullSet.counts.probes)}\n`,
     );
   }, 600_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   it('the drop profile drops: a connect to an absent routed address gets no answer at all', async () => {
     expect(droppedAddresses).toBeGreaterThan(200);

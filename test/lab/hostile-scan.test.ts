@@ -1,25 +1,20 @@
-// Scanner robustness end to end: the real CLI scans the default lab, then the same lab with seven hostile devices added
+// Scanner robustness end to end: the real CLI scans the default lab, then the same lab with the hostile devices added
 // (test/lab/profiles/hostile-*.json: silent, trickling and endless TCP services, XXE and entity bombs on every XML
-// channel, malformed packets on every UDP channel, a reply storm, names made of escapes, formulas and script).
+// channel, malformed packets on every UDP channel, a reply storm, names made of escapes, formulas and script, and
+// issue 14's long whitespace runs, out-of-scope announcements, identity spoofers, mDNS and source storms).
 // The hostile scan must finish within the normal time plus its configured bounds, identify every healthy device
 // exactly as the scan without the hostile ones did, keep device text out of terminals and spreadsheets unescaped,
 // record every refused input with a reason (log and scan record), resolve no entity, and keep its memory bounded.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
-import type { InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
+import type { DeviceDetail, InventoryDevice, ScanRecord } from '../../src/inventory/index.js';
 import { counterLogPath, type CounterEvent } from './device/responders/counter.js';
-import { startLab, type Lab } from './lab.js';
+import { useLab } from './harness/index.js';
 import { loadProfile } from './profile-loader.js';
-import { labGate } from './gate.js';
 import { parseCsv } from '../unit/export-helpers.js';
 
-const runLab = labGate('HOSTILE');
-
-const CLI = resolve('dist/src/cli/main.js');
 const HOSTILE_PROFILES = [
   'hostile-silent',
   'hostile-trickle',
@@ -28,9 +23,10 @@ const HOSTILE_PROFILES = [
   'hostile-garbage',
   'hostile-storm',
   'hostile-names',
-  // Issue 14: the security round. (hostile-spoof waits for the corroborated merge rules, not yet ported to the
-  // asynchronous inventory.)
+  // Issue 14: the security round.
   'hostile-whitespace',
+  'hostile-spoof',
+  'hostile-spoof-quiet',
   'hostile-scope',
   'hostile-scope-trap',
   'hostile-mdns-flood',
@@ -41,6 +37,11 @@ const HOSTILE_PROFILES = [
 const OUT_OF_SCOPE_BLOCK = '10.231.1.248/29';
 const LAN_RANGES_WITHOUT_TRAP = ['10.231.1.0/25', '10.231.1.128/26', '10.231.1.192/27', '10.231.1.224/28', '10.231.1.240/29'];
 const TRAP_IP = '10.231.1.250';
+/** hostile-spoof and hostile-spoof-quiet claim this device's MAC and serial; an operator has said who owns it and where it is. */
+const VICTIM = 'hik-ipc';
+/** The spoofer the scanner's kernel has a neighbour entry for, and the one it never has (it answers no ARP). */
+const SPOOFERS = ['hostile-spoof', 'hostile-spoof-quiet'];
+const OPERATOR_FIELDS = { owner: 'facilities', location: 'gate 2, north pole' };
 /** Log lines the hostile scan may write: refusals are aggregated per reason, not one line per datagram. */
 const MAX_STDERR_LINES = 3000;
 const SCAN_TIMEOUT_MS = 180_000;
@@ -75,9 +76,9 @@ const FORMULA_START = /^[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u
 // eslint-disable-next-line no-control-regex -- finding control characters is the point of this test.
 const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
-  let lab: Lab;
-  let workDirectory: string;
+const lab = useLab('HOSTILE', { cli: true });
+
+describe.runIf(lab.enabled)('a scan of a lab with hostile devices', () => {
   let normalDb: string;
   let hostileDb: string;
   let normal: ScanRun;
@@ -85,20 +86,15 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
   let normalDevices: InventoryDevice[];
   let hostileDevices: InventoryDevice[];
   let hostileScan: ScanRecord;
+  let victimId: string;
 
-  const cli = async (argv: string[], timeoutMs = 30_000) => {
-    const result = await lab.runInScanner([process.execPath, CLI, ...argv], { timeoutMs });
-    if (result.code !== 0) throw new Error(`camaudit ${argv.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return result.stdout;
-  };
+  const cli = (argv: string[]) => lab.camaudit(argv, { timeoutMs: 30_000 });
 
   const scan = async (database: string, extra: string[], leaveOut?: string): Promise<ScanRun> => {
     const cidrs = lab.segments.flatMap((segment) => (leaveOut === OUT_OF_SCOPE_BLOCK && segment.cidr === '10.231.1.0/24' ? LAN_RANGES_WITHOUT_TRAP : [segment.cidr]));
     const ranges = cidrs.flatMap((cidr) => ['--cidr', cidr]);
     const started = performance.now();
-    const result = await lab.runInScanner([process.execPath, '--import', PEAK_RSS_PRELOAD, CLI, 'scan', ...ranges, '--db', database, ...extra], {
-      timeoutMs: SCAN_TIMEOUT_MS,
-    });
+    const result = await lab.runCamaudit(['scan', ...ranges, '--db', database, ...extra], { timeoutMs: SCAN_TIMEOUT_MS, nodeArgs: ['--import', PEAK_RSS_PRELOAD] });
     const seconds = (performance.now() - started) / 1000;
     if (result.code !== 0) throw new Error(`scan exited ${result.code}: ${result.stderr.slice(-4000)}`);
     const peak = /camaudit-peak-rss-kb (\d+)/.exec(result.stderr);
@@ -107,13 +103,16 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-hostile-'));
-    normalDb = join(workDirectory, 'normal.sqlite');
-    hostileDb = join(workDirectory, 'hostile.sqlite');
-    lab = await startLab();
+    normalDb = lab.workPath('normal.sqlite');
+    hostileDb = lab.workPath('hostile.sqlite');
     normal = await scan(normalDb, ['--json']);
     normalDevices = JSON.parse(await cli(['devices', '--json', '--db', normalDb])) as InventoryDevice[];
+    // The hostile scan updates the inventory the clean scan made, as a recurring audit does, after an operator has
+    // recorded who owns the spoofer's victim and where it is.
+    copyFileSync(normalDb, hostileDb);
+    if (existsSync(`${normalDb}-wal`)) copyFileSync(`${normalDb}-wal`, `${hostileDb}-wal`);
+    victimId = byIp(normalDevices, lab.device(VICTIM).ip)!.id;
+    await cli(['device', victimId, '--owner', OPERATOR_FIELDS.owner, '--location', OPERATOR_FIELDS.location, '--db', hostileDb]);
     for (const name of HOSTILE_PROFILES) await lab.addDevice(loadProfile(name));
     // Table output, as a person at a terminal would see it.
     hostile = await scan(hostileDb, [], OUT_OF_SCOPE_BLOCK);
@@ -126,11 +125,6 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
         `${String(hostileScan.counts.rejectedInputs ?? '?')} inputs refused\n`,
     );
   }, 360_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   const healthy = () => lab.devices.filter((device) => !HOSTILE_PROFILES.includes(device.name));
   const hostileIps = () => lab.devices.filter((device) => HOSTILE_PROFILES.includes(device.name)).map((device) => device.ip);
@@ -168,13 +162,37 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
   it('sends nothing outside its ranges, whatever a reply announces, and records such replies as refused', async () => {
     // The counter flushes its log a few times a second.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const log = JSON.parse(readFileSync(counterLogPath('hostile-scope-trap', join(tmpdir(), `camaudit-lab-${lab.prefix}`)), 'utf8')) as { events: CounterEvent[] };
+    const log = JSON.parse(readFileSync(counterLogPath('hostile-scope-trap', lab.tempDir), 'utf8')) as { events: CounterEvent[] };
     expect(log.events.filter((event) => event.kind === 'tcp')).toEqual([]);
     expect(hostileDevices.filter((device) => device.ip === TRAP_IP || device.addresses.includes(TRAP_IP))).toEqual([]);
     const recorded = hostileScan.errors as { channel: string; ip: string; reason: string }[];
     expect(recorded.some((entry) => entry.ip === TRAP_IP && /outside/.test(entry.reason)), JSON.stringify(recorded.slice(0, 20))).toBe(true);
     expect(recorded.some((entry) => entry.ip === '10.231.1.210' && entry.channel === 'wsdiscovery' && /10\.231\.1\.250/.test(entry.reason))).toBe(true);
     expect(recorded.some((entry) => entry.ip === '10.231.1.210' && entry.channel === 'ssdp' && /10\.231\.1\.250/.test(entry.reason))).toBe(true);
+  });
+
+  it("keeps the record and the operator's fields of a device whose MAC and serial other hosts claim; each claimant gets its own, and the conflicts are alerted", async () => {
+    const real = lab.device(VICTIM);
+    const spooferIps = SPOOFERS.map((name) => lab.device(name).ip);
+    const record = hostileDevices.find((device) => device.id === victimId)!;
+    expect(record).toMatchObject({ ip: real.ip, addresses: [real.ip], mac: real.mac, serial: real.profile.identity.serial, ...OPERATOR_FIELDS });
+    expect(record.alert).toMatch(new RegExp(`^(?:${spooferIps.map((ip) => ip.replace(/\./g, '\\.')).join('|')}) claimed this device's mac ${real.mac}`));
+    for (const name of SPOOFERS) {
+      const spoofer = lab.device(name);
+      const claimants = hostileDevices.filter((device) => device.ip === spoofer.ip || device.addresses.includes(spoofer.ip));
+      expect(claimants, name).toHaveLength(1);
+      const claimant = claimants[0]!;
+      expect(claimant.id, name).not.toBe(victimId);
+      expect(claimant, name).toMatchObject({ ip: spoofer.ip, addresses: [spoofer.ip], serial: null, owner: null, location: null });
+      expect(claimant.alert, name).toMatch(new RegExp(`claimed the mac ${real.mac}.* of device ${victimId}; not trusted`));
+      // With a neighbour entry the record takes the claimant's own MAC; without one (the quiet spoofer) it has none.
+      expect(claimant.mac, name).toBe(spoofer.profile.arp === false ? null : spoofer.mac);
+    }
+    const detail = JSON.parse(await cli(['device', victimId, '--db', hostileDb])) as DeviceDetail;
+    expect(detail.history.filter((entry) => entry.kind === 'conflict' && entry.scanId === hostileScan.id)).toHaveLength(SPOOFERS.length);
+    expect(detail.history.filter((entry) => entry.kind === 'merged')).toEqual([]);
+    // The scan counts the victim and both claimants among its alerts.
+    expect(Number(hostileScan.counts.alerts)).toBeGreaterThanOrEqual(1 + SPOOFERS.length);
   });
 
   it('aggregates refusals in its log instead of writing one line per datagram', () => {
@@ -189,7 +207,7 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
   });
 
   it('exports spreadsheets with every formula neutralised and every tag escaped', async () => {
-    const csvPath = join(workDirectory, 'hostile.csv');
+    const csvPath = lab.workPath('hostile.csv');
     await cli(['export', '--format', 'csv', '--db', hostileDb, '--out', csvPath]);
     const rows = parseCsv(readFileSync(csvPath, 'utf8').replace(/^\uFEFF/, ''));
     const names = rows.find((row) => row.includes('10.231.1.207'));
@@ -200,7 +218,7 @@ describe.runIf(runLab)('a scan of a lab with hostile devices', () => {
     // eslint-disable-next-line no-control-regex -- no control character may reach a cell.
     for (const row of rows) for (const cell of row) expect(cell, JSON.stringify(row)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
 
-    const xlsxPath = join(workDirectory, 'hostile.xlsx');
+    const xlsxPath = lab.workPath('hostile.xlsx');
     await cli(['export', '--format', 'xlsx', '--db', hostileDb, '--out', xlsxPath]);
     const files = unzipSync(readFileSync(xlsxPath));
     const sheets = Object.entries(files).filter(([name]) => name.startsWith('xl/worksheets/')).map(([, bytes]) => Buffer.from(bytes).toString('utf8'));

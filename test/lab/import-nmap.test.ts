@@ -4,32 +4,23 @@
 // One nmap per device, all at once: service detection (-sV, which keeps the raw replies of services it does not
 // know) waits several seconds per port, and one run over every host took over a minute.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLab, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useLab } from './harness/index.js';
 
-const runLab = labGate('NMAP IMPORT');
-const CLI = resolve('dist/src/cli/main.js');
+const lab = useLab('NMAP IMPORT', { cli: true });
 const nmapInstalled = spawnSync('nmap', ['--version'], { encoding: 'utf8' }).status === 0;
 
-describe.runIf(runLab)('camaudit import of real nmap XML from the lab', () => {
-  let lab: Lab;
-  let workDirectory: string;
+describe.runIf(lab.enabled)('camaudit import of real nmap XML from the lab', () => {
   let database: string;
   const xmlFiles: string[] = [];
 
   beforeAll(async () => {
     if (!nmapInstalled) throw new Error('nmap is not installed: apt-get install nmap (.ci/run does)');
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-nmap-'));
-    database = join(workDirectory, 'inventory.sqlite');
-    lab = await startLab();
+    database = lab.workPath('inventory.sqlite');
     const runs = lab.devices.map(async (device) => {
-      const xml = join(workDirectory, `${device.name}.xml`);
+      const xml = lab.workPath(`${device.name}.xml`);
       xmlFiles.push(xml);
       // Only this lab address; few ports, one retry, bounded per host and per script.
       const argv = ['nmap', '-oX', xml, '-n', '-Pn', '-T4', '--max-retries', '1', '--host-timeout', '90s', '--script-timeout', '20s', '-sV', '--version-intensity', '0', '-p', 'T:80,443,554', '--script', 'http-server-header,ssl-cert,rtsp-methods', device.ip];
@@ -38,16 +29,10 @@ describe.runIf(runLab)('camaudit import of real nmap XML from the lab', () => {
     });
     await Promise.all(runs);
     for (const xml of xmlFiles) {
-      const imported = spawnSync(process.execPath, [CLI, 'import', xml, '--db', database, '--site', 'lab'], { encoding: 'utf8', timeout: 60_000 });
-      if (imported.status !== 0) throw new Error(`import of ${xml} exited ${imported.status}: ${imported.stderr}`);
-      expect(imported.stdout).toMatch(/\(nmap-xml\): \d+ observations read/);
+      const imported = await lab.camaudit(['import', xml, '--db', database, '--site', 'lab'], { timeoutMs: 60_000 });
+      expect(imported).toMatch(/\(nmap-xml\): \d+ observations read/);
     }
   }, 240_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   it('identifies every covered device nmap saw, with the right vendor', () => {
     const db = new Database(database, { readonly: true });

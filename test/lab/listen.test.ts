@@ -2,17 +2,13 @@
 // Hello, mDNS, SSDP NOTIFY, DHCPDISCOVER), a third only answers probes. The listener must learn the first two, not
 // the third, and send nothing but the kernel's group joins: an AF_PACKET capture in the listener's namespace
 // (test/lab/capture-egress.py) records every frame that leaves it while it listens.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device, Observation } from '../../src/model.js';
-import { startLab, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { useLab } from './harness/index.js';
 
-const runLab = labGate('LISTEN MODE');
-const CLI = resolve('dist/src/cli/main.js');
+const lab = useLab('LISTEN MODE', { cli: true, profiles: ['announce-hik', 'announce-dahua', 'hik-noonvif'], twoSegmentScanner: false });
 const CAPTURE = resolve('test/lab/capture-egress.py');
 
 interface Frame {
@@ -25,19 +21,14 @@ interface Frame {
   icmpv6Type?: number;
 }
 
-describe.runIf(runLab)('camaudit listen', () => {
-  let lab: Lab;
-  let workDirectory: string;
+describe.runIf(lab.enabled)('camaudit listen', () => {
   let database: string;
   let devices: Device[];
   let frames: Frame[];
   let listenStdErr = '';
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-listen-'));
-    database = join(workDirectory, 'inventory.sqlite');
-    lab = await startLab({ profiles: ['announce-hik', 'announce-dahua', 'hik-noonvif'], twoSegmentScanner: false });
+    database = lab.workPath('inventory.sqlite');
     // The kernel's own IPv6 router solicitations after link-up are not the listener's doing, but would blur the count:
     // the scanner's interfaces run IPv4 only for this test.
     const sysctl = await lab.runInScanner(['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
@@ -54,7 +45,7 @@ describe.runIf(runLab)('camaudit listen', () => {
         }
       });
     });
-    const result = await lab.runInScanner([process.execPath, CLI, 'listen', '--duration', '4s', '--db', database, '--json'], { timeoutMs: 60_000 });
+    const result = await lab.runCamaudit(['listen', '--duration', '4s', '--db', database, '--json'], { timeoutMs: 60_000 });
     listenStdErr = result.stderr;
     const ended = new Promise<void>((done) => capture.on('exit', () => done()));
     capture.kill('SIGTERM');
@@ -63,11 +54,6 @@ describe.runIf(runLab)('camaudit listen', () => {
     devices = JSON.parse(result.stdout) as Device[];
     frames = (JSON.parse(captured.slice('ready\n'.length)) as { frames: Frame[] }).frames;
   }, 120_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   it('learns the devices that announce themselves, identified like a scan would', () => {
     const hik = devices.find((device) => device.ip === '10.231.1.41');

@@ -2,20 +2,15 @@
 // the cloud (P2P) flag. The lab's NVRs list their cameras only to a login (HTTP Digest), as real ones do: without
 // credentials a scan sees the NVRs alone; with them every camera comes out as a device of its own, `via` its NVR.
 // What each camera is comes from the profiles' own InputProxy and RemoteDevice answers, read here from the files.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device } from '../../src/model.js';
-import { startLab, type Lab } from './lab.js';
-import { labGate } from './gate.js';
+import { LAN_CIDR as LAN, LAN_ONVIF_LOGIN as LOGIN, useLab } from './harness/index.js';
 
-const runLab = labGate('NVR, ISAPI AND CLOUD');
-const CLI = resolve('dist/src/cli/main.js');
-const LAN = '10.231.1.0/24';
-const LOGIN = { cidr: LAN, username: 'admin', password: 'Lab-Onvif-1' };
 const PROFILES = ['hik-nvr-poe', 'dahua-nvr', 'hik-noonvif', 'dahua-ipc'];
+const lab = useLab('NVR, ISAPI AND CLOUD', { cli: true, profiles: PROFILES, twoSegmentScanner: false });
 
 interface ExpectedCamera {
   nvr: string;
@@ -47,9 +42,7 @@ function expectedCameras(): ExpectedCamera[] {
   return cameras;
 }
 
-describe.runIf(runLab)('cameras behind NVRs, a Hikvision unit with ONVIF off, and the cloud flag', () => {
-  let lab: Lab;
-  let workDirectory: string;
+describe.runIf(lab.enabled)('cameras behind NVRs, a Hikvision unit with ONVIF off, and the cloud flag', () => {
   let credentials: string;
   let anonymousDevices: Device[];
   let devices: Device[];
@@ -57,22 +50,19 @@ describe.runIf(runLab)('cameras behind NVRs, a Hikvision unit with ONVIF off, an
   let scanStdErr = '';
 
   const cli = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const result = await lab.runInScanner([process.execPath, CLI, ...args], { timeoutMs: 120_000 });
+    const result = await lab.runCamaudit(args, { timeoutMs: 120_000 });
     return { code: result.code ?? -1, stdout: result.stdout, stderr: result.stderr };
   };
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-    workDirectory = mkdtempSync(join(tmpdir(), 'camaudit-nvr-'));
-    credentials = join(workDirectory, 'logins.json');
+    credentials = lab.workPath('logins.json');
     writeFileSync(credentials, JSON.stringify([LOGIN]), { mode: 0o600 });
-    lab = await startLab({ profiles: PROFILES, twoSegmentScanner: false });
     let started = performance.now();
-    const anonymous = await cli(['scan', '--cidr', LAN, '--db', join(workDirectory, 'anonymous.sqlite'), '--json']);
+    const anonymous = await cli(['scan', '--cidr', LAN, '--db', lab.workPath('anonymous.sqlite'), '--json']);
     const anonymousSeconds = (performance.now() - started) / 1000;
     if (anonymous.code !== 0) throw new Error(`scan exited ${anonymous.code}: ${anonymous.stderr}`);
     anonymousDevices = JSON.parse(anonymous.stdout) as Device[];
-    database = join(workDirectory, 'inventory.sqlite');
+    database = lab.workPath('inventory.sqlite');
     started = performance.now();
     const scan = await cli(['scan', '--cidr', LAN, '--db', database, '--credentials', credentials, '--json']);
     process.stderr.write(`nvr-scan: scan of ${LAN} without credentials ${anonymousSeconds.toFixed(1)} s, with credentials ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
@@ -80,11 +70,6 @@ describe.runIf(runLab)('cameras behind NVRs, a Hikvision unit with ONVIF off, an
     scanStdErr = scan.stderr;
     devices = JSON.parse(scan.stdout) as Device[];
   }, 300_000);
-
-  afterAll(async () => {
-    await lab?.stop();
-    if (workDirectory) rmSync(workDirectory, { recursive: true, force: true });
-  });
 
   it('without credentials lists the NVRs and no camera behind them', () => {
     expect(anonymousDevices.filter((device) => device.via)).toEqual([]);
@@ -166,7 +151,7 @@ describe.runIf(runLab)('cameras behind NVRs, a Hikvision unit with ONVIF off, an
     expect(disabled.identification.cloud?.evidence.map((item) => item.field).sort()).toEqual(['isapi.ezviz.enabled', 'sadp.HCPlatformEnable']);
     const filtered = await cli(['devices', '--db', database, '--cloud', 'enabled', '--json']);
     expect((JSON.parse(filtered.stdout) as Device[]).map((device) => device.ip).sort()).toEqual(['10.231.1.14', '10.231.1.32']);
-    const csvPath = join(workDirectory, 'export.csv');
+    const csvPath = lab.workPath('export.csv');
     const exported = await cli(['export', '--format', 'csv', '--db', database, '--out', csvPath]);
     expect(exported.code, exported.stderr).toBe(0);
     const csv = readFileSync(csvPath, 'utf8');

@@ -77,6 +77,15 @@ describe('profile validation', () => {
     expect(() => checkProfile(unassigned, 'test')).toThrow(/not in the IEEE registry/);
   });
 
+  it('takes arp: false (a device the neighbour table never holds) and refuses anything but a boolean there', () => {
+    const quiet = parseProfile({ ...valid(), arp: false });
+    expect(quiet.ok && quiet.value.arp).toBe(false);
+    const plain = parseProfile(valid());
+    expect(plain.ok && plain.value.arp).toBeUndefined();
+    const broken = parseProfile({ ...valid(), arp: 'off' });
+    expect(broken.ok ? '' : broken.reason).toContain('arp');
+  });
+
   it('rejects addresses off the segment or reserved by the lab', () => {
     const profile = loadProfile('hik-ipc');
     expect(() => checkDeviceAddress({ ...profile, ip: '10.231.20.5' })).toThrow(/not on segment lan/);

@@ -143,6 +143,11 @@ export interface DeviceProfile {
   /** Lower-case, colon-separated; its OUI must belong to `ouiOrganisation` in the IEEE registry (oui-data). */
   mac: string;
   ouiOrganisation: string;
+  /**
+   * false: the device's interface neither answers nor sends ARP (`ip link set eth0 arp off`), so the scanner's
+   * kernel never holds a neighbour entry for it; it can only reply to multicast groups (hostile-udp `replyTo`).
+   */
+  arp?: boolean;
   identity: DeviceIdentity;
   protocols: DeviceProtocols;
   sources: ProfileSource[];
@@ -156,7 +161,7 @@ export const PROTOCOL_KEY_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;
 const IPV4_PATTERN = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const MAC_PATTERN = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const TOP_KEYS = ['name', 'description', 'default', 'role', 'segment', 'ip', 'mac', 'ouiOrganisation', 'identity', 'protocols', 'sources', 'expect', '$comment'];
+const TOP_KEYS = ['name', 'description', 'default', 'role', 'segment', 'ip', 'mac', 'ouiOrganisation', 'arp', 'identity', 'protocols', 'sources', 'expect', '$comment'];
 
 /** Checks a profile's shape and values. Never throws. */
 export function parseProfile(value: unknown): ParseResult<DeviceProfile> {
@@ -173,6 +178,7 @@ export function parseProfile(value: unknown): ParseResult<DeviceProfile> {
   const mac = r.string(root.mac, 'mac', MAC_PATTERN);
   if (mac && (parseInt(mac.slice(0, 2), 16) & 1) === 1) r.problem('mac', 'is a multicast address');
   const ouiOrganisation = r.string(root.ouiOrganisation, 'ouiOrganisation');
+  const arp = root.arp === undefined ? undefined : r.boolean(root.arp, 'arp');
   const identity = readIdentity(r, root.identity);
   const protocols = readProtocols(r, root.protocols);
   const sources = readSources(r, root.sources);
@@ -192,6 +198,7 @@ export function parseProfile(value: unknown): ParseResult<DeviceProfile> {
   };
   if (isDefault !== undefined) profile.default = isDefault;
   if (role !== undefined) profile.role = role;
+  if (arp !== undefined) profile.arp = arp;
   return { ok: true, value: profile };
 }
 

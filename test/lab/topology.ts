@@ -93,7 +93,8 @@ function linkLines(link: LinkPlan): string[] {
 }
 
 function deviceLines(plan: DevicePlan): string[] {
-  return ['link set lo up', 'link set eth0 up', `addr add ${plan.ip}/${plan.segment.prefixLength} dev eth0`, `route add default via ${plan.segment.gateway}`];
+  const arp = plan.profile.arp === false ? ['link set eth0 arp off'] : [];
+  return ['link set lo up', ...arp, 'link set eth0 up', `addr add ${plan.ip}/${plan.segment.prefixLength} dev eth0`, `route add default via ${plan.segment.gateway}`];
 }
 
 /** Adds one device to a running lab network (or as part of the first build). */
