@@ -17,7 +17,10 @@ export function createJsonLinesImporter(context: ImportContext): LineImporter {
       // An import files every observation under its own site, and its id is recomputed from what was seen.
       const { observation } = parsed;
       if (observation.site !== context.site) return [{ ok: false, line: number, reason: `site "${observation.site.slice(0, 80)}" is not the import's site "${context.site}"` }];
-      observation.id = observationId(context.site, sectionsOf(observation));
+      // The parser hashed the id from the content already, unless the line gave an id of its own: a member named
+      // "id" is written either as the literal "id" or with a JSON escape (a backslash), so a line holding neither
+      // cannot have given one, and its id is not hashed twice.
+      if (text.includes('"id"') || text.includes('\\')) observation.id = observationId(context.site, sectionsOf(observation));
       if (context.scanId) observation.scanId = context.scanId;
       return [{ ok: true, line: number, observation: parsed.observation }];
     },

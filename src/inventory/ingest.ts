@@ -5,7 +5,7 @@ import { observationId } from '../observation.js';
 import type { ScanRow } from './rows.js';
 import { insertSql, type SqlDatabase, type SqlValue } from './sql.js';
 import { OBSERVATION_COLUMNS, observationRow, SQL } from './statements.js';
-import type { FinishedScan, IngestBatch, IngestResult, ScanFinish } from './types.js';
+import type { FinishedScan, IngestBatch, IngestOptions, IngestResult, ScanFinish } from './types.js';
 
 // Batches that agents push (and bundles that `camaudit import` reads) go in here. A batch is idempotent: its scan
 // is keyed by the agent's scan id, its observations by their ids and their sightings by (scan, observation), so a
@@ -57,8 +57,12 @@ function checkName(value: unknown, what: string): string {
   return value;
 }
 
-/** Checks a batch before anything is written: names, sizes, every observation's site and id. */
-export function checkBatch(batch: IngestBatch): void {
+/**
+ * Checks a batch before anything is written: names, sizes, every observation's site and id. `idsComputedHere`: the
+ * caller is this process and computed every id from the observation's content itself (camaudit import), so the
+ * hash is not computed a second time; a batch that arrives over the API is always re-hashed.
+ */
+export function checkBatch(batch: IngestBatch, options: IngestOptions = {}): void {
   checkName(batch.site, 'site');
   checkName(batch.agent, 'agent');
   checkName(batch.scan?.id, 'scan.id');
@@ -69,7 +73,7 @@ export function checkBatch(batch: IngestBatch): void {
   for (const observation of batch.observations) {
     validateObservation(observation);
     if (observation.site !== batch.site) throw badRequest(`observation ${observation.id} is of site "${observation.site}", in a batch of site "${batch.site}"`);
-    if (observationId(observation.site, sectionsOf(observation)) !== observation.id) {
+    if (!options.idsComputedHere && observationId(observation.site, sectionsOf(observation)) !== observation.id) {
       throw new CamauditError('CAMAUDIT_ERR_BAD_OBSERVATION', `observation ${observation.id}: its id is not the hash of its content`);
     }
   }
@@ -85,8 +89,8 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number,
 export function createIngest(context: IngestContext) {
   const { db, now, log } = context;
 
-  return async function ingestBatch(batch: IngestBatch): Promise<IngestResult> {
-    checkBatch(batch);
+  return async function ingestBatch(batch: IngestBatch, options: IngestOptions = {}): Promise<IngestResult> {
+    checkBatch(batch, options);
     const scanId = batch.scan.id;
     // One row per id: a batch may repeat an observation (two probes saw the same thing).
     const unique = [...new Map(batch.observations.map((observation) => [observation.id, observation])).values()];

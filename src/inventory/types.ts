@@ -205,6 +205,12 @@ export interface IngestBatch {
   finish?: ScanFinish;
 }
 
+/** How a batch reached ingestBatch: never part of the batch itself, which an API client writes. */
+export interface IngestOptions {
+  /** The caller is this process and hashed every observation's id from its content (camaudit import): not re-hashed. */
+  idsComputedHere?: boolean;
+}
+
 export interface IngestResult {
   scanId: string;
   /** Observations stored by this batch; a retried batch stores 0. */
@@ -253,7 +259,7 @@ export interface Inventory {
   /** Scans left `running` by a process that is gone become `interrupted`; their observations are merged. */
   markInterruptedScans(): Promise<string[]>;
   /** Stores a pushed or imported batch, idempotently by observation id; finishes the scan on its last batch. */
-  ingestBatch(batch: IngestBatch): Promise<IngestResult>;
+  ingestBatch(batch: IngestBatch, options?: IngestOptions): Promise<IngestResult>;
   listDevices(filter?: DeviceFilter, page?: Partial<Page>, sort?: DeviceSort): Promise<DevicePage>;
   /** Counts, progress over time and alerts for the planning page's overview. */
   overview(): Promise<InventoryOverview>;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createImporter, detectFormat, importText, type ImportFormat, type ImportItem } from '../../src/import/index.js';
 import { identify } from '../../src/match/index.js';
 import type { Observation } from '../../src/model.js';
+import { observationId } from '../../src/observation.js';
 
 const fixtures = join('test', 'fixtures', 'import');
 const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -124,6 +125,18 @@ describe('observation JSON Lines', () => {
       [2, 'bad'],
       [3, 'lldp'],
     ]);
+  });
+  it("files every line under the id hashed from its content, whatever id the line gives (literal or escaped)", () => {
+    const seen = { source: 'arp', ip: '10.0.0.5', mac: '44:47:cc:37:ce:81' };
+    const lines = [
+      JSON.stringify(seen),
+      JSON.stringify({ ...seen, id: 'forged' }),
+      JSON.stringify({ id: 'forged', ...seen }).replace('"id"', '"\\u0069d"'),
+      JSON.stringify({ observation: { ...seen, id: 'forged' } }),
+    ];
+    const found = observations('jsonl', `${lines.join('\n')}\n`);
+    const expected = observationId(context.site, { source: 'arp', ip: '10.0.0.5', mac: '44:47:cc:37:ce:81' });
+    expect(found.map((observation) => observation.id)).toEqual([expected, expected, expected, expected]);
   });
 });
 
