@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Identification, Observation } from '../model.js';
 import { KEY_KINDS, keyOfMac, keyOfSerial, type KeyKind } from './keys.js';
-import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ClaimEvidence, type ObservationGroup } from './merge.js';
+import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ClaimEvidence, type MergeObservation, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
 import { DEVICE_COLUMNS, DEVICE_SEEN_COLUMNS, DEVICE_USER_COLUMNS, SQL, valuesOf } from './statements.js';
 import type { SqlRunner } from './sql.js';
@@ -30,6 +30,17 @@ export interface GroupOutcome {
   deviceId: string;
   created: boolean;
   alerted: boolean;
+}
+
+/** Groups of at most this many observations are identified before their device row is written (createIdentified). */
+const MAX_NEW_DEVICE_OBSERVATIONS = 200;
+
+interface SightingRow {
+  raw: string;
+  source: string;
+  scan_id: string;
+  agent: string;
+  observed_at: string;
 }
 
 let historyCounter = 0;
@@ -262,9 +273,74 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return id;
   }
 
+  /**
+   * A group that is no stored device, written as createDevice then apply would leave it, but identified before its
+   * row is written, so the row is inserted once with its final values: an insert and then an update would write
+   * each of the devices table's many indexes twice, the largest cost of a first import of many devices.
+   */
+  async function createIdentified(group: ObservationGroup, scan: ScanRow, evidence: ClaimEvidence): Promise<string> {
+    const id = randomUUID();
+    const seen = seenRange(group.observations);
+    const identification = await identifySafely(id, emptyIdentification(), await observationsForNewDevice(group.observations.map((observation) => observation.id)));
+    const direct = group.observations.find((observation) => observation.via === undefined);
+    const ip = group.observations.find((observation) => observation.via === undefined && observation.ip !== '')?.ip ?? group.addresses[0] ?? '';
+    const identifiedMac = keyOfMac(identification.mac);
+    const mac = group.keys.mac[0] ?? (identifiedMac !== undefined && !evidence.contradictsMac(group.addresses, identifiedMac) ? identifiedMac : null);
+    const serial = group.keys.serial[0] ?? keyOfSerial(identification.serial) ?? null;
+    const firmware = identification.firmware?.raw ?? null;
+    const via = direct === undefined ? viaOfGroup(group) : undefined;
+    const row = {
+      id,
+      site: scan.site,
+      origin_site: scan.site,
+      agent: scan.agent,
+      ip,
+      mac,
+      serial,
+      endpoint: group.keys.endpoint[0] ?? null,
+      addresses: JSON.stringify(unionList([], group.addresses)),
+      ports: JSON.stringify([...group.ports].sort((a, b) => a - b)),
+      sources: JSON.stringify(unionList([], group.observations.map((observation) => observation.source))),
+      first_seen: seen.first,
+      last_seen: seen.last,
+      identification: JSON.stringify(identification),
+      vendor: identification.vendor,
+      brand: identification.brand,
+      model: identification.model,
+      firmware,
+      device_class: identification.deviceClass,
+      covered: identification.covered ? 1 : 0,
+      confidence: identification.confidence,
+      status: 'found',
+      status_reason: null,
+      location: switchLocation(group.observations) ?? null,
+      owner: null,
+      notes: null,
+      alert: null,
+      alert_at: null,
+      updated_at: context.now(),
+    };
+    await db.run(SQL.insertIdentifiedDevice, [...valuesOf(DEVICE_COLUMNS, row), identification.cloud?.state ?? 'unknown', via?.ip ?? null, via?.channel ?? null]);
+    await history(id, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
+    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, id]);
+    for (const observation of group.observations) await db.run(SQL.linkObservation, [id, observation.id]);
+    if (mac) await db.run(SQL.insertKey, ['mac', mac, id]);
+    if (serial) await db.run(SQL.insertKey, ['serial', serial, id]);
+    await db.run(SQL.upsertDeviceScan, [id, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
+    return id;
+  }
+
   /** The latest view each channel had of the device: per source, the observations of its most recent sighting scan. */
   async function observationsForIdentification(deviceId: string): Promise<Observation[]> {
-    const rows = await db.all<{ raw: string; source: string; scan_id: string; agent: string; observed_at: string }>(SQL.recentSightingsOfDevice, [deviceId, INVENTORY_LIMITS.maxSightingsRead]);
+    return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfDevice, [deviceId, INVENTORY_LIMITS.maxSightingsRead]));
+  }
+
+  /** observationsForIdentification of a device not written yet, whose observations are these (and no others). */
+  async function observationsForNewDevice(observationIds: readonly string[]): Promise<Observation[]> {
+    return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfObservations(observationIds.length), [...observationIds, INVENTORY_LIMITS.maxSightingsRead]));
+  }
+
+  function latestPerSource(rows: readonly SightingRow[]): Observation[] {
     const latestScanOfSource = new Map<string, string>();
     const taken = new Map<string, Observation>();
     const countOfSource = new Map<string, number>();
@@ -281,8 +357,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return [...taken.values()];
   }
 
-  async function identifySafely(deviceId: string, previous: Identification): Promise<Identification> {
-    const observations = await observationsForIdentification(deviceId);
+  async function identifySafely(deviceId: string, previous: Identification, read?: Observation[]): Promise<Identification> {
+    const observations = read ?? (await observationsForIdentification(deviceId));
     try {
       return context.identify(observations);
     } catch (error) {
@@ -377,14 +453,22 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
   /** Names the NVR device of each camera behind one: the device of this scan at the NVR's address (else the latest one there). */
   async function linkRecorders(scan: ScanRow, outcomes: readonly GroupOutcome[]): Promise<void> {
-    const rows: DeviceRow[] = [];
-    for (const outcome of outcomes) rows.push(await deviceRow(outcome.deviceId));
-    for (const row of rows) {
-      if (row.via_ip === null) continue;
-      const recorder =
-        rows.find((candidate) => candidate.via_ip === null && candidate.ip === row.via_ip)?.id ??
-        (await db.get<{ id: string }>(SQL.devicesAtAddress, [scan.site, row.via_ip]))?.id ??
-        null;
+    // Only the cameras behind an NVR are read back (most scans have none): a large import must not re-read every row.
+    const behind = await db.all<{ id: string; via_ip: string; via_channel: number | null; via_device_id: string | null }>(SQL.viaDevicesOfScan, [scan.id]);
+    if (behind.length === 0) return;
+    const order = new Map<string, number>();
+    outcomes.forEach((outcome, index) => {
+      if (!order.has(outcome.deviceId)) order.set(outcome.deviceId, index);
+    });
+    for (const row of behind) {
+      // The first device of this scan (in the order the groups were written) at the NVR's address, not itself behind one.
+      let recorder: string | null = null;
+      let first = Infinity;
+      for (const { id } of await db.all<{ id: string }>(SQL.directDevicesOfScanAt, [scan.id, row.via_ip])) {
+        const index = order.get(id);
+        if (index !== undefined && index < first) [recorder, first] = [id, index];
+      }
+      recorder ??= (await db.get<{ id: string }>(SQL.devicesAtAddress, [scan.site, row.via_ip]))?.id ?? null;
       if (recorder !== row.via_device_id) await db.run(SQL.updateDeviceVia, [recorder, row.via_ip, row.via_channel, row.id]);
     }
   }
@@ -405,8 +489,14 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       for (const group of ordered) {
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
-        const deviceId = existing ?? (await createDevice(group, scan));
-        let alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
+        let deviceId: string;
+        let alerted = false;
+        if (existing === undefined && group.observations.length <= MAX_NEW_DEVICE_OBSERVATIONS) {
+          deviceId = await createIdentified(group, scan, evidence);
+        } else {
+          deviceId = existing ?? (await createDevice(group, scan));
+          alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
+        }
         // The record of whoever made the refused claims says so too.
         if (refused.length > 0) {
           await conflict(deviceId, scan, 'claim', `${group.addresses.join(', ')} claimed ${refused.join('; ')}; not trusted`, seenRange(group.observations).last);
@@ -426,7 +516,7 @@ export type DeviceWriter = ReturnType<typeof createDeviceWriter>;
 
 /** The NVR and channel of the group's latest observation made through an NVR, if any. */
 function viaOfGroup(group: ObservationGroup): { ip: string; channel: number } | undefined {
-  let latest: Observation | undefined;
+  let latest: MergeObservation | undefined;
   for (const observation of group.observations) if (observation.via && (!latest || observation.observedAt >= latest.observedAt)) latest = observation;
   return latest?.via ? { ip: latest.via.ip, channel: latest.via.channel } : undefined;
 }
@@ -435,7 +525,7 @@ function hasDirectObservation(group: ObservationGroup): boolean {
   return group.observations.some((observation) => observation.via === undefined);
 }
 
-function seenRange(observations: readonly Observation[]): { first: string; last: string } {
+function seenRange(observations: readonly MergeObservation[]): { first: string; last: string } {
   let first = observations[0]?.observedAt ?? '';
   let last = first;
   for (const observation of observations) {

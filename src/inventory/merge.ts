@@ -21,8 +21,11 @@ import { INVENTORY_LIMITS } from '../config.js';
 //      MACs: several factory-default devices can answer SADP from the same 192.0.0.64. A MAC that the address's own
 //      table contradicts does not count: what answers there is the table's MAC, whatever it claims.
 
+/** What grouping and the device writer read of an observation; the rest (the protocol sections) stays in the database. */
+export type MergeObservation = Pick<Observation, 'id' | 'ip' | 'source' | 'observedAt' | 'port' | 'via' | 'switchPort'>;
+
 export interface ObservationGroup {
-  observations: Observation[];
+  observations: MergeObservation[];
   keys: Record<KeyKind, string[]>;
   /** Addresses in the group, the most observed first. */
   addresses: string[];
@@ -70,7 +73,7 @@ class DisjointSets {
 }
 
 
-function dropSharedMacs(observations: readonly Observation[], keys: ObservationKeys[]): void {
+function dropSharedMacs(observations: readonly MergeObservation[], keys: ObservationKeys[]): void {
   const addressesOfMac = new Map<string, Set<string>>();
   keys.forEach((entry, index) => {
     for (const mac of entry.mac) {
@@ -85,7 +88,7 @@ function dropSharedMacs(observations: readonly Observation[], keys: ObservationK
 }
 
 /** Where an observation was seen, for joins by address: the NVR and channel for a camera behind an NVR. */
-export function placeOf(observation: Observation): string {
+export function placeOf(observation: Pick<Observation, 'ip' | 'via'>): string {
   return observation.via ? `via ${observation.via.ip} channel ${observation.via.channel}` : observation.ip;
 }
 
@@ -101,7 +104,7 @@ export class ClaimEvidence {
   /** Per claimed key (`kind value`), the addresses that claimed it. */
   private readonly claimants = new Map<string, Set<string>>();
 
-  constructor(observations: readonly Observation[], keys: readonly ObservationKeys[]) {
+  constructor(observations: readonly MergeObservation[], keys: readonly ObservationKeys[]) {
     observations.forEach((observation, index) => {
       const entry = keys[index]!;
       if (observation.ip === '') return;
@@ -214,13 +217,24 @@ function claimJoins(evidence: ClaimEvidence, kind: KeyKind, value: string, left:
 
 /** The claim evidence of a whole scan, for the writer that matches groups to stored devices. */
 export function claimEvidenceOf(observations: readonly Observation[]): ClaimEvidence {
-  const keys = observations.map(keysOfObservation);
+  return claimEvidenceOfKeyed(observations, observations.map(keysOfObservation));
+}
+
+/** claimEvidenceOf, from each observation's keys computed already (`keys[i]` of `observations[i]`; MACs may be dropped). */
+export function claimEvidenceOfKeyed(observations: readonly MergeObservation[], keys: ObservationKeys[]): ClaimEvidence {
   dropSharedMacs(observations, keys);
   return new ClaimEvidence(observations, keys);
 }
 
 export function groupObservations(observations: readonly Observation[]): ObservationGroup[] {
-  const keys = observations.map(keysOfObservation);
+  return groupKeyedObservations(observations, observations.map(keysOfObservation));
+}
+
+/**
+ * groupObservations, from each observation's keys computed already (`keys[i]` of `observations[i]`; MACs may be
+ * dropped): finishScan groups compact records this way, not whole observations, so memory stays small.
+ */
+export function groupKeyedObservations(observations: readonly MergeObservation[], keys: ObservationKeys[]): ObservationGroup[] {
   dropSharedMacs(observations, keys);
   const evidence = new ClaimEvidence(observations, keys);
   // For joins by address, a MAC that the address's own table contradicts is not the MAC of whatever answered there:
@@ -294,7 +308,7 @@ export function groupObservations(observations: readonly Observation[]): Observa
   return [...groups.values()].map((indexes) => buildGroup(indexes.map((index) => observations[index]!), indexes.map((index) => keys[index]!)));
 }
 
-function buildGroup(observations: Observation[], keys: Record<KeyKind, string[]>[]): ObservationGroup {
+function buildGroup(observations: MergeObservation[], keys: Record<KeyKind, string[]>[]): ObservationGroup {
   const merged: Record<KeyKind, string[]> = { mac: [], serial: [], endpoint: [] };
   for (const entry of keys) {
     for (const kind of KEY_KINDS) for (const value of entry[kind]) if (!merged[kind].includes(value)) merged[kind].push(value);
@@ -303,7 +317,7 @@ function buildGroup(observations: Observation[], keys: Record<KeyKind, string[]>
 }
 
 /** Most observed address first; ties go to the latest sighting. */
-function rankAddresses(observations: readonly Observation[]): string[] {
+function rankAddresses(observations: readonly MergeObservation[]): string[] {
   const stats = new Map<string, { count: number; latest: string }>();
   for (const observation of observations) {
     if (observation.ip === '') continue;
@@ -317,7 +331,7 @@ function rankAddresses(observations: readonly Observation[]): string[] {
     .map(([address]) => address);
 }
 
-function collectPorts(observations: readonly Observation[]): number[] {
+function collectPorts(observations: readonly MergeObservation[]): number[] {
   const ports = new Set<number>();
   for (const observation of observations) if (observation.port !== undefined) ports.add(observation.port);
   return [...ports].sort((a, b) => a - b);
@@ -334,8 +348,8 @@ export function unionList<T>(existing: readonly T[], added: readonly T[]): T[] {
 export const SWITCH_LOCATION_PREFIX = 'seen on switch';
 
 /** Where the latest switch table row of a group puts the device ("seen on switch SW1 port Gi0/1, VLAN 10"), if any. */
-export function switchLocation(observations: readonly Observation[]): string | undefined {
-  let latest: Observation | undefined;
+export function switchLocation(observations: readonly MergeObservation[]): string | undefined {
+  let latest: MergeObservation | undefined;
   for (const observation of observations) if (observation.switchPort && (!latest || observation.observedAt >= latest.observedAt)) latest = observation;
   const where = latest?.switchPort;
   if (!where || (!where.switch && !where.port && !where.vlan)) return undefined;

@@ -63,6 +63,21 @@ export const SQL = {
        JOIN observations o ON o.id = d.observation_id
        JOIN observation_sightings s ON s.observation_id = o.id
        WHERE d.device_id = ? ORDER BY s.observed_at DESC, o.id LIMIT ?`,
+  /** recentSightingsOfDevice of a device whose observations are the `count` ids bound first (the device not written yet). */
+  recentSightingsOfObservations: (count: number): string => `SELECT o.raw AS raw, o.source AS source, s.scan_id AS scan_id, s.agent AS agent, s.observed_at AS observed_at
+       FROM observations o
+       JOIN observation_sightings s ON s.observation_id = o.id
+       WHERE o.id IN (${Array.from({ length: count }, () => '?').join(', ')}) ORDER BY s.observed_at DESC, o.id LIMIT ?`,
+  insertIdentifiedDevice: insertSql('devices', [...DEVICE_COLUMNS, 'cloud', 'via_ip', 'via_channel']),
+  viaDevicesOfScan: `SELECT d.id AS id, d.via_ip AS via_ip, d.via_channel AS via_channel, d.via_device_id AS via_device_id
+       FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? AND d.via_ip IS NOT NULL`,
+  directDevicesOfScanAt: 'SELECT d.id AS id FROM devices d JOIN device_scans s ON s.device_id = d.id AND s.scan_id = ? WHERE d.ip = ? AND d.via_ip IS NULL',
+  /** The devices a scan saw, as finishScan counts them: id and covered only (a large import must not read every row). */
+  devicesOfScanBrief: 'SELECT d.id AS id, d.covered AS covered FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? ORDER BY d.ip, d.id',
+  /** One page of a scan's sightings in observation id order (the key's own index), for finishScan to read in pages. */
+  scanSightingsPage: `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at, s.observation_id AS observation_id
+       FROM observation_sightings s JOIN observations o ON o.id = s.observation_id
+       WHERE s.scan_id = ? AND s.observation_id > ? ORDER BY s.observation_id LIMIT ?`,
   insertHistory: insertSql('device_history', ['id', 'device_id', 'scan_id', 'at', 'kind', 'field', 'old_value', 'new_value']),
   moveKeys: 'UPDATE device_keys SET device_id = ? WHERE device_id = ?',
   copyDeviceObservations: `INSERT INTO device_observations (device_id, observation_id) SELECT CAST(? AS TEXT), observation_id FROM device_observations

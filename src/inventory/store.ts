@@ -5,7 +5,8 @@ import type { Observation } from '../model.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
-import { claimEvidenceOf, groupObservations } from './merge.js';
+import { claimEvidenceOfKeyed, groupKeyedObservations, type MergeObservation } from './merge.js';
+import { keysOfObservation, type ObservationKeys } from './keys.js';
 import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
@@ -56,6 +57,42 @@ function runnerIsCertainlyGone(runner: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** Sightings read per query when a scan is merged. */
+const MERGE_PAGE = 1000;
+
+/**
+ * A scan's observations as grouping needs them, in the order they were seen (time, then id): each one's keys and the
+ * few fields grouping and the device writer read, not the whole observation (protocol sections, banners), which
+ * stays in the database, so a scan of many devices is merged in a fraction of the memory. Read in pages.
+ */
+async function readScanForMerge(tx: SqlRunner, scanId: string): Promise<{ observations: MergeObservation[]; keys: ObservationKeys[] }> {
+  const read: { observation: MergeObservation; keys: ObservationKeys }[] = [];
+  const sources = new Map<string, string>();
+  for (let after = ''; ; ) {
+    const rows = await tx.all<{ raw: string; agent: string; observed_at: string; observation_id: string }>(SQL.scanSightingsPage, [scanId, after, MERGE_PAGE]);
+    for (const row of rows) {
+      const full = observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at });
+      if (!full) continue;
+      // One string per source name, not one per row.
+      const source = sources.get(full.source) ?? full.source;
+      sources.set(source, source);
+      const observation: MergeObservation = { id: full.id, ip: full.ip, source, observedAt: full.observedAt };
+      if (full.port !== undefined) observation.port = full.port;
+      if (full.via !== undefined) observation.via = full.via;
+      if (full.switchPort !== undefined) observation.switchPort = full.switchPort;
+      read.push({ observation, keys: keysOfObservation(full) });
+    }
+    if (rows.length < MERGE_PAGE) break;
+    after = rows[rows.length - 1]!.observation_id;
+  }
+  read.sort((a, b) => compareText(a.observation.observedAt, b.observation.observedAt) || compareText(a.observation.id, b.observation.id));
+  return { observations: read.map((entry) => entry.observation), keys: read.map((entry) => entry.keys) };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Opens the inventory at a file path (SQLite) or a postgres:// URL (PostgreSQL), migrating it to this version. */
@@ -155,11 +192,10 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       if (onlyIfRunning && scan.status !== 'running') {
         return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
       }
-      const observations = (await tx.all<{ raw: string; agent: string; observed_at: string }>(SQL.scanObservations, [scanId]))
-        .map((row) => observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at }))
-        .filter((observation): observation is Observation => observation !== undefined);
-      const outcomes = await writerFor(tx).writeScanGroups(scan, groupObservations(observations), claimEvidenceOf(observations));
-      const devices = await tx.all<DeviceRow>(SQL.devicesOfScan, [scanId]);
+      const { observations, keys } = await readScanForMerge(tx, scanId);
+      const groups = groupKeyedObservations(observations, keys);
+      const outcomes = await writerFor(tx).writeScanGroups(scan, groups, claimEvidenceOfKeyed(observations, keys));
+      const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
       const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
