@@ -32,10 +32,11 @@ export interface GroupOutcome {
   alerted: boolean;
 }
 
-/** Groups of at most this many observations are identified before their device row is written (createIdentified). */
-const MAX_NEW_DEVICE_OBSERVATIONS = 200;
+/** Observation ids bound in one query (both engines allow far more parameters). */
+const IDS_PER_QUERY = 200;
 
 interface SightingRow {
+  id?: string;
   raw: string;
   source: string;
   scan_id: string;
@@ -235,10 +236,10 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     await db.run(SQL.updateDeviceSeen, [...valuesOf(DEVICE_SEEN_COLUMNS, row), id]);
   }
 
-  async function createDevice(group: ObservationGroup, scan: ScanRow): Promise<string> {
-    const id = randomUUID();
+  /** The row a new device starts from (apply writes it, once, with what the scan says of it). */
+  function newDeviceRow(id: string, group: ObservationGroup, scan: ScanRow): DeviceRow {
     const seen = seenRange(group.observations);
-    await db.run(SQL.insertDevice, valuesOf(DEVICE_COLUMNS, {
+    return {
       id,
       site: scan.site,
       origin_site: scan.site,
@@ -268,66 +269,18 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert: null,
       alert_at: null,
       updated_at: context.now(),
-    }));
-    await history(id, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
-    return id;
+      moved_from: null,
+      moved_at: null,
+      via_device_id: null,
+      via_ip: null,
+      via_channel: null,
+      cloud: 'unknown',
+    };
   }
 
-  /**
-   * A group that is no stored device, written as createDevice then apply would leave it, but identified before its
-   * row is written, so the row is inserted once with its final values: an insert and then an update would write
-   * each of the devices table's many indexes twice, the largest cost of a first import of many devices.
-   */
-  async function createIdentified(group: ObservationGroup, scan: ScanRow, evidence: ClaimEvidence): Promise<string> {
-    const id = randomUUID();
-    const seen = seenRange(group.observations);
-    const identification = await identifySafely(id, emptyIdentification(), await observationsForNewDevice(group.observations.map((observation) => observation.id)));
-    const direct = group.observations.find((observation) => observation.via === undefined);
-    const ip = group.observations.find((observation) => observation.via === undefined && observation.ip !== '')?.ip ?? group.addresses[0] ?? '';
-    const identifiedMac = keyOfMac(identification.mac);
-    const mac = group.keys.mac[0] ?? (identifiedMac !== undefined && !evidence.contradictsMac(group.addresses, identifiedMac) ? identifiedMac : null);
-    const serial = group.keys.serial[0] ?? keyOfSerial(identification.serial) ?? null;
-    const firmware = identification.firmware?.raw ?? null;
-    const via = direct === undefined ? viaOfGroup(group) : undefined;
-    const row = {
-      id,
-      site: scan.site,
-      origin_site: scan.site,
-      agent: scan.agent,
-      ip,
-      mac,
-      serial,
-      endpoint: group.keys.endpoint[0] ?? null,
-      addresses: JSON.stringify(unionList([], group.addresses)),
-      ports: JSON.stringify([...group.ports].sort((a, b) => a - b)),
-      sources: JSON.stringify(unionList([], group.observations.map((observation) => observation.source))),
-      first_seen: seen.first,
-      last_seen: seen.last,
-      identification: JSON.stringify(identification),
-      vendor: identification.vendor,
-      brand: identification.brand,
-      model: identification.model,
-      firmware,
-      device_class: identification.deviceClass,
-      covered: identification.covered ? 1 : 0,
-      confidence: identification.confidence,
-      status: 'found',
-      status_reason: null,
-      location: switchLocation(group.observations) ?? null,
-      owner: null,
-      notes: null,
-      alert: null,
-      alert_at: null,
-      updated_at: context.now(),
-    };
-    await db.run(SQL.insertIdentifiedDevice, [...valuesOf(DEVICE_COLUMNS, row), identification.cloud?.state ?? 'unknown', via?.ip ?? null, via?.channel ?? null]);
-    await history(id, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
-    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, id]);
-    for (const observation of group.observations) await db.run(SQL.linkObservation, [id, observation.id]);
-    if (mac) await db.run(SQL.insertKey, ['mac', mac, id]);
-    if (serial) await db.run(SQL.insertKey, ['serial', serial, id]);
-    await db.run(SQL.upsertDeviceScan, [id, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
-    return id;
+  async function linkGroup(deviceId: string, group: ObservationGroup): Promise<void> {
+    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, deviceId]);
+    for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
   }
 
   /** The latest view each channel had of the device: per source, the observations of its most recent sighting scan. */
@@ -337,7 +290,17 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 
   /** observationsForIdentification of a device not written yet, whose observations are these (and no others). */
   async function observationsForNewDevice(observationIds: readonly string[]): Promise<Observation[]> {
-    return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfObservations(observationIds.length), [...observationIds, INVENTORY_LIMITS.maxSightingsRead]));
+    const limit = INVENTORY_LIMITS.maxSightingsRead;
+    if (observationIds.length <= IDS_PER_QUERY) return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfObservations(observationIds.length), [...observationIds, limit]));
+    // A large group is read in parts, each part's latest sightings, then the latest of all (the same rows, in the same order).
+    const rows: SightingRow[] = [];
+    for (let start = 0; start < observationIds.length; start += IDS_PER_QUERY) {
+      const part = observationIds.slice(start, start + IDS_PER_QUERY);
+      rows.push(...(await db.all<SightingRow>(SQL.recentSightingsOfObservations(part.length), [...part, limit])));
+    }
+    const order = (row: SightingRow): string => row.id ?? '';
+    rows.sort((a, b) => (a.observed_at < b.observed_at ? 1 : a.observed_at > b.observed_at ? -1 : order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    return latestPerSource(rows.slice(0, limit));
   }
 
   function latestPerSource(rows: readonly SightingRow[]): Observation[] {
@@ -368,10 +331,14 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     }
   }
 
+  /**
+   * Writes what the group says into device `deviceId`. A new device (`created`) is identified before its row exists
+   * and then inserted once with its final values: an insert followed by an update would write each of the devices
+   * table's many indexes twice, the largest cost of a first import of many devices.
+   */
   async function apply(deviceId: string, group: ObservationGroup, scan: ScanRow, created: boolean, evidence: ClaimEvidence): Promise<boolean> {
-    const before = await deviceRow(deviceId);
-    for (const kind of KEY_KINDS) for (const value of group.keys[kind]) await db.run(SQL.insertKey, [kind, value, deviceId]);
-    for (const observation of group.observations) await db.run(SQL.linkObservation, [deviceId, observation.id]);
+    const before = created ? newDeviceRow(deviceId, group, scan) : await deviceRow(deviceId);
+    if (!created) await linkGroup(deviceId, group);
     const seen = seenRange(group.observations);
     // A camera seen both on the LAN and behind an NVR is reachable at its LAN address: that one is its address.
     // A switch-table row (no address) is direct too, but says nothing of the address.
@@ -380,7 +347,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     if (!created && before.ip !== ip) await history(deviceId, scan.id, 'address', 'ip', before.ip, ip);
 
     const previous = identificationFromJson(before.identification);
-    const identification = await identifySafely(deviceId, previous);
+    const identification = await identifySafely(deviceId, previous, created ? await observationsForNewDevice(group.observations.map((observation) => observation.id)) : undefined);
     // A MAC or serial the matcher read from a reply is a claim too: not when an address table shows another MAC
     // here or places the claimed one elsewhere, nor when another device holds it.
     const identifiedMac = keyOfMac(identification.mac);
@@ -395,9 +362,6 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       before.serial ??
       group.keys.serial[0] ??
       (identifiedSerial !== undefined && !evidence.refutes(group.addresses, 'serial', identifiedSerial) && !(await heldByAnother('serial', identifiedSerial, deviceId)) ? identifiedSerial : null);
-    // Keys the matcher found that the key table did not: take them when no other device holds them.
-    if (mac) await db.run(SQL.insertKey, ['mac', mac, deviceId]);
-    if (serial) await db.run(SQL.insertKey, ['serial', serial, deviceId]);
 
     const firmware = identification.firmware?.raw ?? null;
     if (!created && before.firmware !== null && firmware !== null && before.firmware !== firmware) {
@@ -416,7 +380,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       await history(deviceId, scan.id, 'alert', 'status', before.status, alert);
       log.warn({ deviceId, ip, status: before.status, scanId: scan.id }, 'a device marked replaced or removed was seen again');
     }
-    await updateSeen(deviceId, {
+    const seenRow = {
       agent: scan.agent,
       ip,
       mac,
@@ -438,15 +402,27 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       alert,
       alert_at: alertAt,
       updated_at: context.now(),
-    });
-    await db.run(SQL.updateDeviceCloud, [identification.cloud?.state ?? 'unknown', deviceId]);
+    };
+    const cloud = identification.cloud?.state ?? 'unknown';
     // Behind an NVR in this scan, or seen only directly (moved to a switch): the latest scan says where it is.
     const via = viaOfGroup(group);
-    if (via !== undefined && direct === undefined) await db.run(SQL.updateDeviceVia, [before.via_ip === via.ip ? before.via_device_id : null, via.ip, via.channel, deviceId]);
-    else if (before.via_ip !== null) await db.run(SQL.updateDeviceVia, [null, null, null, deviceId]);
     // A switch table says where the device is plugged in: the location, unless the user has written one.
     const location = switchLocation(group.observations);
-    if (location !== undefined && location !== before.location) await db.run(SQL.setSwitchLocation, [location, deviceId, `${SWITCH_LOCATION_PREFIX}%`]);
+    if (created) {
+      const behind = via !== undefined && direct === undefined ? via : undefined;
+      await db.run(SQL.insertIdentifiedDevice, [...valuesOf(DEVICE_COLUMNS, { ...before, ...seenRow, location: location ?? null }), cloud, behind?.ip ?? null, behind?.channel ?? null]);
+      await history(deviceId, scan.id, 'created', 'ip', null, group.addresses[0] ?? null);
+      await linkGroup(deviceId, group);
+    } else {
+      await updateSeen(deviceId, seenRow);
+      await db.run(SQL.updateDeviceCloud, [cloud, deviceId]);
+      if (via !== undefined && direct === undefined) await db.run(SQL.updateDeviceVia, [before.via_ip === via.ip ? before.via_device_id : null, via.ip, via.channel, deviceId]);
+      else if (before.via_ip !== null) await db.run(SQL.updateDeviceVia, [null, null, null, deviceId]);
+      if (location !== undefined && location !== before.location) await db.run(SQL.setSwitchLocation, [location, deviceId, `${SWITCH_LOCATION_PREFIX}%`]);
+    }
+    // Keys the matcher found that the key table did not: take them when no other device holds them.
+    if (mac) await db.run(SQL.insertKey, ['mac', mac, deviceId]);
+    if (serial) await db.run(SQL.insertKey, ['serial', serial, deviceId]);
     await db.run(SQL.upsertDeviceScan, [deviceId, scan.id, ip, mac, identification.vendor, identification.brand, identification.model, firmware, seen.last]);
     return alerted;
   }
@@ -489,14 +465,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       for (const group of ordered) {
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
-        let deviceId: string;
-        let alerted = false;
-        if (existing === undefined && group.observations.length <= MAX_NEW_DEVICE_OBSERVATIONS) {
-          deviceId = await createIdentified(group, scan, evidence);
-        } else {
-          deviceId = existing ?? (await createDevice(group, scan));
-          alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
-        }
+        const deviceId = existing ?? randomUUID();
+        let alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
         // The record of whoever made the refused claims says so too.
         if (refused.length > 0) {
           await conflict(deviceId, scan, 'claim', `${group.addresses.join(', ')} claimed ${refused.join('; ')}; not trusted`, seenRange(group.observations).last);

@@ -64,7 +64,7 @@ export const SQL = {
        JOIN observation_sightings s ON s.observation_id = o.id
        WHERE d.device_id = ? ORDER BY s.observed_at DESC, o.id LIMIT ?`,
   /** recentSightingsOfDevice of a device whose observations are the `count` ids bound first (the device not written yet). */
-  recentSightingsOfObservations: (count: number): string => `SELECT o.raw AS raw, o.source AS source, s.scan_id AS scan_id, s.agent AS agent, s.observed_at AS observed_at
+  recentSightingsOfObservations: (count: number): string => `SELECT o.id AS id, o.raw AS raw, o.source AS source, s.scan_id AS scan_id, s.agent AS agent, s.observed_at AS observed_at
        FROM observations o
        JOIN observation_sightings s ON s.observation_id = o.id
        WHERE o.id IN (${Array.from({ length: count }, () => '?').join(', ')}) ORDER BY s.observed_at DESC, o.id LIMIT ?`,
