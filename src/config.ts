@@ -117,6 +117,11 @@ export const INVENTORY_LIMITS = Object.freeze({
    * virtual addresses), not one camera: its MAC says nothing about which device is which.
    */
   maxAddressesPerMac: 4,
+  /**
+   * A scan of more observations than this is merged into devices in parts of about this many (whole groups each),
+   * so that merging a first import of a large site takes memory of the part's size, not the scan's.
+   */
+  mergePartObservations: 10_000,
   /** Devices per page of a list when the request names no limit, and the most it may ask for. */
   defaultPageLimit: 100,
   maxPageLimit: 1000,

@@ -450,8 +450,11 @@ export function createDeviceWriter(context: DeviceWriterContext) {
   }
 
   return {
-    /** Writes every group of one scan; groups with strong keys first, so address-only groups cannot take their device. */
-    async writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[], evidence: ClaimEvidence): Promise<GroupOutcome[]> {
+    /**
+     * Writes every group of one scan (or of one part of it: `claimed` then carries the devices the parts before took);
+     * groups with strong keys first, so address-only groups cannot take their device.
+     */
+    async writeScanGroups(scan: ScanRow, groups: readonly ObservationGroup[], evidence: ClaimEvidence, claimed = new Set<string>()): Promise<GroupOutcome[]> {
       const strong = (group: ObservationGroup): boolean => KEY_KINDS.some((kind) => group.keys[kind].length > 0);
       // Groups whose keys the scan corroborates go first, so the device that really holds a key claims it before
       // anything that merely says it: the order of replies must not decide who is who.
@@ -459,7 +462,6 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         KEY_KINDS.reduce((sum, kind) => sum + group.keys[kind].filter((value) => evidence.corroborates(group.addresses, kind, value)).length, 0) -
         group.keys.mac.filter((mac) => evidence.contradictsMac(group.addresses, mac)).length;
       const ordered = [...groups.filter(strong).sort((a, b) => trust(b) - trust(a)), ...groups.filter((group) => !strong(group))];
-      const claimed = new Set<string>();
       const outcomes: GroupOutcome[] = [];
       conflicted.clear();
       for (const group of ordered) {

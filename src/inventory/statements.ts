@@ -78,6 +78,11 @@ export const SQL = {
   scanSightingsPage: `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at, s.observation_id AS observation_id
        FROM observation_sightings s JOIN observations o ON o.id = s.observation_id
        WHERE s.scan_id = ? AND s.observation_id > ? ORDER BY s.observation_id LIMIT ?`,
+  countScanSightings: 'SELECT COUNT(*) AS count FROM observation_sightings WHERE scan_id = ?',
+  /** Sightings of the scan of `count` observation ids (a part of a large scan, read back). */
+  scanSightingsOf: (count: number): string => `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at, s.observation_id AS observation_id
+       FROM observation_sightings s JOIN observations o ON o.id = s.observation_id
+       WHERE s.scan_id = ? AND s.observation_id IN (${Array.from({ length: count }, () => '?').join(', ')})`,
   insertHistory: insertSql('device_history', ['id', 'device_id', 'scan_id', 'at', 'kind', 'field', 'old_value', 'new_value']),
   moveKeys: 'UPDATE device_keys SET device_id = ? WHERE device_id = ?',
   copyDeviceObservations: `INSERT INTO device_observations (device_id, observation_id) SELECT CAST(? AS TEXT), observation_id FROM device_observations

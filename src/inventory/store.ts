@@ -5,12 +5,13 @@ import type { Observation } from '../model.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
-import { claimEvidenceOfKeyed, groupKeyedObservations, type MergeObservation } from './merge.js';
-import { keysOfObservation, type ObservationKeys } from './keys.js';
+import { claimEvidenceOfKeyed, groupKeyedObservations } from './merge.js';
+import { readScanParts } from './merge-parts.js';
+import type { GroupOutcome } from './device-writer.js';
 import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
-import { observationFromRaw, type DeviceRow, type ScanRow } from './rows.js';
+import { type DeviceRow, type ScanRow } from './rows.js';
 import type { SqlDatabase, SqlRunner, SqlValue } from './sql.js';
 import { openSqlite } from './sqlite.js';
 import { observationRow, SQL } from './statements.js';
@@ -57,42 +58,6 @@ function runnerIsCertainlyGone(runner: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
-}
-
-/** Sightings read per query when a scan is merged. */
-const MERGE_PAGE = 1000;
-
-/**
- * A scan's observations as grouping needs them, in the order they were seen (time, then id): each one's keys and the
- * few fields grouping and the device writer read, not the whole observation (protocol sections, banners), which
- * stays in the database, so a scan of many devices is merged in a fraction of the memory. Read in pages.
- */
-async function readScanForMerge(tx: SqlRunner, scanId: string): Promise<{ observations: MergeObservation[]; keys: ObservationKeys[] }> {
-  const read: { observation: MergeObservation; keys: ObservationKeys }[] = [];
-  const sources = new Map<string, string>();
-  for (let after = ''; ; ) {
-    const rows = await tx.all<{ raw: string; agent: string; observed_at: string; observation_id: string }>(SQL.scanSightingsPage, [scanId, after, MERGE_PAGE]);
-    for (const row of rows) {
-      const full = observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at });
-      if (!full) continue;
-      // One string per source name, not one per row.
-      const source = sources.get(full.source) ?? full.source;
-      sources.set(source, source);
-      const observation: MergeObservation = { id: full.id, ip: full.ip, source, observedAt: full.observedAt };
-      if (full.port !== undefined) observation.port = full.port;
-      if (full.via !== undefined) observation.via = full.via;
-      if (full.switchPort !== undefined) observation.switchPort = full.switchPort;
-      read.push({ observation, keys: keysOfObservation(full) });
-    }
-    if (rows.length < MERGE_PAGE) break;
-    after = rows[rows.length - 1]!.observation_id;
-  }
-  read.sort((a, b) => compareText(a.observation.observedAt, b.observation.observedAt) || compareText(a.observation.id, b.observation.id));
-  return { observations: read.map((entry) => entry.observation), keys: read.map((entry) => entry.keys) };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Opens the inventory at a file path (SQLite) or a postgres:// URL (PostgreSQL), migrating it to this version. */
@@ -192,18 +157,25 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       if (onlyIfRunning && scan.status !== 'running') {
         return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
       }
-      const { observations, keys } = await readScanForMerge(tx, scanId);
-      const groups = groupKeyedObservations(observations, keys);
-      const outcomes = await writerFor(tx).writeScanGroups(scan, groups, claimEvidenceOfKeyed(observations, keys));
+      const writer = writerFor(tx);
+      const claimed = new Set<string>();
+      const outcomes: GroupOutcome[] = [];
+      const bySource: Record<string, number> = {};
+      let observationCount = 0;
+      // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
+      for await (const { observations, keys } of readScanParts(tx, scanId, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
+        observationCount += observations.length;
+        for (const observation of observations) bySource[observation.source] = (bySource[observation.source] ?? 0) + 1;
+        const groups = groupKeyedObservations(observations, keys);
+        for (const outcome of await writer.writeScanGroups(scan, groups, claimEvidenceOfKeyed(observations, keys), claimed)) outcomes.push(outcome);
+      }
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
       const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
       const alertDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.alerted && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
-      const bySource: Record<string, number> = {};
-      for (const observation of observations) bySource[observation.source] = (bySource[observation.source] ?? 0) + 1;
       const counts = {
-        observations: observations.length,
+        observations: observationCount,
         devices: deviceIds.length,
         newDevices: newDeviceIds.length,
         covered: devices.filter((device) => device.covered === 1).length,

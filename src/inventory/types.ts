@@ -21,6 +21,8 @@ export interface InventoryOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections in the pool. */
   poolSize?: number;
+  /** A scan of more observations than this is merged in parts of about this many (INVENTORY_LIMITS.mergePartObservations). */
+  mergePartObservations?: number;
 }
 
 export interface ScanStart {
