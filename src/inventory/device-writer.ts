@@ -437,6 +437,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       if (!order.has(outcome.deviceId)) order.set(outcome.deviceId, index);
     });
     for (const row of behind) {
+      // Devices written by this call only (a large scan is written in parts, each holding its cameras' NVRs).
+      if (!order.has(row.id)) continue;
       // The first device of this scan (in the order the groups were written) at the NVR's address, not itself behind one.
       let recorder: string | null = null;
       let first = Infinity;
