@@ -95,15 +95,14 @@ class UnionFind {
     for (let index = 0; index < size; index += 1) this.parent[index] = index;
   }
 
+  /** The root of `index`'s set, halving the path on the way (each node skips to its grandparent). */
   find(index: number): number {
-    let root = index;
-    while (this.parent[root] !== root) root = this.parent[root]!;
-    for (let node = index; this.parent[node] !== root; ) {
-      const next = this.parent[node]!;
-      this.parent[node] = root;
-      node = next;
+    let node = index;
+    while (this.parent[node] !== node) {
+      this.parent[node] = this.parent[this.parent[node]!]!;
+      node = this.parent[node]!;
     }
-    return root;
+    return node;
   }
 
   union(a: number, b: number): void {
