@@ -141,7 +141,8 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
   for await (const rows of scanPages(tx, scanId)) {
     for (const row of rows) {
       const full = observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at });
-      // More sightings than counted (a batch committed meanwhile): those wait for the scan's next merge.
+      // Sightings committed after the count (a concurrent batch of a pushed scan) are left out, as a merge that read
+      // the scan once, before them, would have left them.
       if (!full || count >= total) continue;
       const sequence = count;
       count += 1;
