@@ -465,7 +465,6 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         group.keys.mac.filter((mac) => evidence.contradictsMac(group.addresses, mac)).length;
       const ordered = [...groups.filter(strong).sort((a, b) => trust(b) - trust(a)), ...groups.filter((group) => !strong(group))];
       const outcomes: GroupOutcome[] = [];
-      conflicted.clear();
       for (const group of ordered) {
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
@@ -482,6 +481,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       await linkRecorders(scan, outcomes);
       return outcomes.map((outcome) => (conflicted.has(outcome.deviceId) ? { ...outcome, alerted: true } : outcome));
     },
+    /** Devices given a conflict alert so far by this writer (one writer per merge: a scan's parts share it). */
+    conflicted: (): ReadonlySet<string> => conflicted,
     history,
   };
 }

@@ -1,6 +1,7 @@
 import type { Observation } from '../model.js';
+import { INVENTORY_LIMITS } from '../config.js';
 import { keysOfObservation, KEY_KINDS, type ObservationKeys } from './keys.js';
-import type { MergeObservation } from './merge.js';
+import { ADDRESS_TABLE_SOURCES, type MergeObservation } from './merge.js';
 import { observationFromRaw } from './rows.js';
 import type { SqlRunner } from './sql.js';
 import { SQL } from './statements.js';
@@ -20,6 +21,12 @@ import { SQL } from './statements.js';
 export interface ScanPart {
   observations: MergeObservation[];
   keys: ObservationKeys[];
+  /**
+   * When the scan is merged in parts: per MAC, the addresses where the whole scan's address tables show it. A stored
+   * device's last table MAC (device-writer.ts, claimAccepted) may be shown in another part. A MAC shown at more
+   * addresses than one device has is left out, as grouping drops it (counting table entries only).
+   */
+  scanTablePlaces?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Sightings read per query. */
@@ -136,6 +143,7 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
   const ids = new Uint8Array(total * 16);
   const otherIds = new Map<number, string>();
   let packed = new Float64Array(total * 3);
+  const tablePlaces = new Map<string, Set<string>>();
   let tokenCount = 0;
   let count = 0;
   for await (const rows of scanPages(tx, scanId)) {
@@ -151,7 +159,15 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
       } else {
         otherIds.set(sequence, row.observation_id);
       }
-      for (const token of tokensOf(full, keysOfObservation(full))) {
+      const keys = keysOfObservation(full);
+      if (ADDRESS_TABLE_SOURCES.has(full.source) && !full.via && full.ip !== '') {
+        for (const mac of keys.mac) {
+          const places = tablePlaces.get(mac) ?? new Set<string>();
+          places.add(full.ip);
+          tablePlaces.set(mac, places);
+        }
+      }
+      for (const token of tokensOf(full, keys)) {
         if (tokenCount === packed.length) {
           const grown = new Float64Array(packed.length * 2);
           grown.set(packed);
@@ -162,6 +178,7 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
       }
     }
   }
+  for (const [mac, places] of tablePlaces) if (places.size > INVENTORY_LIMITS.maxAddressesPerMac) tablePlaces.delete(mac);
   const tokens = packed.subarray(0, tokenCount).sort();
   const components = new UnionFind(count);
   for (let index = 1; index < tokenCount; index += 1) {
@@ -215,6 +232,6 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
         if (full) records.push(compact(full, sources));
       }
     }
-    yield inSeenOrder(records);
+    yield { ...inSeenOrder(records), scanTablePlaces: tablePlaces };
   }
 }

@@ -93,7 +93,7 @@ export function placeOf(observation: Pick<Observation, 'ip' | 'via'>): string {
 }
 
 /** Sources that are a table of which MAC holds which address, kept by the network rather than said by the device. */
-const ADDRESS_TABLE_SOURCES: ReadonlySet<string> = new Set(['neighbour', 'dhcp']);
+export const ADDRESS_TABLE_SOURCES: ReadonlySet<string> = new Set(['neighbour', 'dhcp']);
 
 /** What one scan's address tables and channels say per address: the evidence that corroborates a claimed key. */
 export class ClaimEvidence {
@@ -103,6 +103,8 @@ export class ClaimEvidence {
   private readonly channels = new Map<string, Set<string>>();
   /** Per claimed key (`kind value`), the addresses that claimed it. */
   private readonly claimants = new Map<string, Set<string>>();
+  /** The whole scan's table places, when this evidence is of one part of a scan merged in parts (merge-parts.ts). */
+  private scanTablePlaces: ReadonlyMap<string, ReadonlySet<string>> | undefined;
 
   constructor(observations: readonly MergeObservation[], keys: readonly ObservationKeys[]) {
     observations.forEach((observation, index) => {
@@ -178,7 +180,9 @@ export class ClaimEvidence {
 
   /** The addresses whose tables show `mac`, when none of them is in `addresses`: the tables place that MAC elsewhere. */
   placesElsewhere(addresses: readonly string[], mac: string): readonly string[] {
-    const places = this.tablePlaces.get(mac);
+    // A part holds every table entry of a MAC it has (they share the MAC, so they are in one part); a MAC it does not
+    // have may still be shown elsewhere in the scan (a stored device's last table MAC).
+    const places = this.tablePlaces.get(mac) ?? this.scanTablePlaces?.get(mac);
     if (places === undefined || addresses.some((address) => places.has(address))) return [];
     return [...places];
   }
@@ -193,6 +197,12 @@ export class ClaimEvidence {
       if (!addresses.includes(holder) && addresses.some((address) => this.impersonates(address, holder))) return true;
     }
     return false;
+  }
+
+  /** Evidence of one part of a scan: `placesElsewhere` also sees the table places of the rest of the scan. */
+  withScanTablePlaces(places: ReadonlyMap<string, ReadonlySet<string>>): this {
+    this.scanTablePlaces = places;
+    return this;
   }
 
   /** A MAC claim that the address tables contradict at every claiming address that has an entry. */

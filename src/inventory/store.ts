@@ -163,17 +163,21 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       const bySource: Record<string, number> = {};
       let observationCount = 0;
       // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
-      for await (const { observations, keys } of readScanParts(tx, scanId, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
+      for await (const { observations, keys, scanTablePlaces } of readScanParts(tx, scanId, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
         observationCount += observations.length;
         for (const observation of observations) bySource[observation.source] = (bySource[observation.source] ?? 0) + 1;
         const groups = groupKeyedObservations(observations, keys);
-        for (const outcome of await writer.writeScanGroups(scan, groups, claimEvidenceOfKeyed(observations, keys), claimed)) outcomes.push(outcome);
+        const evidence = claimEvidenceOfKeyed(observations, keys);
+        if (scanTablePlaces) evidence.withScanTablePlaces(scanTablePlaces);
+        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) outcomes.push(outcome);
       }
+      // A device of an earlier part may have been alerted by a claim made in a later one.
+      const conflicted = writer.conflicted();
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
       const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
-      const alertDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.alerted && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
+      const alertDeviceIds = [...new Set(outcomes.filter((outcome) => (outcome.alerted || conflicted.has(outcome.deviceId)) && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
       const counts = {
         observations: observationCount,
         devices: deviceIds.length,

@@ -55,12 +55,17 @@ describe('claims the address tables contradict (one scan, pure)', () => {
   });
 });
 
-describe.each(storeKinds('inventory-claims'))('claims against stored devices and the address tables (%s store)', (kind) => {
+// Each case also with the scan merged in parts of one observation (merge-parts.ts): the victim's table entry and the
+// claim then sit in different parts, and must refuse the claim all the same.
+const storesAndParts = storeKinds('inventory-claims').flatMap((kind) => [[kind, 'whole', undefined], [kind, 'in parts', 1]] as const);
+
+describe.each(storesAndParts)('claims against stored devices and the address tables (%s store, merged %s)', (kind, _merged, parts) => {
+  const options = parts === undefined ? {} : { mergePartObservations: parts };
   let temp: TempInventory;
   afterEach(async () => temp.cleanup());
 
   it("a host with no neighbour entry claiming a present device's MAC and serial over SADP and DHIP gets a record of its own", async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, victimSeen());
     const victimId = first.deviceIds[0]!;
@@ -79,7 +84,7 @@ describe.each(storeKinds('inventory-claims'))('claims against stored devices and
   });
 
   it('a claimant with a neighbour entry of its own gets one record, keyed by its own MAC', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, victimSeen());
     const second = await scanWith(inventory, [...spooferSeen(), observation(neighbour(spoofer, 'b8:27:eb:00:02:09')), ...victimSeen()]);
@@ -91,7 +96,7 @@ describe.each(storeKinds('inventory-claims'))('claims against stored devices and
   });
 
   it("in a first scan, the device the table places at the MAC's address keeps its keys and the claimant's refusal is recorded", async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const scan = await scanWith(inventory, [...spooferSeen(), ...victimSeen()]);
     expect(scan.deviceIds).toHaveLength(2);
@@ -105,7 +110,7 @@ describe.each(storeKinds('inventory-claims'))('claims against stored devices and
   });
 
   it("a serial claimed over two channels from another address is refused while the tables show the device's last neighbour MAC elsewhere", async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, victimSeen());
     const victimId = first.deviceIds[0]!;
@@ -119,7 +124,7 @@ describe.each(storeKinds('inventory-claims'))('claims against stored devices and
   });
 
   it('a device that moved (DHCP) with no neighbour entry at its new address still merges when two channels say its MAC and serial', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, victimSeen());
     const moved = '10.0.0.77';
