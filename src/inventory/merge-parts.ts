@@ -11,9 +11,10 @@ import { SQL } from './statements.js';
 // Grouping reads compact records (MergeObservation and each one's keys), not whole observations. A scan of more
 // than `partSize` of them (a first import of a large site) is merged in parts: each part a union of whole connected
 // components of the scan, where two observations are connected when they share a place, an address (the address an
-// NVR's camera is reached through counts as one of its addresses) or a key value. Every join grouping can make, and
-// every piece of claim evidence a group is judged by, lies inside one component, so each part groups exactly as the
-// whole scan would. Components are found with a union-find over hashes of those tokens, held in typed arrays (a few
+// NVR's camera is reached through counts as one of its addresses), a key value, or a stored device both could be
+// written into. Every join grouping can make, every piece of claim evidence a group is judged by, and every stored
+// device two groups could contend for lies inside one component, so each part groups and writes as the whole scan
+// would. Components are found with a union-find over hashes of those tokens, held in typed arrays (a few
 // dozen bytes per observation): a hash collision only joins two components that need not be joined (a larger
 // part), it never splits one. Each part's observations are then read again by id and handed out in the order they
 // were seen.
@@ -120,7 +121,25 @@ class UnionFind {
 }
 
 /** The scan's observations in parts of about `partSize` (one part when the scan is no larger), for finishScan. */
-export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: number): AsyncGenerator<ScanPart> {
+/**
+ * The stored devices the observation could be written into (by a key it carries, by its address or its NVR channel
+ * at the scan's site): groups that could take the same device are written in one part, in the order the whole scan
+ * would write them (strong keys first, so an address-only group cannot take a device another group claims by key).
+ */
+async function storedDeviceTokens(tx: SqlRunner, site: string, observation: Observation, keys: ObservationKeys): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const kind of KEY_KINDS) {
+    for (const value of keys[kind]) {
+      const row = await tx.get<{ device_id: string }>(SQL.selectKey, [kind, value]);
+      if (row) ids.add(row.device_id);
+    }
+  }
+  if (observation.ip !== '') for (const { id } of await tx.all<{ id: string }>(SQL.devicesAtAddress, [site, observation.ip])) ids.add(id);
+  if (observation.via) for (const { id } of await tx.all<{ id: string }>(SQL.devicesAtChannel, [site, observation.via.ip, observation.via.channel])) ids.add(id);
+  return [...ids].map((id) => `d ${id}`);
+}
+
+export async function* readScanParts(tx: SqlRunner, scanId: string, site: string, partSize: number): AsyncGenerator<ScanPart> {
   const sources = new Map<string, string>();
   const total = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
   if (total <= partSize) {
@@ -167,7 +186,7 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, partSize: nu
           tablePlaces.set(mac, places);
         }
       }
-      for (const token of tokensOf(full, keys)) {
+      for (const token of [...tokensOf(full, keys), ...(await storedDeviceTokens(tx, site, full, keys))]) {
         if (tokenCount === packed.length) {
           const grown = new Float64Array(packed.length * 2);
           grown.set(packed);

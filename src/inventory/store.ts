@@ -163,7 +163,7 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       const bySource: Record<string, number> = {};
       let observationCount = 0;
       // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
-      for await (const { observations, keys, scanTablePlaces } of readScanParts(tx, scanId, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
+      for await (const { observations, keys, scanTablePlaces } of readScanParts(tx, scanId, scan.site, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
         observationCount += observations.length;
         for (const observation of observations) bySource[observation.source] = (bySource[observation.source] ?? 0) + 1;
         const groups = groupKeyedObservations(observations, keys);

@@ -91,12 +91,16 @@ describe('groupObservations (one scan, pure)', () => {
   });
 });
 
-describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', (kind) => {
+// Each case also with every scan merged in parts of one observation (merge-parts.ts), which must change nothing.
+const storesAndParts = storeKinds('inventory-merge').flatMap((kind) => [[kind, 'whole', undefined], [kind, 'in parts', 1]] as const);
+
+describe.each(storesAndParts)('devices across scans (%s store, merged %s)', (kind, _merged, parts) => {
+  const options = parts === undefined ? {} : { mergePartObservations: parts };
   let temp: TempInventory;
   afterEach(async () => temp.cleanup());
 
   it('a device that changes IP is one device, with both addresses and an address change in its history', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(http('10.0.0.5', 'cam')), observation(neighbour('10.0.0.5', 'aa:bb:cc:00:00:05'))]);
     const second = await scanWith(inventory, [observation(http('10.0.0.9', 'cam')), observation(neighbour('10.0.0.9', 'AA-BB-CC-00-00-05'))]);
@@ -114,7 +118,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('follows a device to a new address by its serial when two channels say it (ONVIF and UPnP after SADP)', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(sadp('10.0.0.7', 'aa:bb:cc:00:00:07', 'DS-2CD2042WD-I20160112AAWR123456789', 'DS-2CD2042WD-I'))]);
     const second = await scanWith(inventory, [
@@ -129,7 +133,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('one channel claiming a known serial at another address is not the device: a new record, and an alert on both', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(sadp('10.0.0.7', 'aa:bb:cc:00:00:07', 'SERIAL-ONE-CHANNEL', 'DS-2CD2042WD-I'))]);
     const second = await scanWith(inventory, [observation(onvif('10.0.1.7', 'SERIAL-ONE-CHANNEL', 'DS-2CD2042WD-I'))]);
@@ -145,7 +149,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('matches by WS-Discovery endpoint UUID at the same address when there is no MAC or serial', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(wsd('10.0.0.20', 'urn:uuid:abcd-0001'))]);
     const second = await scanWith(inventory, [observation(wsd('10.0.0.20', 'urn:uuid:abcd-0001'))]);
@@ -155,7 +159,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('falls back to the address, but not onto a device whose MAC says it is another', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(http('10.0.0.30', 'only a banner'))]);
     const second = await scanWith(inventory, [observation(http('10.0.0.30', 'only a banner, new title'))]);
@@ -171,7 +175,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('an address-only sighting does not take a device that this scan already saw elsewhere by its MAC', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const first = await scanWith(inventory, [observation(http('10.0.0.40', 'a')), observation(neighbour('10.0.0.40', 'aa:bb:cc:00:00:40'))]);
     // The device moved to .41 (MAC known) and something without a MAC now answers on .40.
@@ -182,7 +186,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('two unedited devices that turn out to be one (corroborated) are merged', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const bySerial = await scanWith(inventory, [observation(onvif('10.0.0.50', 'SERIAL-MERGE-1', 'M'))]);
     const byMac = await scanWith(inventory, [observation(http('10.0.0.51', 'b')), observation(neighbour('10.0.0.51', 'aa:bb:cc:00:00:51'))]);
@@ -198,7 +202,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('a record the operator edited is never merged automatically: the conflict is recorded and alerted', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const bySerial = await scanWith(inventory, [observation(onvif('10.0.0.50', 'SERIAL-MERGE-1', 'M'))]);
     const byMac = await scanWith(inventory, [observation(http('10.0.0.51', 'b')), observation(neighbour('10.0.0.51', 'aa:bb:cc:00:00:51'))]);
@@ -213,7 +217,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it("a host claiming another device's MAC and two others' serials over SADP, DHIP, ONVIF and UPnP rewrites nothing", async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const a = { ip: '10.0.0.10', mac: 'aa:bb:cc:00:00:0a', serial: 'SERIAL-AAAA' };
     const b = { ip: '10.0.0.11', mac: 'aa:bb:cc:00:00:0b', serial: 'SERIAL-BBBB' };
@@ -248,7 +252,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('in one scan, the device that really holds a MAC and serial keeps them, whichever replied first', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const realMac = 'aa:bb:cc:00:00:10';
     const first = await scanWith(inventory, [observation(sadp('10.0.0.10', realMac, 'SERIAL-REAL-10', 'DS-2CD')), observation(neighbour('10.0.0.10', realMac))]);
@@ -273,7 +277,7 @@ describe.each(storeKinds('inventory-merge'))('devices across scans (%s store)', 
   });
 
   it('the same observation in a second scan is a sighting, not a copy', async () => {
-    temp = await tempInventory(kind);
+    temp = await tempInventory(kind, 'camaudit-inventory-', options);
     const { inventory } = temp;
     const seen = observation(http('10.0.0.60', 'same'));
     const first = await scanWith(inventory, [seen]);
