@@ -1,5 +1,7 @@
 // Host discovery (src/discovery/engine/liveness.ts) over loopback only: attached addresses are judged by the
 // neighbour table (injected here as /proc/net/arp text), routed ones by a TCP connect whose refusal counts as life.
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveScanConfig } from '../../src/config.js';
@@ -28,9 +30,40 @@ describe('discoverLiveHosts', () => {
       attachedSubnets: [{ name: 'lo', address: '127.0.0.1', prefixLength: 8 }],
       datagram,
       readNeighbourTable: () => Promise.resolve(table),
+      neighbourResolutionBoundMs: 50,
     });
     expect([...alive]).toEqual(['127.0.0.9']);
     expect(stats).toMatchObject({ addresses: 2, attached: 2, routed: 0, alive: 1, probes: 2, probesToAbsent: 1, aliveBy: { neighbour: 1, tcp: 0, udp: 0 } });
+  });
+
+  it('probes an address whose entry was unresolved before the scan only once that earlier resolution is over', async () => {
+    // Emulates Linux (net/core/neighbour.c): an earlier scan left 127.0.0.5 INCOMPLETE; its last ARP solicitation
+    // went out before the camera came up, so it ends FAILED at `earlierResolutionEndsAt`. A datagram sent before
+    // then joins that doomed resolution; one sent after starts a fresh resolution, which the camera answers.
+    const camera = createSocket('udp4');
+    camera.bind(0, '127.0.0.5');
+    await once(camera, 'listening');
+    const earlierResolutionEndsAt = performance.now() + 300;
+    const arrivals: number[] = [];
+    camera.on('message', () => arrivals.push(performance.now()));
+    const table = (): Promise<string> => {
+      const answered = arrivals.some((at) => at > earlierResolutionEndsAt);
+      return Promise.resolve(ARP_HEADER + (answered ? arpLine('127.0.0.5', '0x2', '44:a6:42:5b:20:11') : arpLine('127.0.0.5', '0x0', '00:00:00:00:00:00')));
+    };
+    try {
+      const { alive, stats } = await discoverLiveHosts(['127.0.0.5/32'], context(), {
+        attachedSubnets: [{ name: 'lo', address: '127.0.0.1', prefixLength: 8 }],
+        datagram,
+        readNeighbourTable: table,
+        neighbourProbePort: camera.address().port,
+        neighbourResolutionBoundMs: 400,
+      });
+      expect([...alive]).toEqual(['127.0.0.5']);
+      expect(arrivals).toHaveLength(1);
+      expect(stats).toMatchObject({ addresses: 1, alive: 1, probes: 1, probesToAbsent: 0, aliveBy: { neighbour: 1 } });
+    } finally {
+      camera.close();
+    }
   });
 
   it('on a routed range counts a refused or accepted TCP connect as alive, and ignores the neighbour table there', async () => {

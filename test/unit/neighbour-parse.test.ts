@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import { createNeighbourModule, readNeighbourTable } from '../../src/discovery/neighbour/index.js';
-import { parseIpNeighJson, parseProcNetArp } from '../../src/discovery/neighbour/parse.js';
+import { parseIpNeighJson, parseProcNetArp, unresolvedInProcNetArp } from '../../src/discovery/neighbour/parse.js';
 import { createProbeContext } from '../../src/discovery/engine/run.js';
 import type { Observation } from '../../src/model.js';
 
@@ -52,6 +52,22 @@ describe('parseProcNetArp', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 2000 }), (text) => {
         parseProcNetArp(`IP address HW type Flags HW address Mask Device\n${text}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('unresolvedInProcNetArp', () => {
+  it('lists the addresses whose entry lacks ATF_COM (INCOMPLETE or FAILED), each once', () => {
+    const text = `${PROC_NET_ARP}192.168.1.99     0x1         0x0         00:00:00:00:00:00     *        eth1\n10.9.0.8         0x1         0x0         a4:14:37:c2:3d:97     *        eth0\n`;
+    expect(unresolvedInProcNetArp(text)).toEqual(['192.168.1.99', '10.9.0.8']);
+  });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (text) => {
+        unresolvedInProcNetArp(`IP address HW type Flags HW address Mask Device\n${text}`);
       }),
       { numRuns: 300 },
     );

@@ -4,6 +4,10 @@
 //     kernel send ARP, and a present host answers within milliseconds. The neighbour table then holds a complete
 //     entry (REACHABLE, STALE, DELAY or PROBE: ATF_COM in /proc/net/arp) for every live address. Absent addresses
 //     are never waited for: their entries stay INCOMPLETE and are simply not listed.
+//     Linux queues a datagram to an INCOMPLETE entry behind the resolution already running and solicits no more
+//     (net/core/neighbour.c, __neigh_event_send); so an address whose entry was unresolved before this phase (an
+//     earlier scan, any program) gets its datagram only once that resolution must be over (FAILED), when it starts
+//     a fresh one. Else a camera plugged in after the old resolution's last solicitation stays unseen.
 //   - On routed ranges the router hides ARP, so each address gets a TCP connect to the most common camera port
 //     (HOST_DISCOVERY_LIMITS): accepted or refused (RST) both mean a host is there; optionally also the unicast
 //     discovery datagram cameras answer (given by the caller; off by default, see routedDatagram). Silence is the only answer of an absent address behind a firewall that drops, so a connect
@@ -15,7 +19,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST_DISCOVERY_LIMITS, UDP_LIMITS } from '../../config.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
-import { parseProcNetArp } from '../neighbour/parse.js';
+import { parseProcNetArp, unresolvedInProcNetArp } from '../neighbour/parse.js';
 import type { LocalInterface, ProbeContext } from '../types.js';
 import { ownLanAddresses } from './interfaces.js';
 import { createUnicastPool, type UnicastPool } from './pool.js';
@@ -49,6 +53,10 @@ export interface HostDiscoveryOptions {
   onProgress?: (done: number, total: number) => void;
   /** The neighbour table as /proc/net/arp text; injected by tests. */
   readNeighbourTable?: () => Promise<string>;
+  /** Port of the empty datagram that makes the kernel resolve an attached address; tests give one they listen on. */
+  neighbourProbePort?: number;
+  /** How long a neighbour resolution may run (UDP_LIMITS.neighbourResolutionBoundMs); shortened by tests. */
+  neighbourResolutionBoundMs?: number;
 }
 
 export interface HostDiscoveryResult {
@@ -128,6 +136,7 @@ export async function discoverLiveHosts(
   const attachedCidrs = options.attachedSubnets.map((local) => `${local.address}/${local.prefixLength}`);
   const isAttached = (ip: string): boolean => attachedCidrs.some((cidr) => cidrContains(cidr, ip));
   const readTable = options.readNeighbourTable ?? (() => readFile('/proc/net/arp', 'utf8'));
+  const neighbourProbePort = options.neighbourProbePort ?? DISCARD_PORT;
 
   const alive = new Set<string>();
   const stats: HostDiscoveryStats = { addresses: 0, attached: 0, routed: 0, alive: 0, aliveBy: { neighbour: 0, tcp: 0, udp: 0 }, probes: 0, probesToAbsent: 0, durationMs: 0 };
@@ -142,15 +151,34 @@ export async function discoverLiveHosts(
     alive.add(ip);
     stats.aliveBy[evidence] += 1;
   };
-  const readNeighbours = async (): Promise<void> => {
+  /** Marks complete entries alive; adds the attached addresses of the ranges without one to `unresolved`, if given. */
+  const readNeighbours = async (unresolved?: Set<string>): Promise<void> => {
     try {
-      for (const entry of parseProcNetArp(await readTable())) if (isAttached(entry.ip)) markAlive(entry.ip, 'neighbour');
+      const table = await readTable();
+      for (const entry of parseProcNetArp(table)) if (isAttached(entry.ip)) markAlive(entry.ip, 'neighbour');
+      if (unresolved !== undefined) for (const ip of unresolvedInProcNetArp(table)) if (isAttached(ip) && inRanges(ip)) unresolved.add(ip);
     } catch (error) {
       log.warn({ err: error }, 'could not read the neighbour table; attached addresses count as alive only if they answered');
     }
   };
 
+  // Read before anything is sent: every resolution running now was started by someone else, and is over by then.
+  const unresolvedBefore = new Set<string>();
+  await readNeighbours(unresolvedBefore);
+  const earlierResolutionsOverAt = performance.now() + (options.neighbourResolutionBoundMs ?? UDP_LIMITS.neighbourResolutionBoundMs);
+  const heldBack: string[] = [];
+
   const { pool, sockets } = await openPool(context, (from) => markAlive(from, 'udp'));
+  const sendProbe = async (sendPool: UnicastPool, host: string, attached: boolean): Promise<void> => {
+    await limiter.take(host, signal);
+    const room = sendPool.ready(signal);
+    if (room !== undefined) await room;
+    // An attached address needs only ARP, which any datagram starts: an empty one to the discard port holds
+    // the least send-buffer space while an absent neighbour's resolution fails.
+    if (attached) sendPool.send(EMPTY, neighbourProbePort, host);
+    else sendPool.send(options.datagram.data, options.datagram.port, host);
+    count(host);
+  };
   let sending = true;
   const poller = (async () => {
     while (sending && !signal.aborted) {
@@ -189,14 +217,8 @@ export async function discoverLiveHosts(
       if (attached) stats.attached += 1;
       else stats.routed += 1;
       if (pool !== undefined && (attached || HOST_DISCOVERY_LIMITS.routedDatagram)) {
-        await limiter.take(host, signal);
-        const room = pool.ready(signal);
-        if (room !== undefined) await room;
-        // An attached address needs only ARP, which any datagram starts: an empty one to the discard port holds
-        // the least send-buffer space while an absent neighbour's resolution fails.
-        if (attached) pool.send(EMPTY, DISCARD_PORT, host);
-        else pool.send(options.datagram.data, options.datagram.port, host);
-        count(host);
+        if (attached && unresolvedBefore.has(host)) heldBack.push(host);
+        else await sendProbe(pool, host, attached);
       }
       if (!attached) {
         for (const port of HOST_DISCOVERY_LIMITS.routedTcpPorts) {
@@ -215,6 +237,13 @@ export async function discoverLiveHosts(
   try {
     await sweep(true);
     await sweep(false);
+    if (pool !== undefined && heldBack.length > 0) {
+      log.debug({ addresses: heldBack.length }, 'holding back probes until earlier neighbour resolutions are over');
+      const waitMs = earlierResolutionsOverAt - performance.now();
+      if (waitMs > 0 && !signal.aborted) await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      // One that answered the earlier resolution meanwhile is alive already and needs no probe.
+      for (const host of heldBack) if (!signal.aborted && !alive.has(host)) await sendProbe(pool, host, true);
+    }
     // An aborted scan has no live hosts to report: the channels waiting for them stop too.
     if (signal.aborted) throw abortReason(signal);
     // Datagrams queued behind unresolved neighbours leave once ARP gives up; present ones answered meanwhile.

@@ -20,19 +20,33 @@ const ATF_COM = 0x2;
 const ATF_PERM = 0x4;
 const ZERO_MAC = '00:00:00:00:00:00';
 
+/** One line of /proc/net/arp: `IP address  HW type  Flags  HW address  Mask  Device`, after the header. */
+interface ProcNetArpRow {
+  ip: string;
+  flags: number;
+  macText: string | undefined;
+  device: string | undefined;
+}
+
+function* procNetArpRows(text: string): Generator<ProcNetArpRow> {
+  for (const line of text.split('\n').slice(1)) {
+    const [ip, , flagsText, macText, , device] = line.trim().split(/\s+/);
+    if (ip === undefined || parseIpv4(ip) === undefined || flagsText === undefined) continue;
+    const flags = Number.parseInt(flagsText.replace(/^0x/i, ''), 16);
+    if (!Number.isNaN(flags)) yield { ip, flags, macText, device };
+  }
+}
+
 /**
- * `IP address  HW type  Flags  HW address  Mask  Device`, one entry a line after the header. Incomplete entries
- * (no ATF_COM flag) and all-zero MACs are what the kernel holds for addresses that did not answer: skipped.
+ * The complete entries of /proc/net/arp. Incomplete entries (no ATF_COM flag) and all-zero MACs are what the kernel
+ * holds for addresses that did not answer: skipped.
  */
 export function parseProcNetArp(text: string): NeighbourEntry[] {
   const entries: NeighbourEntry[] = [];
   const seen = new Set<string>();
-  for (const line of text.split('\n').slice(1)) {
+  for (const { ip, flags, macText, device } of procNetArpRows(text)) {
     if (entries.length >= PARSE_LIMITS.maxNeighbourEntries) break;
-    const [ip, , flagsText, macText, , device] = line.trim().split(/\s+/);
-    if (ip === undefined || parseIpv4(ip) === undefined || flagsText === undefined) continue;
-    const flags = Number.parseInt(flagsText.replace(/^0x/i, ''), 16);
-    if (Number.isNaN(flags) || (flags & ATF_COM) === 0) continue;
+    if ((flags & ATF_COM) === 0) continue;
     const mac = normaliseMac(macText);
     if (mac === undefined || mac === ZERO_MAC) continue;
     const key = `${ip}\0${device ?? ''}`;
@@ -44,6 +58,19 @@ export function parseProcNetArp(text: string): NeighbourEntry[] {
     entries.push(entry);
   }
   return entries;
+}
+
+/**
+ * The addresses /proc/net/arp lists without ATF_COM: an ARP resolution in progress (INCOMPLETE) or one that gave up
+ * (FAILED); the file does not tell the two apart. Each address once, at most PARSE_LIMITS.maxNeighbourEntries.
+ */
+export function unresolvedInProcNetArp(text: string): string[] {
+  const addresses = new Set<string>();
+  for (const { ip, flags } of procNetArpRows(text)) {
+    if (addresses.size >= PARSE_LIMITS.maxNeighbourEntries) break;
+    if ((flags & ATF_COM) === 0) addresses.add(ip);
+  }
+  return [...addresses];
 }
 
 const UNUSABLE_STATES = new Set(['INCOMPLETE', 'FAILED', 'NONE']);
