@@ -1,6 +1,7 @@
 // The planning page in a real headless Chromium (Debian's chromium, driven by playwright-core) against the real
 // `camaudit serve` on 127.0.0.1 over a real SQLite inventory (test/browser/planning-inventory.ts: real device
-// strings through the real matcher). Also takes the README's screenshots (docs/screenshots/).
+// strings through the real matcher). Also takes the README's screenshots: into a temporary directory, so a test run
+// leaves the working tree clean, and into docs/screenshots/ with CAMAUDIT_WRITE_SCREENSHOTS=1 (`npm run screenshots`).
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +19,10 @@ import { parseCsv } from '../unit/export-helpers.js';
 import { launchChromium, type RunningBrowser } from './chromium.js';
 import { buildPlanningInventory, HOSTILE_NAME, type PlanningInventory } from './planning-inventory.js';
 
-const SCREENSHOTS = resolve('docs/screenshots');
+/** docs/screenshots when asked to refresh the README's; else undefined, and they go to the test's temp directory. */
+const README_SCREENSHOTS = process.env['CAMAUDIT_WRITE_SCREENSHOTS'] === '1' ? resolve('docs/screenshots') : undefined;
+const VIEWPORT = { width: 1280, height: 900 };
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 // At least the 32 characters a token must have.
 const TOKEN = 'browser-test-token-0123456789abcdefghijklmnop';
 
@@ -62,11 +66,14 @@ describe('the planning page in Chromium', () => {
   let server: ChildProcess;
   let base: string;
   let running: RunningBrowser;
+  let screenshots: string;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     await buildWeb();
     directory = mkdtempSync(join(tmpdir(), 'camaudit-web-'));
+    screenshots = README_SCREENSHOTS ?? join(directory, 'screenshots');
+    mkdirSync(screenshots, { recursive: true });
     facts = await buildPlanningInventory(join(directory, 'inventory.sqlite'));
     const started = await startServe(join(directory, 'inventory.sqlite'));
     server = started.child;
@@ -82,8 +89,19 @@ describe('the planning page in Chromium', () => {
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
+  /** Takes a full-page screenshot and checks the file is a PNG of the page: the viewport's width, at least its height. */
+  async function screenshot(page: Page, name: string): Promise<void> {
+    const path = join(screenshots, name);
+    await page.screenshot({ path, fullPage: true });
+    const png = readFileSync(path);
+    expect(png.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)).toBe(true);
+    // IHDR, the first chunk: width and height as big-endian 32-bit integers after the chunk's length and type.
+    expect(png.readUInt32BE(16)).toBe(VIEWPORT.width);
+    expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(VIEWPORT.height);
+  }
+
   async function open(path: string, options: { width?: number; height?: number } = {}): Promise<Watched> {
-    const context = await running.browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, acceptDownloads: true });
+    const context = await running.browser.newContext({ viewport: { width: options.width ?? VIEWPORT.width, height: options.height ?? VIEWPORT.height }, acceptDownloads: true });
     contexts.push(context);
     const page = await context.newPage();
     const watched: Watched = { page, dialogs: [], errors: [], requests: [] };
@@ -147,8 +165,7 @@ describe('the planning page in Chromium', () => {
     await expect(page.locator('table.evidence').textContent()).resolves.toContain(first.value);
     await expect(page.locator('.reason').textContent()).resolves.toBe(device.identification.coveredReason);
     await expect(page.locator('.advisories').textContent()).resolves.toContain(device.identification.advisories[0]!.id);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+    await screenshot(page, 'device.png');
     expect(errors).toEqual([]);
   });
 
@@ -168,7 +185,7 @@ describe('the planning page in Chromium', () => {
     await expect(page.locator('table.history').textContent()).resolves.toContain('planned');
     await page.goto(`${base}/#/`);
     await page.waitForSelector('.chart svg path');
-    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+    await screenshot(page, 'overview.png');
     expect(errors).toEqual([]);
   });
 
@@ -289,7 +306,7 @@ describe('the planning page in Chromium', () => {
     const tokenServer = await startServe(facts.databasePath, ['--token', TOKEN]);
     try {
       const tokenBase = `http://127.0.0.1:${tokenServer.port}`;
-      const context = await running.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await running.browser.newContext({ viewport: VIEWPORT });
       contexts.push(context);
       const page = await context.newPage();
       await page.goto(`${tokenBase}/#/inventory?covered=true`);
