@@ -30,16 +30,18 @@ describe('discoverLiveHosts', () => {
       attachedSubnets: [{ name: 'lo', address: '127.0.0.1', prefixLength: 8 }],
       datagram,
       readNeighbourTable: () => Promise.resolve(table),
-      neighbourResolutionBoundMs: 50,
+      readResolutionsInProgress: () => Promise.resolve([]),
     });
     expect([...alive]).toEqual(['127.0.0.9']);
     expect(stats).toMatchObject({ addresses: 2, attached: 2, routed: 0, alive: 1, probes: 2, probesToAbsent: 1, aliveBy: { neighbour: 1, tcp: 0, udp: 0 } });
   });
 
-  it('probes an address whose entry was unresolved before the scan only once that earlier resolution is over', async () => {
-    // Emulates Linux (net/core/neighbour.c): an earlier scan left 127.0.0.5 INCOMPLETE; its last ARP solicitation
-    // went out before the camera came up, so it ends FAILED at `earlierResolutionEndsAt`. A datagram sent before
-    // then joins that doomed resolution; one sent after starts a fresh resolution, which the camera answers.
+  /**
+   * Emulates Linux (net/core/neighbour.c) for 127.0.0.5, a camera that came up after an earlier scan asked for it:
+   * that scan's resolution ends FAILED at `earlierResolutionEndsAt`, its last ARP solicitation sent before the camera
+   * was up. A datagram sent before then joins that doomed resolution; one sent after starts a fresh one, answered.
+   */
+  async function cameraAfterEarlierResolution(inProgress: readonly string[] | undefined, boundMs: number) {
     const camera = createSocket('udp4');
     camera.bind(0, '127.0.0.5');
     await once(camera, 'listening');
@@ -51,19 +53,40 @@ describe('discoverLiveHosts', () => {
       return Promise.resolve(ARP_HEADER + (answered ? arpLine('127.0.0.5', '0x2', '44:a6:42:5b:20:11') : arpLine('127.0.0.5', '0x0', '00:00:00:00:00:00')));
     };
     try {
-      const { alive, stats } = await discoverLiveHosts(['127.0.0.5/32'], context(), {
+      const result = await discoverLiveHosts(['127.0.0.5/32'], context(), {
         attachedSubnets: [{ name: 'lo', address: '127.0.0.1', prefixLength: 8 }],
         datagram,
         readNeighbourTable: table,
+        readResolutionsInProgress: () => Promise.resolve(inProgress),
         neighbourProbePort: camera.address().port,
-        neighbourResolutionBoundMs: 400,
+        neighbourResolutionBoundMs: boundMs,
       });
-      expect([...alive]).toEqual(['127.0.0.5']);
-      expect(arrivals).toHaveLength(1);
-      expect(stats).toMatchObject({ addresses: 1, alive: 1, probes: 1, probesToAbsent: 0, aliveBy: { neighbour: 1 } });
+      return { ...result, arrivals };
     } finally {
       camera.close();
     }
+  }
+
+  it('probes an address whose resolution was in progress before the scan only once that resolution is over', async () => {
+    const { alive, stats, arrivals } = await cameraAfterEarlierResolution(['127.0.0.5'], 400);
+    expect([...alive]).toEqual(['127.0.0.5']);
+    expect(arrivals).toHaveLength(1);
+    expect(stats).toMatchObject({ addresses: 1, alive: 1, probes: 1, probesToAbsent: 0, aliveBy: { neighbour: 1 } });
+  });
+
+  it('holds back every unresolved address when the resolutions in progress are unknown (no ip tool)', async () => {
+    const { alive, stats } = await cameraAfterEarlierResolution(undefined, 400);
+    expect([...alive]).toEqual(['127.0.0.5']);
+    expect(stats.probes).toBe(1);
+  });
+
+  it('probes an address whose earlier resolution already failed at once, without waiting for the bound', async () => {
+    // FAILED, not INCOMPLETE: the datagram restarts resolution. Sent at once it lands before the emulated end, so
+    // the camera stays unseen here; what is checked is that the phase did not wait the 5 s bound.
+    const { stats, arrivals } = await cameraAfterEarlierResolution([], 5000);
+    expect(arrivals).toHaveLength(1);
+    expect(stats.probes).toBe(1);
+    expect(stats.durationMs).toBeLessThan(2500);
   });
 
   it('on a routed range counts a refused or accepted TCP connect as alive, and ignores the neighbour table there', async () => {

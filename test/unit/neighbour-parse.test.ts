@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCAN_CONFIG } from '../../src/config.js';
 import { createNeighbourModule, readNeighbourTable } from '../../src/discovery/neighbour/index.js';
-import { parseIpNeighJson, parseProcNetArp, unresolvedInProcNetArp } from '../../src/discovery/neighbour/parse.js';
+import { incompleteInIpNeighJson, parseIpNeighJson, parseProcNetArp, unresolvedInProcNetArp } from '../../src/discovery/neighbour/parse.js';
 import { createProbeContext } from '../../src/discovery/engine/run.js';
 import type { Observation } from '../../src/model.js';
 
@@ -55,6 +55,20 @@ describe('parseProcNetArp', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('incompleteInIpNeighJson', () => {
+  it('lists the IPv4 addresses in state INCOMPLETE only', () => {
+    const text = JSON.stringify([
+      { dst: '10.231.1.11', dev: 'eth0', state: ['INCOMPLETE'] },
+      { dst: '10.231.1.12', dev: 'eth0', state: ['FAILED'] },
+      { dst: 'fe80::1', dev: 'eth0', state: ['INCOMPLETE'] },
+      { dst: '10.231.1.10', dev: 'eth0', lladdr: '58:50:ed:3a:10:21', state: ['REACHABLE'] },
+    ]);
+    expect(incompleteInIpNeighJson(text)).toEqual({ ok: true, value: ['10.231.1.11'] });
+    expect(incompleteInIpNeighJson(IP_NEIGH_JSON)).toEqual({ ok: true, value: ['192.168.1.99'] });
+    expect(incompleteInIpNeighJson('Error: Unknown device').ok).toBe(false);
   });
 });
 

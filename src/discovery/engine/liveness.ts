@@ -5,9 +5,10 @@
 //     entry (REACHABLE, STALE, DELAY or PROBE: ATF_COM in /proc/net/arp) for every live address. Absent addresses
 //     are never waited for: their entries stay INCOMPLETE and are simply not listed.
 //     Linux queues a datagram to an INCOMPLETE entry behind the resolution already running and solicits no more
-//     (net/core/neighbour.c, __neigh_event_send); so an address whose entry was unresolved before this phase (an
-//     earlier scan, any program) gets its datagram only once that resolution must be over (FAILED), when it starts
-//     a fresh one. Else a camera plugged in after the old resolution's last solicitation stays unseen.
+//     (net/core/neighbour.c, __neigh_event_send); so an address whose resolution was in progress before this phase
+//     (an earlier scan, any program) gets its datagram only once that resolution must be over (FAILED), when it
+//     starts a fresh one. Else a camera plugged in after the old resolution's last solicitation stays unseen. Only
+//     netlink tells INCOMPLETE from FAILED (`ip neigh`); without `ip`, every unresolved entry is held back.
 //   - On routed ranges the router hides ARP, so each address gets a TCP connect to the most common camera port
 //     (HOST_DISCOVERY_LIMITS): accepted or refused (RST) both mean a host is there; optionally also the unicast
 //     discovery datagram cameras answer (given by the caller; off by default, see routedDatagram). Silence is the only answer of an absent address behind a firewall that drops, so a connect
@@ -19,6 +20,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST_DISCOVERY_LIMITS, UDP_LIMITS } from '../../config.js';
 import { checkScope, cidrContains, expandScope } from '../../net/cidr.js';
+import { readResolutionsInProgress } from '../neighbour/index.js';
 import { parseProcNetArp, unresolvedInProcNetArp } from '../neighbour/parse.js';
 import type { LocalInterface, ProbeContext } from '../types.js';
 import { ownLanAddresses } from './interfaces.js';
@@ -53,6 +55,8 @@ export interface HostDiscoveryOptions {
   onProgress?: (done: number, total: number) => void;
   /** The neighbour table as /proc/net/arp text; injected by tests. */
   readNeighbourTable?: () => Promise<string>;
+  /** Addresses whose ARP resolution is in progress, undefined when unknown; injected by tests. */
+  readResolutionsInProgress?: () => Promise<readonly string[] | undefined>;
   /** Port of the empty datagram that makes the kernel resolve an attached address; tests give one they listen on. */
   neighbourProbePort?: number;
   /** How long a neighbour resolution may run (UDP_LIMITS.neighbourResolutionBoundMs); shortened by tests. */
@@ -163,8 +167,13 @@ export async function discoverLiveHosts(
   };
 
   // Read before anything is sent: every resolution running now was started by someone else, and is over by then.
-  const unresolvedBefore = new Set<string>();
-  await readNeighbours(unresolvedBefore);
+  const pendingBefore = new Set<string>();
+  await readNeighbours(pendingBefore);
+  const inProgress = await (options.readResolutionsInProgress ?? readResolutionsInProgress)();
+  if (inProgress !== undefined) {
+    const running = new Set(inProgress);
+    for (const ip of pendingBefore) if (!running.has(ip)) pendingBefore.delete(ip);
+  }
   const earlierResolutionsOverAt = performance.now() + (options.neighbourResolutionBoundMs ?? UDP_LIMITS.neighbourResolutionBoundMs);
   const heldBack: string[] = [];
 
@@ -217,7 +226,7 @@ export async function discoverLiveHosts(
       if (attached) stats.attached += 1;
       else stats.routed += 1;
       if (pool !== undefined && (attached || HOST_DISCOVERY_LIMITS.routedDatagram)) {
-        if (attached && unresolvedBefore.has(host)) heldBack.push(host);
+        if (attached && pendingBefore.has(host)) heldBack.push(host);
         else await sendProbe(pool, host, attached);
       }
       if (!attached) {

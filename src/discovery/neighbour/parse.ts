@@ -75,8 +75,8 @@ export function unresolvedInProcNetArp(text: string): string[] {
 
 const UNUSABLE_STATES = new Set(['INCOMPLETE', 'FAILED', 'NONE']);
 
-/** `ip -json neigh show`: [{ dst, dev, lladdr, state: [..] }, …]. IPv6 entries are kept; the caller filters. */
-export function parseIpNeighJson(text: string): ParseResult<NeighbourEntry[]> {
+/** The objects of `ip -json neigh` output, at most PARSE_LIMITS.maxNeighbourEntries of them. */
+function ipNeighRecords(text: string): ParseResult<Record<string, unknown>[]> {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -84,10 +84,15 @@ export function parseIpNeighJson(text: string): ParseResult<NeighbourEntry[]> {
     return rejected(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!Array.isArray(document)) return rejected('not a JSON array');
+  return parsed(document.slice(0, PARSE_LIMITS.maxNeighbourEntries).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null));
+}
+
+/** `ip -json neigh show`: [{ dst, dev, lladdr, state: [..] }, …]. IPv6 entries are kept; the caller filters. */
+export function parseIpNeighJson(text: string): ParseResult<NeighbourEntry[]> {
+  const records = ipNeighRecords(text);
+  if (!records.ok) return records;
   const entries: NeighbourEntry[] = [];
-  for (const item of document.slice(0, PARSE_LIMITS.maxNeighbourEntries)) {
-    if (typeof item !== 'object' || item === null) continue;
-    const record = item as Record<string, unknown>;
+  for (const record of records.value) {
     const ip = record['dst'];
     const lladdr = record['lladdr'];
     if (typeof ip !== 'string' || typeof lladdr !== 'string') continue;
@@ -101,4 +106,16 @@ export function parseIpNeighJson(text: string): ParseResult<NeighbourEntry[]> {
     entries.push(entry);
   }
   return parsed(entries);
+}
+
+/** `ip -4 -json neigh show nud incomplete`: the IPv4 addresses whose ARP resolution is in progress. */
+export function incompleteInIpNeighJson(text: string): ParseResult<string[]> {
+  const records = ipNeighRecords(text);
+  if (!records.ok) return records;
+  const addresses: string[] = [];
+  for (const record of records.value) {
+    const states = Array.isArray(record['state']) ? record['state'] : [];
+    if (typeof record['dst'] === 'string' && parseIpv4(record['dst']) !== undefined && states.includes('INCOMPLETE')) addresses.push(record['dst']);
+  }
+  return parsed(addresses);
 }
