@@ -86,17 +86,7 @@ function Filters({ query, facets }: { query: InventoryQuery; facets: DeviceFacet
         onChange={change}
       />
       <Select label="Alert" name="alert" value={query.filters.alert ?? ''} options={[{ value: 'true', label: 'seen again' }]} onChange={change} />
-      <Select
-        label="Cloud P2P"
-        name="cloud"
-        value={query.filters.cloud ?? ''}
-        options={[
-          { value: 'enabled', label: 'enabled' },
-          { value: 'disabled', label: 'disabled' },
-          { value: 'unknown', label: 'unknown' },
-        ]}
-        onChange={change}
-      />
+      <Select label="Cloud P2P" name="cloud" value={query.filters.cloud ?? ''} options={['enabled', 'disabled', 'unknown'].map((state) => ({ value: state, label: state }))} onChange={change} />
       {Object.keys(query.filters).length > 0 && (
         <button type="button" class="secondary" onClick={() => go({ ...query, filters: {}, offset: 0 })}>
           Clear filters
