@@ -209,6 +209,11 @@ export interface ParseLineContext {
   agent: string;
   /** The ISO time stamped on lines that carry none (a reader of many lines stamps them once per batch). */
   observedAt?: string;
+  /**
+   * False: a line's own `id` is checked but not kept, and the observation keeps the id hashed from its content
+   * (an import files what was seen under the id that content gives, whatever a line says).
+   */
+  keepGivenId?: boolean;
 }
 
 export function parseObservationLine(line: string, context: ParseLineContext): ParseLineResult {
@@ -252,7 +257,7 @@ export function parseObservationLine(line: string, context: ParseLineContext): P
     const observedAtText = when ? when.toISOString() : context.observedAt;
     const observation = adoptObservation(input, { site, agent, ...(scanId ? { scanId } : {}), ...(observedAtText ? { observedAt: observedAtText } : {}) });
     const id = text(raw.id, 'id');
-    if (id) observation.id = id;
+    if (id && context.keepGivenId !== false) observation.id = id;
     return { ok: true, observation };
   } catch (error) {
     if (error instanceof LineError) return { ok: false, reason: error.message };
