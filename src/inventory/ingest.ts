@@ -3,7 +3,7 @@ import { CamauditError } from '../errors.js';
 import type { Observation, ObservationSections } from '../model.js';
 import { observationId } from '../observation.js';
 import type { ScanRow } from './rows.js';
-import { insertSql, type SqlDatabase, type SqlValue } from './sql.js';
+import { insertSql, placeholders, type SqlDatabase, type SqlValue } from './sql.js';
 import { OBSERVATION_COLUMNS, observationRow, SQL } from './statements.js';
 import type { FinishedScan, IngestBatch, IngestOptions, IngestResult, ScanFinish } from './types.js';
 
@@ -80,7 +80,7 @@ export function checkBatch(batch: IngestBatch, options: IngestOptions = {}): voi
 }
 
 function multiRowInsert(table: string, columns: readonly string[], rows: number, conflict: string): string {
-  const row = `(${columns.map(() => '?').join(', ')})`;
+  const row = `(${placeholders(columns.length)})`;
   const single = insertSql(table, columns, '');
   // The single-row VALUES (...) at the end becomes one per row (string slicing, not a backtracking regex).
   return `${single.slice(0, single.lastIndexOf('VALUES ('))}VALUES ${Array.from({ length: rows }, () => row).join(', ')} ${conflict}`;

@@ -3,7 +3,7 @@ import type { DeviceStatus } from '../model.js';
 import { INVENTORY_LIMITS } from '../config.js';
 import { DEVICE_STATUSES, type DeviceFilter } from './filter.js';
 import { deviceFromRow, historyFromRow, scanFromRow, type DeviceRow, type HistoryRow, type ScanRow } from './rows.js';
-import type { Dialect, SqlRunner, SqlValue } from './sql.js';
+import { placeholders, type Dialect, type SqlRunner, type SqlValue } from './sql.js';
 import type { DeviceDetail, DevicePage, DeviceSort, DeviceSortKey, DeviceSighting, InventoryDevice, ObservationSummary, Page, ScanPage, ScanRecord, ScanStatus, SiteSummary } from './types.js';
 
 // The read side: filters, pages and details. Plain SQL that SQLite and PostgreSQL both run.
@@ -134,7 +134,7 @@ export function pageIdsQuery(filter: DeviceFilter, sort: DeviceSort | undefined,
 const SCAN_IDS_OF_DEVICES = (count: number): string =>
   `SELECT device_id, scan_id FROM (
      SELECT device_id, scan_id, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seen_at DESC, scan_id DESC) AS n
-     FROM device_scans WHERE device_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+     FROM device_scans WHERE device_id IN (${placeholders(count)})
    ) ranked WHERE n <= ${INVENTORY_LIMITS.maxScanIdsPerDevice} ORDER BY device_id, n DESC`;
 const HISTORY_OF_DEVICE = 'SELECT * FROM device_history WHERE device_id = ? ORDER BY at, id';
 // Aliases in double quotes: read straight into the API's shapes, and PostgreSQL keeps their case only when quoted.
@@ -202,7 +202,7 @@ export function createQueries(db: SqlRunner, now: () => string) {
       const ids = (await db.all<{ id: string }>(idsQuery.sql, idsQuery.params)).map((row) => row.id);
       const byId = new Map<string, DeviceRow>();
       if (ids.length > 0) {
-        for (const row of await db.all<DeviceRow>(`SELECT * FROM devices WHERE id IN (${ids.map(() => '?').join(', ')})`, ids)) byId.set(row.id, row);
+        for (const row of await db.all<DeviceRow>(`SELECT * FROM devices WHERE id IN (${placeholders(ids.length)})`, ids)) byId.set(row.id, row);
       }
       const rows = ids.map((id) => byId.get(id)).filter((row): row is DeviceRow => row !== undefined);
       return { items: await toDevices(rows), total, ...page };

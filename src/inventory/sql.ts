@@ -22,9 +22,14 @@ export interface SqlDatabase extends SqlRunner {
   close(): Promise<void>;
 }
 
+/** `?, ?, …`: `count` bound parameters, for a VALUES row or an `IN (…)` list. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
 /** `INSERT INTO table (a, b) VALUES (?, ?)` from a record's keys, in their order. */
 export function insertSql(table: string, columns: readonly string[], conflict = ''): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${conflict ? ` ${conflict}` : ''}`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders(columns.length)})${conflict ? ` ${conflict}` : ''}`;
 }
 
 /** `?` → `$1, $2, …` for PostgreSQL; the inventory's SQL never holds a `?` inside a string literal. */

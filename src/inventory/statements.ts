@@ -1,5 +1,5 @@
 import type { Observation } from '../model.js';
-import { insertSql, type SqlValue } from './sql.js';
+import { insertSql, placeholders, type SqlValue } from './sql.js';
 
 // Every statement the inventory writes with, as SQL both engines run (placeholders are `?`, see sql.ts).
 
@@ -67,7 +67,7 @@ export const SQL = {
   recentSightingsOfObservations: (count: number): string => `SELECT o.id AS id, o.raw AS raw, o.source AS source, s.scan_id AS scan_id, s.agent AS agent, s.observed_at AS observed_at
        FROM observations o
        JOIN observation_sightings s ON s.observation_id = o.id
-       WHERE o.id IN (${Array.from({ length: count }, () => '?').join(', ')}) ORDER BY s.observed_at DESC, o.id LIMIT ?`,
+       WHERE o.id IN (${placeholders(count)}) ORDER BY s.observed_at DESC, o.id LIMIT ?`,
   insertIdentifiedDevice: insertSql('devices', [...DEVICE_COLUMNS, 'cloud', 'via_ip', 'via_channel']),
   viaDevicesOfScan: `SELECT d.id AS id, d.via_ip AS via_ip, d.via_channel AS via_channel, d.via_device_id AS via_device_id
        FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? AND d.via_ip IS NOT NULL`,
@@ -82,7 +82,7 @@ export const SQL = {
   /** Sightings of the scan of `count` observation ids (a part of a large scan, read back). */
   scanSightingsOf: (count: number): string => `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at, s.observation_id AS observation_id
        FROM observation_sightings s JOIN observations o ON o.id = s.observation_id
-       WHERE s.scan_id = ? AND s.observation_id IN (${Array.from({ length: count }, () => '?').join(', ')})`,
+       WHERE s.scan_id = ? AND s.observation_id IN (${placeholders(count)})`,
   insertHistory: insertSql('device_history', ['id', 'device_id', 'scan_id', 'at', 'kind', 'field', 'old_value', 'new_value']),
   moveKeys: 'UPDATE device_keys SET device_id = ? WHERE device_id = ?',
   copyDeviceObservations: `INSERT INTO device_observations (device_id, observation_id) SELECT CAST(? AS TEXT), observation_id FROM device_observations
