@@ -5,6 +5,7 @@ import { ADDRESS_TABLE_SOURCES, type MergeObservation } from './merge.js';
 import { observationFromRaw } from './rows.js';
 import type { SqlRunner } from './sql.js';
 import { SQL } from './statements.js';
+import { UnionFind } from './union-find.js';
 
 // A scan's observations as finishScan merges them, in memory that does not grow with the scan.
 //
@@ -93,31 +94,6 @@ function tokensOf(observation: Observation, keys: ObservationKeys): string[] {
   if (observation.via) tokens.push(`p ${observation.via.ip} ${observation.via.channel}`, `a ${observation.via.ip}`);
   for (const kind of KEY_KINDS) for (const value of keys[kind]) tokens.push(`k ${kind} ${value}`);
   return tokens;
-}
-
-class UnionFind {
-  readonly parent: Int32Array;
-
-  constructor(size: number) {
-    this.parent = new Int32Array(size);
-    for (let index = 0; index < size; index += 1) this.parent[index] = index;
-  }
-
-  /** The root of `index`'s set, halving the path on the way (each node skips to its grandparent). */
-  find(index: number): number {
-    let node = index;
-    while (this.parent[node] !== node) {
-      this.parent[node] = this.parent[this.parent[node]!]!;
-      node = this.parent[node]!;
-    }
-    return node;
-  }
-
-  union(a: number, b: number): void {
-    const rootA = this.find(a);
-    const rootB = this.find(b);
-    if (rootA !== rootB) this.parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-  }
 }
 
 /** The scan's observations in parts of about `partSize` (one part when the scan is no larger), for finishScan. */

@@ -1,6 +1,7 @@
 import type { Observation } from '../model.js';
 import { KEY_KINDS, keysOfObservation, type KeyKind, type ObservationKeys } from './keys.js';
 import { INVENTORY_LIMITS } from '../config.js';
+import { UnionFind } from './union-find.js';
 
 // Grouping one scan's observations into the devices they describe. Pure: no database, no clock.
 //   1. observations of one address sharing a MAC, a serial or an endpoint UUID are one device (strong keys);
@@ -32,34 +33,22 @@ export interface ObservationGroup {
   ports: number[];
 }
 
-class DisjointSets {
-  private readonly parent: number[];
+/** Sets of observations, each with the MACs its members carry (joined along with the sets). */
+class DisjointSets extends UnionFind {
   readonly macs: Set<string>[];
 
   constructor(size: number, macs: Set<string>[]) {
-    this.parent = Array.from({ length: size }, (_, index) => index);
+    super(size);
     this.macs = macs;
   }
 
-  find(index: number): number {
-    let root = index;
-    while (this.parent[root] !== root) root = this.parent[root]!;
-    // Path compression keeps later finds flat.
-    let node = index;
-    while (this.parent[node] !== root) {
-      const next = this.parent[node]!;
-      this.parent[node] = root;
-      node = next;
+  override union(a: number, b: number): number {
+    const absorbed = super.union(a, b);
+    if (absorbed !== -1) {
+      const root = this.macs[this.find(a)]!;
+      for (const mac of this.macs[absorbed]!) root.add(mac);
     }
-    return root;
-  }
-
-  union(a: number, b: number): void {
-    const rootA = this.find(a);
-    const rootB = this.find(b);
-    if (rootA === rootB) return;
-    this.parent[rootB] = rootA;
-    for (const mac of this.macs[rootB]!) this.macs[rootA]!.add(mac);
+    return absorbed;
   }
 
   /** Two groups may be joined by address only when they do not carry different MACs. */
