@@ -8,8 +8,8 @@ import { API_LIMITS } from '../config.js';
 const MAX_TEXT = API_LIMITS.maxTextChars;
 const MAX_NAME = API_LIMITS.maxNameChars;
 
-const string = { type: 'string' } as const;
-const nullableString = { type: ['string', 'null'] } as const;
+export const string = { type: 'string' } as const;
+export const nullableString = { type: ['string', 'null'] } as const;
 const stringArray = { type: 'array', items: string } as const;
 const freeObject = { type: 'object', additionalProperties: true } as const;
 
@@ -158,7 +158,8 @@ const pageOf = (items: object) =>
     properties: { items: { type: 'array', items }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
   }) as const;
 
-const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
+/** The error responses every route may give. */
+export const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 export const listDevicesSchema = {
   tags: ['devices'],

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { DEVICE_STATUSES, type Inventory } from '../../inventory/index.js';
 import type { Ipv4Range } from '../../net/cidr.js';
-import { errorSchema } from '../schemas.js';
+import { errors, nullableString, string } from '../schemas.js';
 
 // What the planning page needs beyond the device and scan routes: the overview (counts, progress, alerts), the
 // values the filters take, and what this server allows (whether it may start scans, over which ranges).
 
-const string = { type: 'string' } as const;
-const nullableString = { type: ['string', 'null'] } as const;
 const statusCountsSchema = {
   type: 'object',
   properties: Object.fromEntries([['total', { type: 'integer' }], ...DEVICE_STATUSES.map((status) => [status, { type: 'integer' }])]),
@@ -28,7 +26,6 @@ const briefSchema = {
     detail: nullableString,
   },
 } as const;
-const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 export const overviewSchema = {
   tags: ['devices'],
