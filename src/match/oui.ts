@@ -53,24 +53,16 @@ export function createOuiIndex(entries: readonly OuiEntry[]): OuiIndex {
     if (prefix.length === 6) block.entry = entry;
     else (block.longer ??= new Map()).set(prefix, entry);
   }
-  const inBlock = (block: Block | undefined, hex: () => string): OuiEntry | undefined => {
-    if (!block) return undefined;
-    if (!block.longer) return block.entry;
-    const digits = hex();
-    return block.longer.get(digits.slice(0, 9)) ?? block.longer.get(digits.slice(0, 7)) ?? block.entry;
-  };
-  const lookupHex = (hex: string): OuiEntry | undefined => {
-    if (hex.length !== 12 || isUnregisteredMac(hex)) return undefined;
-    return inBlock(blocks.get(blockKeyOfHex(hex)), () => hex);
-  };
   const lookupColonForm = (mac: string): OuiEntry | undefined => {
     // The second character of the colon form is the second hex digit of the first octet, as in the hex digits.
     if (isUnregisteredMac(mac)) return undefined;
-    return inBlock(blocks.get(blockKeyOfColonForm(mac)), () => macHex(mac)!);
+    const block = blocks.get(blockKeyOfColonForm(mac));
+    if (!block?.longer) return block?.entry;
+    const hex = macHex(mac)!;
+    return block.longer.get(hex.slice(0, 9)) ?? block.longer.get(hex.slice(0, 7)) ?? block.entry;
   };
   return {
     size: entries.length,
-    lookupHex,
     lookupColonForm,
     lookup(mac: string): OuiEntry | undefined {
       const canonical = normaliseMac(mac);

@@ -106,8 +106,6 @@ export interface AdvisoryInfo {
 
 export interface OuiIndex {
   lookup(mac: string): OuiEntry | undefined;
-  /** Lookup of 12 upper-case hex digits (as macHex returns them), without parsing again. */
-  lookupHex(hex: string): OuiEntry | undefined;
   /** Lookup of a MAC in the lower-case colon form that normaliseMac returns (what observations carry). */
   lookupColonForm(mac: string): OuiEntry | undefined;
   readonly size: number;
