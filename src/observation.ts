@@ -1,5 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Observation, ObservationSections, Transport } from './model.js';
+import { jsonString } from './json-string.js';
+import { CamauditError } from './errors.js';
 
 export interface ObservationContext {
   site: string;
@@ -9,6 +11,11 @@ export interface ObservationContext {
   now?: () => Date;
   /** The ISO time of the sighting, when the caller stamps many at once (it wins over `now`). */
   observedAt?: string;
+  /**
+   * The input holds JSON values only (as JSON.parse makes them: plain objects, no toJSON) and builds every object
+   * in code-unit order of member names: its id may then be hashed from JSON.stringify's text when a check agrees.
+   */
+  plainJsonInCodeUnitOrder?: boolean;
 }
 
 export interface ObservationInput extends ObservationSections {
@@ -16,16 +23,24 @@ export interface ObservationInput extends ObservationSections {
   interface?: string;
 }
 
+/**
+ * How deep an observation may nest: far more than any protocol section needs (dhip keeps a device's nested JSON),
+ * and little enough that hashing it cannot exhaust the stack, whatever an agent pushes.
+ */
+const MAX_CANONICAL_DEPTH = 64;
+
 /** Canonical JSON: object keys sorted (by UTF-16 code units), undefined members left out, so the same fields always hash the same. */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (typeof value === 'string') return jsonString(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (depth >= MAX_CANONICAL_DEPTH) throw new CamauditError('CAMAUDIT_ERR_BAD_OBSERVATION', `an observation is nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
   // Loops and string concatenation rather than entries/filter/map/join: this runs for every observation of an
   // import or of `camaudit identify`, a million times over.
-  if (Array.isArray(value)) return canonicalArray(value);
-  return canonicalRecord(value as Record<string, unknown>);
+  if (Array.isArray(value)) return canonicalArray(value, depth);
+  return canonicalRecord(value as Record<string, unknown>, depth);
 }
 
-function canonicalArray(list: readonly unknown[]): string {
+function canonicalArray(list: readonly unknown[], depth: number): string {
   // A list of plain values (scopes, types, XAddrs: the common case) is already canonical as JSON.stringify writes it.
   let plain = true;
   for (const item of list) {
@@ -36,7 +51,7 @@ function canonicalArray(list: readonly unknown[]): string {
   }
   if (plain) return JSON.stringify(list);
   let text = '[';
-  for (let index = 0; index < list.length; index += 1) text += (index > 0 ? ',' : '') + canonicalJson(list[index]);
+  for (let index = 0; index < list.length; index += 1) text += (index > 0 ? ',' : '') + canonicalJson(list[index], depth + 1);
   return `${text}]`;
 }
 
@@ -48,21 +63,21 @@ const MAX_QUOTED_KEYS = 4096;
 function quotedKey(key: string): string {
   let quoted = QUOTED_KEYS.get(key);
   if (quoted === undefined) {
-    quoted = JSON.stringify(key);
+    quoted = jsonString(key);
     if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(key, quoted);
   }
   return quoted;
 }
 
 /** `canonicalJson` of an object, without the members named in `skip`. */
-function canonicalRecord(record: Record<string, unknown>, skip?: ReadonlySet<string>): string {
+function canonicalRecord(record: Record<string, unknown>, depth: number, skip?: ReadonlySet<string>): string {
   const keys = Object.keys(record).sort();
   let text = '{';
   let first = true;
   for (const key of keys) {
     const member = record[key];
     if (member === undefined || skip?.has(key)) continue;
-    text += (first ? '' : ',') + quotedKey(key) + ':' + canonicalJson(member);
+    text += (first ? '' : ',') + quotedKey(key) + ':' + canonicalJson(member, depth + 1);
     first = false;
   }
   return `${text}}`;
@@ -112,7 +127,36 @@ const sha256Hex: (text: string) => string =
 const NOT_HASHED: ReadonlySet<string> = new Set(['transport', 'interface']);
 
 function idOf(site: string, sections: ObservationSections, skip?: ReadonlySet<string>): string {
-  return sha256Hex(`${site}\0${canonicalRecord(identitySections(sections) as Record<string, unknown>, skip)}`).slice(0, 32);
+  return sha256Hex(`${site}\0${canonicalRecord(identitySections(sections) as Record<string, unknown>, 0, skip)}`).slice(0, 32);
+}
+
+/** True when every object in `value` enumerates its members in code-unit order: JSON.stringify then writes canonicalJson's text. */
+function enumeratesInCodeUnitOrder(value: object, depth: number): boolean {
+  if (depth > MAX_CANONICAL_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (item !== null && typeof item === 'object' && !enumeratesInCodeUnitOrder(item, depth + 1)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== null && typeof member === 'object' && !enumeratesInCodeUnitOrder(member, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * The id of plain JSON input built in code-unit order (parse-line does so), from JSON.stringify's text: one native
+ * call instead of a string pieced together and then flattened for the hash, the largest cost of reading a line.
+ * Undefined when the input is not in that form (a member out of order, volatile headers, a member not hashed): the
+ * caller then takes the general path, so the id is the same either way (test/unit/observation-id.test.ts).
+ */
+function idOfOrdered(site: string, input: ObservationInput): string | undefined {
+  if (input.transport !== undefined || input.interface !== undefined || identitySections(input) !== input) return undefined;
+  if (!enumeratesInCodeUnitOrder(input, 0)) return undefined;
+  return sha256Hex(`${site}\0${JSON.stringify(input)}`).slice(0, 32);
 }
 
 export function observationId(site: string, sections: ObservationSections): string {
@@ -131,7 +175,7 @@ export function createObservation(input: ObservationInput, context: ObservationC
  */
 export function adoptObservation(input: ObservationInput, context: ObservationContext): Observation {
   const observation = input as Observation;
-  observation.id = idOf(context.site, input, NOT_HASHED);
+  observation.id = (context.plainJsonInCodeUnitOrder === true ? idOfOrdered(context.site, input) : undefined) ?? idOf(context.site, input, NOT_HASHED);
   observation.site = context.site;
   observation.agent = context.agent;
   observation.observedAt = context.observedAt ?? (context.now?.() ?? new Date()).toISOString();

@@ -1,10 +1,12 @@
 // The JSON of an identification, exactly as JSON.stringify writes it (test/unit/identification-json.test.ts holds
-// the two equal over the labelled corpus), for `camaudit identify`, which prints a million of them. Most of each
-// line repeats from one line to the next: member names, rule ids, fields, the params a rule sets, the covered
-// reason. Those are quoted once and kept; only what a device sent (a header, a model, a serial) is quoted afresh.
+// the two equal over the labelled corpus and under fast-check), for `camaudit identify`, which prints a million of
+// them. Most of each line repeats from one line to the next: member names, rule ids, fields, the params a rule sets,
+// the covered reason. Those are kept as a few long pieces; only what a device sent (a header, a model, a serial) is
+// added between them, without its quotes, which live in the pieces. Fewer pieces is what makes this fast: writing
+// the line out flattens it, and V8 pays for every piece it was joined from.
 import type { Evidence, Identification } from '../model.js';
 import { MATCH_LIMITS } from '../config.js';
-
+import { jsonContent, jsonString } from '../json-string.js';
 /** The members in the order combineEvidence creates them; the compiler fails below when one is added or renamed. */
 const IDENTIFICATION_MEMBERS = ['vendor', 'brand', 'model', 'firmware', 'serial', 'mac', 'deviceClass', 'covered', 'coveredReason', 'confidence', 'evidence', 'conflicts', 'advisories', 'cloud'] as const;
 const EVIDENCE_MEMBERS = ['ruleId', 'field', 'value', 'params', 'confidence', 'source', 'observationId'] as const;
@@ -17,63 +19,132 @@ void everyEvidenceMember;
 IDENTIFICATION_MEMBERS satisfies readonly (keyof Identification)[];
 EVIDENCE_MEMBERS satisfies readonly (keyof Evidence)[];
 
-// Strings of the knowledge base (rule ids, fields, sources, vendors, classes, covered reasons): a few hundred.
-// Bounded all the same, since a field name can carry a device's header name.
-const quotedStrings = new Map<string, string>();
-
-function quotedConstant(value: string): string {
-  let quoted = quotedStrings.get(value);
-  if (quoted === undefined) {
-    quoted = JSON.stringify(value);
-    if (quotedStrings.size >= MATCH_LIMITS.cacheEntries) quotedStrings.clear();
-    quotedStrings.set(value, quoted);
-  }
-  return quoted;
+/**
+ * `text` made flat. V8 keeps a string joined with `+` as a tree of its parts, and every line that contains a kept
+ * piece would walk that piece's tree again when the line is written out (measured: twice the cost of writing a
+ * line). Reading one character flattens the tree in place, once.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
 }
 
-const nullableConstant = (value: string | null): string => (value === null ? 'null' : quotedConstant(value));
-const nullableText = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+/** A cache that forgets everything when full: its keys come from the knowledge base, but bounded all the same. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= MATCH_LIMITS.cacheEntries) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** A number as JSON writes it (NaN and the infinities become null). */
 const numberJson = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
-// A rule without captures hands every match the same frozen params object (rules.ts expandParams, OUI entries).
-const frozenParamsJson = new WeakMap<object, string>();
-
-function paramsJson(params: Record<string, string>): string {
-  if (!Object.isFrozen(params)) return JSON.stringify(params);
-  let json = frozenParamsJson.get(params);
-  if (json === undefined) {
-    json = JSON.stringify(params);
-    frozenParamsJson.set(params, json);
-  }
-  return json;
+/** What follows a member: null, a string (its content comes next, the opening quote is in the piece) or other JSON. */
+const enum Next {
+  Null,
+  Text,
+  Json,
 }
 
-// `{"ruleId":…,"field":…,"value":` by rule id, then field: one piece where there were four.
-const evidenceHeads = new Map<string, Map<string, string>>();
+const nextOf = (value: string | null): Next => (value === null ? Next.Null : Next.Text);
 
-function evidenceHead(ruleId: string, field: string): string {
+/**
+ * The piece between two members: the closing quote of a string just written (when `closing`), the next member's
+ * name, and its value when null or the opening quote when a string. Member names here are this file's own.
+ */
+const memberPieces = new Map<string, string[]>();
+
+function between(closing: boolean, name: string, next: Next): string {
+  let pieces = memberPieces.get(name);
+  if (pieces === undefined) {
+    pieces = [];
+    for (const quote of ['', '"']) pieces.push(flat(`${quote},"${name}":null`), flat(`${quote},"${name}":"`), flat(`${quote},"${name}":`));
+    memberPieces.set(name, pieces);
+  }
+  return pieces[(closing ? 3 : 0) + next]!;
+}
+
+// `"vendor":"Hikvision"` by vendor.
+const vendorPieces = new Map<string, string>();
+
+function vendorPiece(vendor: string | null): string {
+  if (vendor === null) return '"vendor":null';
+  return vendorPieces.get(vendor) ?? remember(vendorPieces, vendor, flat(`"vendor":${jsonString(vendor)}`));
+}
+
+// From deviceClass to the opening of the evidence list, by covered reason, class, covered and confidence: one piece
+// where there were nine.
+const middlePieces = new Map<string | null, Map<string, Map<number, string>>>();
+
+function middlePiece(identification: Identification, closing: boolean): string {
+  const { coveredReason, deviceClass, covered, confidence } = identification;
+  let byClass = middlePieces.get(coveredReason);
+  if (byClass === undefined) byClass = remember(middlePieces, coveredReason, new Map());
+  const classKey = `${closing ? '"' : ''}${covered ? 'y' : 'n'}${deviceClass}`;
+  let byConfidence = byClass.get(classKey);
+  if (byConfidence === undefined) byConfidence = remember(byClass, classKey, new Map());
+  const piece = byConfidence.get(confidence);
+  if (piece !== undefined) return piece;
+  return remember(
+    byConfidence,
+    confidence,
+    flat(`${closing ? '"' : ''},"deviceClass":${jsonString(deviceClass)},"covered":${covered ? 'true' : 'false'},"coveredReason":${coveredReason === null ? 'null' : jsonString(coveredReason)},"confidence":${numberJson(confidence)},"evidence":[`),
+  );
+}
+
+// `{"ruleId":…,"field":…,"value":"` by rule id and field, with the comma that separates it from an earlier item
+// ([1]) or without ([0]).
+const evidenceHeads = new Map<string, Map<string, [string, string]>>();
+
+function evidenceHead(ruleId: string, field: string, first: boolean): string {
   let byField = evidenceHeads.get(ruleId);
-  if (byField === undefined) {
-    if (evidenceHeads.size >= MATCH_LIMITS.cacheEntries) evidenceHeads.clear();
-    byField = new Map();
-    evidenceHeads.set(ruleId, byField);
+  if (byField === undefined) byField = remember(evidenceHeads, ruleId, new Map());
+  let heads = byField.get(field);
+  if (heads === undefined) {
+    const head = flat(`{"ruleId":${jsonString(ruleId)},"field":${jsonString(field)},"value":"`);
+    heads = remember(byField, field, [head, flat(`,${head}`)]);
   }
-  let head = byField.get(field);
-  if (head === undefined) {
-    head = `{"ruleId":${JSON.stringify(ruleId)},"field":${JSON.stringify(field)},"value":`;
-    if (byField.size >= MATCH_LIMITS.cacheEntries) byField.clear();
-    byField.set(field, head);
-  }
-  return head;
+  return heads[first ? 0 : 1];
 }
 
-function evidenceJson(item: Evidence, observationIdJson: { id: string; json: string }): string {
-  if (item.observationId !== observationIdJson.id) {
-    observationIdJson.id = item.observationId;
-    observationIdJson.json = JSON.stringify(item.observationId);
+// `,"confidence":…,"source":…,"observationId":"` by source and confidence.
+const evidenceTails = new Map<string, Map<number, string>>();
+
+function evidenceTail(source: string, confidence: number): string {
+  let byConfidence = evidenceTails.get(source);
+  if (byConfidence === undefined) byConfidence = remember(evidenceTails, source, new Map());
+  return byConfidence.get(confidence) ?? remember(byConfidence, confidence, flat(`,"confidence":${numberJson(confidence)},"source":${jsonString(source)},"observationId":"`));
+}
+
+/** `JSON.stringify(params)` of a params object, whose values are strings (expandParams). */
+function paramsText(params: Record<string, string>): string {
+  let text = '';
+  // for…in walks own keys in the order JSON.stringify does (a params object has no prototype members).
+  for (const key in params) {
+    const value: unknown = params[key];
+    if (typeof value !== 'string') return JSON.stringify(params);
+    text += `${text === '' ? '{' : '",'}${jsonString(key)}:"${jsonContent(value)}`;
   }
-  return `${evidenceHead(item.ruleId, item.field)}${JSON.stringify(item.value)},"params":${paramsJson(item.params)},"confidence":${numberJson(item.confidence)},"source":${quotedConstant(item.source)},"observationId":${observationIdJson.json}}`;
+  return text === '' ? '{}' : `${text}"}`;
+}
+
+// A rule without captures hands every match the same frozen params object (rules.ts expandParams, OUI entries):
+// from the value's closing quote to the opening of the observation id, by params, then source and confidence.
+const frozenParamsPieces = new WeakMap<object, Map<string, { confidence: number; piece: string }>>();
+
+function afterValue(item: Evidence): string {
+  const { params, source, confidence } = item;
+  if (!Object.isFrozen(params)) return `","params":${paramsText(params)}${evidenceTail(source, confidence)}`;
+  let bySource = frozenParamsPieces.get(params);
+  if (bySource === undefined) {
+    bySource = new Map();
+    frozenParamsPieces.set(params, bySource);
+  }
+  const kept = bySource.get(source);
+  if (kept !== undefined && kept.confidence === confidence) return kept.piece;
+  const piece = flat(`","params":${paramsText(params)}${evidenceTail(source, confidence)}`);
+  remember(bySource, source, { confidence, piece });
+  return piece;
 }
 
 /**
@@ -82,19 +153,29 @@ function evidenceJson(item: Evidence, observationIdJson: { id: string; json: str
  * an object spread and without cutting the `{` off a finished text.
  */
 export function identificationJson(identification: Identification, leadingMembers = ''): string {
-  let evidence = '[';
-  // Evidence of one observation all carry its id: quoted once per identification.
-  const observationIdJson = { id: '', json: '""' };
-  for (let index = 0; index < identification.evidence.length; index += 1) {
-    evidence += (index > 0 ? ',' : '') + evidenceJson(identification.evidence[index]!, observationIdJson);
+  const { vendor, brand, model, firmware, serial, mac, evidence, conflicts, advisories, cloud } = identification;
+  let text = `{${leadingMembers}${vendorPiece(vendor)}${between(false, 'brand', nextOf(brand))}`;
+  if (brand !== null) text += jsonContent(brand);
+  text += between(brand !== null, 'model', nextOf(model));
+  if (model !== null) text += jsonContent(model);
+  text += between(model !== null, 'firmware', firmware === null ? Next.Null : Next.Json);
+  if (firmware !== null) text += JSON.stringify(firmware);
+  text += between(false, 'serial', nextOf(serial));
+  if (serial !== null) text += jsonContent(serial);
+  text += between(serial !== null, 'mac', nextOf(mac));
+  if (mac !== null) text += jsonContent(mac);
+  text += middlePiece(identification, mac !== null);
+  // Evidence of one observation all carry its id: its closing piece is made once per identification.
+  let observationId: string | undefined;
+  let idClose = '';
+  for (let index = 0; index < evidence.length; index += 1) {
+    const item = evidence[index]!;
+    if (item.observationId !== observationId) {
+      observationId = item.observationId;
+      idClose = `${jsonContent(observationId)}"}`;
+    }
+    text += `${evidenceHead(item.ruleId, item.field, index === 0)}${jsonContent(item.value)}${afterValue(item)}${idClose}`;
   }
-  evidence += ']';
-  const { conflicts, advisories, cloud, firmware } = identification;
-  return (
-    `{${leadingMembers}"vendor":${nullableConstant(identification.vendor)},"brand":${nullableText(identification.brand)},"model":${nullableText(identification.model)},` +
-    `"firmware":${firmware === null ? 'null' : JSON.stringify(firmware)},"serial":${nullableText(identification.serial)},"mac":${nullableText(identification.mac)},` +
-    `"deviceClass":${quotedConstant(identification.deviceClass)},"covered":${identification.covered ? 'true' : 'false'},"coveredReason":${nullableConstant(identification.coveredReason)},` +
-    `"confidence":${numberJson(identification.confidence)},"evidence":${evidence},"conflicts":${conflicts.length === 0 ? '[]' : JSON.stringify(conflicts)},` +
-    `"advisories":${advisories.length === 0 ? '[]' : JSON.stringify(advisories)}${cloud === undefined ? '' : `,"cloud":${JSON.stringify(cloud)}`}}`
-  );
+  if (conflicts.length === 0 && advisories.length === 0 && cloud === undefined) return `${text}],"conflicts":[],"advisories":[]}`;
+  return `${text}],"conflicts":${JSON.stringify(conflicts)},"advisories":${JSON.stringify(advisories)}${cloud === undefined ? '' : `,"cloud":${JSON.stringify(cloud)}`}}`;
 }

@@ -37,22 +37,39 @@ function favicon(value: unknown): { md5: string; mmh3: number; bytes: number } |
   if (md5 === undefined || !/^[0-9a-f]{32}$/i.test(md5)) fail('http.favicon.md5 must be 32 hex digits');
   const mmh3 = raw.mmh3;
   if (typeof mmh3 !== 'number' || !Number.isInteger(mmh3) || mmh3 < -2147483648 || mmh3 > 2147483647) fail('http.favicon.mmh3 must be a signed 32-bit integer');
-  return { md5: md5.toLowerCase(), mmh3, bytes: integer(raw.bytes, 'http.favicon.bytes', 1 << 30) ?? 0 };
+  return { bytes: integer(raw.bytes, 'http.favicon.bytes', 1 << 30) ?? 0, md5: md5.toLowerCase(), mmh3 };
 }
 
-/** A string map; numbers and booleans are kept as text since devices are inconsistent about types. */
+/** `record` with its members in code-unit order of their names. */
+function inNameOrder(record: Record<string, string>): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(record).sort()) sorted[key] = record[key]!;
+  return sorted;
+}
+
+/**
+ * A string map, members in code-unit order of their names; numbers and booleans are kept as text since devices are
+ * inconsistent about types.
+ */
 function stringMap(value: unknown, path: string, lowerCaseKeys = false): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) fail(`${path} must be an object of strings`);
   const result: Record<string, string> = {};
+  let previous: string | undefined;
+  let ordered = true;
   // Keys rather than entries: no [key, value] pair allocated per header.
   for (const key of Object.keys(value)) {
     const raw = value[key];
-    if (typeof raw === 'string') result[lowerCaseKeys ? key.toLowerCase() : key] = raw;
-    else if (typeof raw === 'number' || typeof raw === 'boolean') result[lowerCaseKeys ? key.toLowerCase() : key] = String(raw);
+    const name = lowerCaseKeys ? key.toLowerCase() : key;
+    if (typeof raw === 'string') result[name] = raw;
+    else if (typeof raw === 'number' || typeof raw === 'boolean') result[name] = String(raw);
     else if (raw !== null && raw !== undefined) fail(`${path}.${key} must be a string`);
+    else continue;
+    if (previous !== undefined && !(previous < name)) ordered = false;
+    previous = name;
   }
-  return result;
+  // Devices and tools mostly send names in their own order: then the few members are put in order once.
+  return ordered ? result : inNameOrder(result);
 }
 
 /** A list of strings; a single space-separated string (as WS-Discovery sends Scopes and Types) is split. */
@@ -77,7 +94,7 @@ function txtRecord(value: unknown): Record<string, string> | undefined {
     if (key === '' || FORBIDDEN_KEY_PARTS.has(key) || Object.hasOwn(result, key)) continue;
     result[key] = equals < 0 ? '' : item.slice(equals + 1);
   }
-  return result;
+  return inNameOrder(result);
 }
 
 // A source names a tool or protocol: kept as given, so it must stay a short word a log or a table can show.
@@ -129,77 +146,106 @@ function nestDottedKeys(raw: Record<string, unknown>): Record<string, unknown> {
   return nested;
 }
 
-/** Reads the protocol sections of `raw` into `result` (the observation being built, so nothing is copied twice). */
-function readSections(raw: Record<string, unknown>, result: ObservationInput): void {
-  const http = section(raw.http, 'http');
-  if (http) result.http = defined({ url: text(http.url, 'http.url'), status: integer(http.status, 'http.status', 999), headers: stringMap(http.headers, 'http.headers', true) ?? {}, title: text(http.title, 'http.title'), body: text(http.body, 'http.body'), favicon: favicon(http.favicon) });
-  const tls = section(raw.tls, 'tls');
-  if (tls) result.tls = defined({ subject: text(tls.subject, 'tls.subject'), issuer: text(tls.issuer, 'tls.issuer'), serialNumber: text(tls.serialNumber, 'tls.serialNumber'), fingerprint256: text(tls.fingerprint256, 'tls.fingerprint256') });
-  const rtsp = section(raw.rtsp, 'rtsp');
-  if (rtsp) result.rtsp = defined({ status: integer(rtsp.status, 'rtsp.status', 999), headers: stringMap(rtsp.headers, 'rtsp.headers', true) ?? {} });
-  const ssdp = section(raw.ssdp, 'ssdp');
-  if (ssdp) result.ssdp = defined({ headers: stringMap(ssdp.headers, 'ssdp.headers', true) ?? {}, description: stringMap(ssdp.description, 'ssdp.description') });
-  const wsd = section(raw.wsdiscovery, 'wsdiscovery');
-  if (wsd) {
-    result.wsdiscovery = defined({
-      endpoint: text(wsd.endpoint, 'wsdiscovery.endpoint'),
-      types: stringList(wsd.types, 'wsdiscovery.types') ?? [],
-      scopes: stringList(wsd.scopes, 'wsdiscovery.scopes') ?? [],
-      xaddrs: stringList(wsd.xaddrs, 'wsdiscovery.xaddrs') ?? [],
-      metadataVersion: integer(wsd.metadataVersion, 'wsdiscovery.metadataVersion', Number.MAX_SAFE_INTEGER),
-    });
-  }
-  const onvif = section(raw.onvif, 'onvif');
-  if (onvif) result.onvif = defined({ deviceInformation: stringMap(onvif.deviceInformation, 'onvif.deviceInformation'), services: stringMap(onvif.services, 'onvif.services'), systemDateAndTime: text(onvif.systemDateAndTime, 'onvif.systemDateAndTime') });
-  const mdns = section(raw.mdns, 'mdns');
-  if (mdns) {
-    result.mdns = defined({
-      name: text(mdns.name, 'mdns.name'),
-      service: text(mdns.service, 'mdns.service'),
-      host: text(mdns.host, 'mdns.host'),
-      port: integer(mdns.port, 'mdns.port', 65535),
-      txt: txtRecord(mdns.txt),
-      addresses: stringList(mdns.addresses, 'mdns.addresses'),
-    });
-  }
-  const sadp = stringMap(raw.sadp, 'sadp');
-  if (sadp) result.sadp = sadp;
-  const dhip = section(raw.dhip, 'dhip');
-  if (dhip) result.dhip = dhip as Record<string, JsonValue>;
-  const neighbour = section(raw.neighbour, 'neighbour');
-  if (neighbour) result.neighbour = defined({ interface: text(neighbour.interface, 'neighbour.interface'), state: text(neighbour.state, 'neighbour.state') });
-  const isapi = section(raw.isapi, 'isapi');
-  if (isapi) result.isapi = defined({ deviceInfo: stringMap(isapi.deviceInfo, 'isapi.deviceInfo'), ezviz: stringMap(isapi.ezviz, 'isapi.ezviz'), channel: stringMap(isapi.channel, 'isapi.channel') });
+/** The members every line has, checked before the sections. */
+interface LineBasics {
+  source: string;
+  ip: string;
+  port: number | undefined;
+  mac: string | undefined;
+}
+
+/** The deepest nesting a free-form section (dhip) may have: a hostile line cannot run a recursive walk out of stack. */
+const MAX_FREE_FORM_DEPTH = 16;
+
+/** A JSON value with every object's members in code-unit order (and no deeper than MAX_FREE_FORM_DEPTH). */
+function inCodeUnitOrder(value: JsonValue, path: string, depth = 0): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_FREE_FORM_DEPTH) fail(`${path} is nested deeper than ${MAX_FREE_FORM_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((item) => inCodeUnitOrder(item, path, depth + 1));
+  const result: Record<string, JsonValue> = {};
+  for (const key of Object.keys(value).sort()) result[key] = inCodeUnitOrder(value[key]!, path, depth + 1);
+  return result;
+}
+
+/**
+ * Reads the line's members into the observation being built (`result`, so nothing is copied twice), each object's
+ * members assigned in code-unit order of their names: the observation is then its own canonical form, and its id
+ * is hashed from JSON.stringify's text instead of a hand-built one (see adoptObservation).
+ */
+function readSections(raw: Record<string, unknown>, basics: LineBasics, result: ObservationInput): void {
   const dahuacgi = section(raw.dahuacgi, 'dahuacgi');
   if (dahuacgi) {
     result.dahuacgi = defined({
       magicBox: stringMap(dahuacgi.magicBox, 'dahuacgi.magicBox'),
-      t2uServer: stringMap(dahuacgi.t2uServer, 'dahuacgi.t2uServer'),
       remoteDevice: stringMap(dahuacgi.remoteDevice, 'dahuacgi.remoteDevice'),
+      t2uServer: stringMap(dahuacgi.t2uServer, 'dahuacgi.t2uServer'),
     });
   }
   const dhcp = stringMap(raw.dhcp, 'dhcp');
   if (dhcp) result.dhcp = dhcp;
+  const dhip = section(raw.dhip, 'dhip');
+  if (dhip) result.dhip = inCodeUnitOrder(dhip as Record<string, JsonValue>, 'dhip') as Record<string, JsonValue>;
+  const host = section(raw.host, 'host');
+  if (host) result.host = defined({ hostname: text(host.hostname, 'host.hostname'), macVendor: text(host.macVendor, 'host.macVendor') });
+  const http = section(raw.http, 'http');
+  if (http) result.http = defined({ body: text(http.body, 'http.body'), favicon: favicon(http.favicon), headers: stringMap(http.headers, 'http.headers', true) ?? {}, status: integer(http.status, 'http.status', 999), title: text(http.title, 'http.title'), url: text(http.url, 'http.url') });
+  result.ip = basics.ip;
+  const isapi = section(raw.isapi, 'isapi');
+  if (isapi) result.isapi = defined({ channel: stringMap(isapi.channel, 'isapi.channel'), deviceInfo: stringMap(isapi.deviceInfo, 'isapi.deviceInfo'), ezviz: stringMap(isapi.ezviz, 'isapi.ezviz') });
+  if (basics.mac !== undefined) result.mac = basics.mac;
+  const mdns = section(raw.mdns, 'mdns');
+  if (mdns) {
+    result.mdns = defined({
+      addresses: stringList(mdns.addresses, 'mdns.addresses'),
+      host: text(mdns.host, 'mdns.host'),
+      name: text(mdns.name, 'mdns.name'),
+      port: integer(mdns.port, 'mdns.port', 65535),
+      service: text(mdns.service, 'mdns.service'),
+      txt: txtRecord(mdns.txt),
+    });
+  }
+  const neighbour = section(raw.neighbour, 'neighbour');
+  if (neighbour) result.neighbour = defined({ interface: text(neighbour.interface, 'neighbour.interface'), state: text(neighbour.state, 'neighbour.state') });
+  const onvif = section(raw.onvif, 'onvif');
+  if (onvif) result.onvif = defined({ deviceInformation: stringMap(onvif.deviceInformation, 'onvif.deviceInformation'), services: stringMap(onvif.services, 'onvif.services'), systemDateAndTime: text(onvif.systemDateAndTime, 'onvif.systemDateAndTime') });
+  if (basics.port !== undefined) result.port = basics.port;
+  const rtsp = section(raw.rtsp, 'rtsp');
+  if (rtsp) result.rtsp = defined({ headers: stringMap(rtsp.headers, 'rtsp.headers', true) ?? {}, status: integer(rtsp.status, 'rtsp.status', 999) });
+  const sadp = stringMap(raw.sadp, 'sadp');
+  if (sadp) result.sadp = sadp;
+  const service = section(raw.service, 'service');
+  if (service) {
+    result.service = defined({
+      deviceType: text(service.deviceType, 'service.deviceType'),
+      extrainfo: text(service.extrainfo, 'service.extrainfo'),
+      name: text(service.name, 'service.name'),
+      product: text(service.product, 'service.product'),
+      tunnel: text(service.tunnel, 'service.tunnel'),
+      version: text(service.version, 'service.version'),
+    });
+  }
+  result.source = basics.source;
+  const ssdp = section(raw.ssdp, 'ssdp');
+  if (ssdp) result.ssdp = defined({ description: stringMap(ssdp.description, 'ssdp.description'), headers: stringMap(ssdp.headers, 'ssdp.headers', true) ?? {} });
+  const switchPort = section(raw.switchPort, 'switchPort');
+  if (switchPort) result.switchPort = defined({ port: text(switchPort.port, 'switchPort.port'), switch: text(switchPort.switch, 'switchPort.switch'), vlan: text(switchPort.vlan, 'switchPort.vlan') });
+  const tls = section(raw.tls, 'tls');
+  if (tls) result.tls = defined({ fingerprint256: text(tls.fingerprint256, 'tls.fingerprint256'), issuer: text(tls.issuer, 'tls.issuer'), serialNumber: text(tls.serialNumber, 'tls.serialNumber'), subject: text(tls.subject, 'tls.subject') });
   const via = section(raw.via, 'via');
   if (via) {
     const ip = text(via.ip, 'via.ip');
     const channel = integer(via.channel, 'via.channel', 65535);
     if (ip === undefined || isIP(ip) === 0 || channel === undefined) fail('via needs an ip and a channel');
-    result.via = defined({ ip, channel, port: integer(via.port, 'via.port', 65535) });
+    result.via = defined({ channel, ip, port: integer(via.port, 'via.port', 65535) });
   }
-  const host = section(raw.host, 'host');
-  if (host) result.host = defined({ hostname: text(host.hostname, 'host.hostname'), macVendor: text(host.macVendor, 'host.macVendor') });
-  const switchPort = section(raw.switchPort, 'switchPort');
-  if (switchPort) result.switchPort = defined({ switch: text(switchPort.switch, 'switchPort.switch'), vlan: text(switchPort.vlan, 'switchPort.vlan'), port: text(switchPort.port, 'switchPort.port') });
-  const service = section(raw.service, 'service');
-  if (service) {
-    result.service = defined({
-      name: text(service.name, 'service.name'),
-      product: text(service.product, 'service.product'),
-      version: text(service.version, 'service.version'),
-      extrainfo: text(service.extrainfo, 'service.extrainfo'),
-      deviceType: text(service.deviceType, 'service.deviceType'),
-      tunnel: text(service.tunnel, 'service.tunnel'),
+  const wsd = section(raw.wsdiscovery, 'wsdiscovery');
+  if (wsd) {
+    result.wsdiscovery = defined({
+      endpoint: text(wsd.endpoint, 'wsdiscovery.endpoint'),
+      metadataVersion: integer(wsd.metadataVersion, 'wsdiscovery.metadataVersion', Number.MAX_SAFE_INTEGER),
+      scopes: stringList(wsd.scopes, 'wsdiscovery.scopes') ?? [],
+      types: stringList(wsd.types, 'wsdiscovery.types') ?? [],
+      xaddrs: stringList(wsd.xaddrs, 'wsdiscovery.xaddrs') ?? [],
     });
   }
 }
@@ -238,15 +284,12 @@ export function parseObservationLine(line: string, context: ParseLineContext): P
     if (ip !== '' && isIP(ip) === 0) fail('ip must be an IPv4 or IPv6 address');
     const transport = text(raw.transport, 'transport');
     if (transport !== undefined && !TRANSPORTS.includes(transport as Transport)) fail(`transport must be one of ${TRANSPORTS.join(', ')}`);
-    // Members in the order they always had (the id does not depend on it, but printed observations do).
-    const input: ObservationInput = { source, ip };
     const port = integer(raw.port, 'port', 65535);
-    if (port !== undefined) input.port = port;
-    if (mac !== undefined) input.mac = mac;
-    if (transport !== undefined) input.transport = transport as Transport;
     const interfaceName = text(raw.interface, 'interface');
-    if (interfaceName !== undefined) input.interface = interfaceName;
-    readSections(raw, input);
+    // Built in code-unit order of member names (readSections); transport and interface are not part of the id and
+    // join after it is taken.
+    const input = {} as ObservationInput;
+    readSections(raw, { source, ip, port, mac }, input);
     const observedAt = text(raw.observedAt, 'observedAt');
     const when = observedAt !== undefined ? new Date(observedAt) : undefined;
     if (when && Number.isNaN(when.getTime())) fail('observedAt must be an ISO 8601 time');
@@ -255,7 +298,9 @@ export function parseObservationLine(line: string, context: ParseLineContext): P
     const scanId = text(raw.scanId, 'scanId');
     // `input` is this line's own object: adopted, not copied.
     const observedAtText = when ? when.toISOString() : context.observedAt;
-    const observation = adoptObservation(input, { site, agent, ...(scanId ? { scanId } : {}), ...(observedAtText ? { observedAt: observedAtText } : {}) });
+    const observation = adoptObservation(input, { site, agent, plainJsonInCodeUnitOrder: true, ...(scanId ? { scanId } : {}), ...(observedAtText ? { observedAt: observedAtText } : {}) });
+    if (transport !== undefined) observation.transport = transport as Transport;
+    if (interfaceName !== undefined) observation.interface = interfaceName;
     const id = text(raw.id, 'id');
     if (id && context.keepGivenId !== false) observation.id = id;
     return { ok: true, observation };

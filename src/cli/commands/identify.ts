@@ -4,6 +4,7 @@ import { MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { createBatchedOutput, readLineBatches } from '../line-stream.js';
 import { terminalSafe } from '../text.js';
+import { jsonContent } from '../../json-string.js';
 
 export const identifyCommand = defineCommand({
   name: 'identify',
@@ -42,7 +43,7 @@ number and the other lines are still processed; the exit code is 1 when any line
         const identification = identify([observation], knowledgeBase);
         // The three leading members go in front of the identification's own: the same line as spreading them into
         // one object and JSON.stringify of that, without building either a million times.
-        const leading = `"line":${line.number},"ip":${JSON.stringify(observation.ip)},"observationId":${JSON.stringify(observation.id)},`;
+        const leading = `"line":${line.number},"ip":"${jsonContent(observation.ip)}","observationId":"${jsonContent(observation.id)}",`;
         const pending = output.push(`${identificationJson(identification, leading)}\n`);
         if (pending) await pending;
       }
