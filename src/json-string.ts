@@ -4,6 +4,7 @@
 
 /** What JSON.stringify escapes: the quote, the backslash, control characters and (well-formed JSON.stringify,
  * ES2019) lone surrogates. Any surrogate sends the text to JSON.stringify, which tells lone ones from pairs. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 export function jsonString(text: string): string {
