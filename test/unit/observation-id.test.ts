@@ -1,6 +1,13 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ObservationSections } from '../../src/model.js';
+import { sectionsOf } from '../../src/inventory/index.js';
+import { parseObservationLine } from '../../src/match/index.js';
+import type { JsonValue, Observation, ObservationSections } from '../../src/model.js';
 import { createObservation, normaliseMac, observationId } from '../../src/observation.js';
+
+const corpusDirectory = join(import.meta.dirname, '..', 'fixtures', 'corpus');
 
 const context = { site: 'hq', agent: 'a1' };
 
@@ -47,5 +54,72 @@ describe('normaliseMac', () => {
     expect(normaliseMac('4447.cc37.ce81')).toBe('44:47:cc:37:ce:81');
     expect(normaliseMac('44:47:cc:37:ce')).toBeUndefined();
     expect(normaliseMac('')).toBeUndefined();
+  });
+});
+
+describe('observation ids of parsed lines', () => {
+  // A parsed line builds its observation in member-name order and hashes JSON.stringify's text; the general path
+  // (canonicalJson) must give the very same id for the same sections, or ids would differ by how a sighting arrived.
+  const general = (observation: Observation): string => observationId(observation.site, sectionsOf(observation));
+
+  it('equal the general path for every line of the labelled corpus', () => {
+    let count = 0;
+    for (const file of readdirSync(corpusDirectory).filter((name) => name.endsWith('.jsonl'))) {
+      for (const text of readFileSync(join(corpusDirectory, file), 'utf8').split('\n')) {
+        if (text.trim() === '') continue;
+        const entry = JSON.parse(text) as { observation?: unknown; observations?: unknown[] };
+        for (const item of entry.observations ?? [entry.observation]) {
+          const parsed = parseObservationLine(JSON.stringify({ ...(item as object), id: undefined }), { site: 'hq', agent: 'a' });
+          if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+          expect(parsed.observation.id).toBe(general(parsed.observation));
+          count += 1;
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(200);
+  });
+
+  it('equal the general path for any line, members in any order, volatile headers and odd keys included', () => {
+    const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', 'Date', 'date', 'server', '10', '9', 'Z', 'a', '"', 'é', '\ud800'));
+    const map = fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean()), { maxKeys: 5 });
+    const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({ value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 3 })) })).value;
+    const line = fc.record(
+      {
+        source: fc.constantFrom('http', 'nmap', 'dhip', 'sadp'),
+        ip: fc.constantFrom('10.0.0.1', '2001:db8::1'),
+        port: fc.integer({ min: 0, max: 65535 }),
+        mac: fc.constantFrom('44:47:cc:00:00:01', '4C-11-BF-00-11-22'),
+        transport: fc.constantFrom('tcp', 'unicast'),
+        interface: fc.constantFrom('eth0'),
+        http: fc.record({ headers: map, title: text, status: fc.integer({ min: 0, max: 999 }) }, { requiredKeys: [] }),
+        rtsp: fc.record({ headers: map }, { requiredKeys: [] }),
+        sadp: map,
+        dhip: fc.dictionary(text, json, { maxKeys: 4 }),
+        mdns: fc.record({ name: text, txt: fc.oneof(map, fc.array(text, { maxLength: 4 })), port: fc.integer({ min: 0, max: 65535 }) }, { requiredKeys: [] }),
+        wsdiscovery: fc.record({ scopes: fc.array(text, { maxLength: 3 }), types: fc.array(text, { maxLength: 2 }), metadataVersion: fc.nat() }, { requiredKeys: [] }),
+      },
+      { requiredKeys: ['source', 'ip'] },
+    );
+    let parsedCount = 0;
+    fc.assert(
+      fc.property(line, (value) => {
+        const parsed = parseObservationLine(JSON.stringify(value), { site: 'hq', agent: 'a' });
+        if (!parsed.ok) return;
+        parsedCount += 1;
+        expect(parsed.observation.id).toBe(general(parsed.observation));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(parsedCount).toBeGreaterThan(500);
+  });
+
+  it('refuse, with a reason, a line nested too deeply to hash, and the general path refuses what an agent pushes so', () => {
+    const deep = `{"source":"dhip","ip":"10.0.0.1","dhip":{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+    const parsed = parseObservationLine(deep, { site: 'hq', agent: 'a' });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toMatch(/nested deeper/);
+    let nested: unknown = [];
+    for (let level = 0; level < 100_000; level += 1) nested = [nested];
+    expect(() => observationId('hq', { source: 'dhip', ip: '10.0.0.1', dhip: { a: nested as JsonValue } })).toThrow(/nested deeper/);
   });
 });
