@@ -36,6 +36,8 @@ export function readFirmwareBoolean(value: string): boolean | undefined {
 export function cloudFlag(observations: readonly Observation[]): CloudFlag {
   const evidence: CloudFlag['evidence'] = [];
   for (const observation of observations) {
+    // Most observations carry none of the three sections: nothing to read (this runs for every line identified).
+    if (observation.sadp === undefined && observation.isapi === undefined && observation.dahuacgi === undefined) continue;
     for (const { field, read } of CLOUD_FIELDS) {
       const raw = read(observation);
       if (typeof raw !== 'string') continue;

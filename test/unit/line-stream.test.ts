@@ -2,7 +2,8 @@
 // newline, multi-byte characters cut by a chunk boundary, and an over-long line cut and flagged without being held.
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createBatchedOutput, peekHead, readLineBatches } from '../../src/cli/line-stream.js';
+import fc from 'fast-check';
+import { createBatchedOutput, isAsciiBytes, peekHead, readLineBatches } from '../../src/cli/line-stream.js';
 
 async function lines(chunks: (string | Buffer)[], maxChars = 100): Promise<[number, string, boolean][]> {
   const result: [number, string, boolean][] = [];
@@ -23,6 +24,39 @@ describe('readLineBatches', () => {
   it('decodes a UTF-8 character split between two chunks', async () => {
     const bytes = Buffer.from('é\n');
     expect(await lines([bytes.subarray(0, 1), bytes.subarray(1)])).toEqual([[1, 'é', false]]);
+  });
+
+  it('reads any text, cut into chunks anywhere (inside a character too), as decoding it whole does, ASCII chunks and others alike', async () => {
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(text, { maxLength: 8 }), fc.array(fc.nat({ max: 200 }), { maxLength: 6 }), fc.nat({ max: 7 }), async (parts, cuts, offset) => {
+        // Bytes at an odd offset in their buffer, as a pooled chunk may be: the four-byte ASCII check reads around it.
+        const bytes = Buffer.concat([Buffer.alloc(offset), Buffer.from(parts.join('\n'))]).subarray(offset);
+        const chunks: Buffer[] = [];
+        let start = 0;
+        for (const cut of [...cuts].sort((a, b) => a - b)) {
+          if (cut > start && cut < bytes.length) {
+            chunks.push(bytes.subarray(start, cut));
+            start = cut;
+          }
+        }
+        chunks.push(bytes.subarray(start));
+        const expected = bytes.toString('utf8').split('\n');
+        if (expected[expected.length - 1] === '') expected.pop();
+        expect((await lines(chunks, 10_000)).map(([, line]) => line)).toEqual(expected.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('tells ASCII bytes from others at any offset and length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 7 }), (raw, offset) => {
+        const bytes = Buffer.concat([Buffer.alloc(offset), raw]).subarray(offset);
+        expect(isAsciiBytes(bytes)).toBe(raw.every((byte) => byte < 0x80));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('cuts an over-long line at the limit, flags it, and goes on with the next line', async () => {
