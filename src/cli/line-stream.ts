@@ -30,20 +30,28 @@ export function isAsciiBytes(bytes: Uint8Array): boolean {
   return (high & 0x80808080) === 0;
 }
 
+/** Bytes told ASCII or not at a time: one line that is not (a name with an accent) sends only its own part to the decoder. */
+const ASCII_PIECE_BYTES = 8 * 1024;
+
 /**
  * Chunks of UTF-8 as text. Node's UTF-8 decoder takes ten times as long as a Latin-1 copy, and for ASCII the two
- * are the same: an ASCII chunk is copied, unless the decoder may still hold the first bytes of a character from the
- * chunk before (the last chunk it decoded did not end in ASCII).
+ * are the same: an ASCII piece is copied, unless the decoder may still hold the first bytes of a character from the
+ * piece before (the last piece it decoded did not end in ASCII).
  */
 function utf8ChunkDecoder(): { write(chunk: Buffer): string; end(): string } {
   const decoder = new StringDecoder('utf8');
   let decoderMayHoldBytes = false;
+  const piece = (bytes: Buffer): string => {
+    if (!decoderMayHoldBytes && isAsciiBytes(bytes)) return bytes.toString('latin1');
+    decoderMayHoldBytes = bytes[bytes.length - 1]! >= 0x80;
+    return decoder.write(bytes);
+  };
   return {
     write(chunk) {
-      if (chunk.length === 0) return '';
-      if (!decoderMayHoldBytes && isAsciiBytes(chunk)) return chunk.toString('latin1');
-      decoderMayHoldBytes = chunk[chunk.length - 1]! >= 0x80;
-      return decoder.write(chunk);
+      if (chunk.length <= ASCII_PIECE_BYTES) return chunk.length === 0 ? '' : piece(chunk);
+      let text = '';
+      for (let start = 0; start < chunk.length; start += ASCII_PIECE_BYTES) text += piece(chunk.subarray(start, start + ASCII_PIECE_BYTES));
+      return text;
     },
     end: () => decoder.end(),
   };

@@ -298,7 +298,8 @@ export function parseObservationLine(line: string, context: ParseLineContext): P
     const scanId = text(raw.scanId, 'scanId');
     // `input` is this line's own object: adopted, not copied.
     const observedAtText = when ? when.toISOString() : context.observedAt;
-    const observation = adoptObservation(input, { site, agent, plainJsonInCodeUnitOrder: true, ...(scanId ? { scanId } : {}), ...(observedAtText ? { observedAt: observedAtText } : {}) });
+    // One literal of one shape (no spreads): this runs once per line.
+    const observation = adoptObservation(input, { site, agent, plainJsonInCodeUnitOrder: true, scanId: scanId || undefined, observedAt: observedAtText || undefined });
     if (transport !== undefined) observation.transport = transport as Transport;
     if (interfaceName !== undefined) observation.interface = interfaceName;
     const id = text(raw.id, 'id');

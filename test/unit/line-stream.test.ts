@@ -1,6 +1,7 @@
 // The chunked line reader behind identify and import: lines split across chunks, CRLF, a last line without a
 // newline, multi-byte characters cut by a chunk boundary, and an over-long line cut and flagged without being held.
 import { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createBatchedOutput, isAsciiBytes, peekHead, readLineBatches } from '../../src/cli/line-stream.js';
@@ -46,6 +47,41 @@ describe('readLineBatches', () => {
         expect((await lines(chunks, 10_000)).map(([, line]) => line)).toEqual(expected.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('reads large chunks whose characters straddle the parts it checks for ASCII', async () => {
+    // Multi-byte characters at and around every 8 KiB boundary inside 64 KiB chunks, and chunk cuts inside them.
+    const line = (shift: number): string => `${'a'.repeat(8190 + shift)}é€😀${'b'.repeat(8180 - shift)}\u2028x${'c'.repeat(9000)}`;
+    const text = [0, 1, 2, 3, 5, -3].map(line).join('\n');
+    const bytes = Buffer.from(text);
+    for (const size of [64 * 1024, 8191, 8193, 70_000]) {
+      const chunks: Buffer[] = [];
+      for (let start = 0; start < bytes.length; start += size) chunks.push(bytes.subarray(start, start + size));
+      expect((await lines(chunks, 100_000)).map(([, read]) => read)).toEqual(text.split('\n'));
+    }
+  });
+
+  it('reads invalid UTF-8 (a character cut short, then ASCII) as the Node decoder does', async () => {
+    const byte = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom(0x0a, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xff));
+    await fc.assert(
+      fc.asyncProperty(fc.array(byte, { maxLength: 40 }), fc.array(fc.nat({ max: 40 }), { maxLength: 5 }), async (raw, cuts) => {
+        const bytes = Buffer.from(raw);
+        const chunks: Buffer[] = [];
+        let start = 0;
+        for (const cut of [...new Set(cuts)].sort((a, b) => a - b)) {
+          if (cut > start && cut < bytes.length) {
+            chunks.push(bytes.subarray(start, cut));
+            start = cut;
+          }
+        }
+        chunks.push(bytes.subarray(start));
+        const decoder = new StringDecoder('utf8');
+        const expected = (chunks.map((chunk) => decoder.write(chunk)).join('') + decoder.end()).split('\n');
+        if (expected[expected.length - 1] === '') expected.pop();
+        expect((await lines(chunks, 10_000)).map(([, line]) => line)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
     );
   });
 
