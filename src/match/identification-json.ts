@@ -49,20 +49,24 @@ const enum Next {
 const nextOf = (value: string | null): Next => (value === null ? Next.Null : Next.Text);
 
 /**
- * The piece between two members: the closing quote of a string just written (when `closing`), the next member's
- * name, and its value when null or the opening quote when a string. Member names here are this file's own.
+ * The pieces before a member: the closing quote of a string just written (the last three) or not, the member's name,
+ * and its value when null, or the opening quote when a string, or nothing (other JSON follows).
  */
-const memberPieces = new Map<string, string[]>();
-
-function between(closing: boolean, name: string, next: Next): string {
-  let pieces = memberPieces.get(name);
-  if (pieces === undefined) {
-    pieces = [];
-    for (const quote of ['', '"']) pieces.push(flat(`${quote},"${name}":null`), flat(`${quote},"${name}":"`), flat(`${quote},"${name}":`));
-    memberPieces.set(name, pieces);
-  }
-  return pieces[(closing ? 3 : 0) + next]!;
+function memberPieces(name: string): readonly string[] {
+  const pieces: string[] = [];
+  for (const quote of ['', '"']) pieces.push(flat(`${quote},"${name}":null`), flat(`${quote},"${name}":"`), flat(`${quote},"${name}":`));
+  return pieces;
 }
+
+const BRAND = memberPieces('brand');
+const MODEL = memberPieces('model');
+const FIRMWARE = memberPieces('firmware');
+const SERIAL = memberPieces('serial');
+const MAC = memberPieces('mac');
+
+const NONE_OF_BRAND_TO_SERIAL = flat(`${BRAND[0]!}${MODEL[0]!}${FIRMWARE[0]!}${SERIAL[0]!}`);
+
+const between = (closing: boolean, pieces: readonly string[], next: Next): string => pieces[(closing ? 3 : 0) + next]!;
 
 // `"vendor":"Hikvision"` by vendor.
 const vendorPieces = new Map<string, string>();
@@ -154,15 +158,21 @@ function afterValue(item: Evidence): string {
  */
 export function identificationJson(identification: Identification, leadingMembers = ''): string {
   const { vendor, brand, model, firmware, serial, mac, evidence, conflicts, advisories, cloud } = identification;
-  let text = `{${leadingMembers}${vendorPiece(vendor)}${between(false, 'brand', nextOf(brand))}`;
-  if (brand !== null) text += jsonContent(brand);
-  text += between(brand !== null, 'model', nextOf(model));
-  if (model !== null) text += jsonContent(model);
-  text += between(model !== null, 'firmware', firmware === null ? Next.Null : Next.Json);
-  if (firmware !== null) text += JSON.stringify(firmware);
-  text += between(false, 'serial', nextOf(serial));
-  if (serial !== null) text += jsonContent(serial);
-  text += between(serial !== null, 'mac', nextOf(mac));
+  let text = `{${leadingMembers}${vendorPiece(vendor)}`;
+  if (brand === null && model === null && firmware === null && serial === null) {
+    // A banner or a MAC alone names none of the four: one piece for them.
+    text += NONE_OF_BRAND_TO_SERIAL;
+  } else {
+    text += between(false, BRAND, nextOf(brand));
+    if (brand !== null) text += jsonContent(brand);
+    text += between(brand !== null, MODEL, nextOf(model));
+    if (model !== null) text += jsonContent(model);
+    text += between(model !== null, FIRMWARE, firmware === null ? Next.Null : Next.Json);
+    if (firmware !== null) text += JSON.stringify(firmware);
+    text += between(false, SERIAL, nextOf(serial));
+    if (serial !== null) text += jsonContent(serial);
+  }
+  text += between(serial !== null, MAC, nextOf(mac));
   if (mac !== null) text += jsonContent(mac);
   text += middlePiece(identification, mac !== null);
   // Evidence of one observation all carry its id: its closing piece is made once per identification.
