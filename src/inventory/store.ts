@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CamauditError } from '../errors.js';
 import type { Observation } from '../model.js';
+import { deferDeviceIndexes } from './bulk-indexes.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
@@ -158,6 +159,9 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
         return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
       }
       const writer = writerFor(tx);
+      // A bulk load (a first import of many devices): the devices' indexes are built once at the end (bulk-indexes.ts).
+      const incoming = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
+      const rebuildIndexes = await deferDeviceIndexes(tx, incoming);
       const claimed = new Set<string>();
       const outcomes: GroupOutcome[] = [];
       const bySource: Record<string, number> = {};
@@ -171,6 +175,7 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
         if (scanTablePlaces) evidence.withScanTablePlaces(scanTablePlaces);
         for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) outcomes.push(outcome);
       }
+      await rebuildIndexes();
       // A device of an earlier part may have been alerted by a claim made in a later one.
       const conflicted = writer.conflicted();
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
