@@ -34,6 +34,8 @@ export interface GroupOutcome {
 
 /** Observation ids bound in one query (both engines allow far more parameters). */
 const IDS_PER_QUERY = 200;
+/** Observation ids whose sightings are read ahead per query, for the groups about to be written. */
+const PREFETCH_IDS = 500;
 
 interface SightingRow {
   id?: string;
@@ -317,9 +319,47 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfDevice, [deviceId, INVENTORY_LIMITS.maxSightingsRead]));
   }
 
+  /** Sightings per observation id of the groups about to be written (prefetchSightings), taken once each. */
+  const prefetched = new Map<string, SightingRow[]>();
+
+  /**
+   * Reads, in one query per PREFETCH_IDS observation ids, the sightings of the groups from `from` on that a new
+   * device would read one query each (a first import creates a device per group); returns the index of the first
+   * group not read. A group larger than a window is left to observationsForNewDevice's own reads.
+   */
+  async function prefetchSightings(groups: readonly ObservationGroup[], from: number): Promise<number> {
+    const ids: string[] = [];
+    let next = from;
+    while (next < groups.length) {
+      const count = groups[next]!.observations.length;
+      if (ids.length + count > PREFETCH_IDS) break;
+      for (const observation of groups[next]!.observations) ids.push(observation.id);
+      next += 1;
+    }
+    if (ids.length === 0) return next + 1;
+    for (const id of ids) prefetched.set(id, []);
+    // Padded with the last id again: IN ignores the repeats, and one prepared statement serves every read.
+    const padded = [...ids, ...Array.from({ length: PREFETCH_IDS - ids.length }, () => ids[ids.length - 1]!)];
+    for (const row of await db.all<SightingRow>(SQL.sightingsOfObservations(PREFETCH_IDS), padded)) prefetched.get(row.id!)?.push(row);
+    return next;
+  }
+
+  /** The prefetched sightings of these observations, or undefined when any was not prefetched; forgets them. */
+  function takePrefetched(observationIds: readonly string[]): SightingRow[] | undefined {
+    if (!observationIds.every((id) => prefetched.has(id))) return undefined;
+    const rows: SightingRow[] = [];
+    for (const id of new Set(observationIds)) {
+      rows.push(...prefetched.get(id)!);
+      prefetched.delete(id);
+    }
+    return rows;
+  }
+
   /** observationsForIdentification of a device not written yet, whose observations are these (and no others). */
   async function observationsForNewDevice(observationIds: readonly string[]): Promise<Observation[]> {
     const limit = INVENTORY_LIMITS.maxSightingsRead;
+    const read = takePrefetched(observationIds);
+    if (read !== undefined) return latestPerSource(latestFirst(read).slice(0, limit));
     if (observationIds.length <= IDS_PER_QUERY) return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfObservations(observationIds.length), [...observationIds, limit]));
     // A large group is read in parts, each part's latest sightings, then the latest of all (the same rows, in the same order).
     const rows: SightingRow[] = [];
@@ -327,9 +367,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       const part = observationIds.slice(start, start + IDS_PER_QUERY);
       rows.push(...(await db.all<SightingRow>(SQL.recentSightingsOfObservations(part.length), [...part, limit])));
     }
-    const order = (row: SightingRow): string => row.id ?? '';
-    rows.sort((a, b) => (a.observed_at < b.observed_at ? 1 : a.observed_at > b.observed_at ? -1 : order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-    return latestPerSource(rows.slice(0, limit));
+    return latestPerSource(latestFirst(rows).slice(0, limit));
   }
 
   function latestPerSource(rows: readonly SightingRow[]): Observation[] {
@@ -496,7 +534,9 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       const trusted = groups.filter(strong).map((group) => ({ group, trust: trustOf(group) }));
       const ordered = [...trusted.sort((a, b) => b.trust - a.trust).map(({ group }) => group), ...groups.filter((group) => !strong(group))];
       const outcomes: GroupOutcome[] = [];
-      for (const group of ordered) {
+      let prefetchedUpTo = 0;
+      for (const [index, group] of ordered.entries()) {
+        if (index >= prefetchedUpTo) prefetchedUpTo = await prefetchSightings(ordered, index);
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
         const deviceId = existing ?? timeOrderedDeviceId();
@@ -508,6 +548,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         }
         claimed.add(deviceId);
         outcomes.push({ deviceId, created: existing === undefined, alerted });
+        // A group written into a stored device did not take what was read ahead for it.
+        for (const observation of group.observations) prefetched.delete(observation.id);
       }
       // A device is behind an NVR after apply only when its group was seen through one and never directly: a scan
       // with no such group (any import but of an NVR's channels) need not read its devices back.
@@ -521,6 +563,12 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 }
 
 export type DeviceWriter = ReturnType<typeof createDeviceWriter>;
+
+/** Sightings in recentSightingsOfObservations' order: latest first, then by observation id. */
+function latestFirst(rows: SightingRow[]): SightingRow[] {
+  const order = (row: SightingRow): string => row.id ?? '';
+  return rows.sort((a, b) => (a.observed_at < b.observed_at ? 1 : a.observed_at > b.observed_at ? -1 : order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
 
 /** The NVR and channel of the group's latest observation made through an NVR, if any. */
 function viaOfGroup(group: ObservationGroup): { ip: string; channel: number } | undefined {
