@@ -35,6 +35,7 @@ export const SQL = {
   scanObservations: `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at FROM observation_sightings s
        JOIN observations o ON o.id = s.observation_id WHERE s.scan_id = ? ORDER BY s.observed_at, o.id`,
   selectDevice: 'SELECT * FROM devices WHERE id = ?',
+  anyDevice: 'SELECT 1 AS any FROM devices LIMIT 1',
   selectKey: 'SELECT device_id FROM device_keys WHERE kind = ? AND value = ?',
   selectKeysOfDevice: 'SELECT kind, value FROM device_keys WHERE device_id = ?',
   // The MAC an address table (neighbour table, DHCP lease) last showed for the device: where its interface answered.

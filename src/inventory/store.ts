@@ -8,7 +8,6 @@ import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
 import { claimEvidenceOfKeyed, groupKeyedObservations } from './merge.js';
 import { readScanParts } from './merge-parts.js';
-import type { GroupOutcome } from './device-writer.js';
 import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
@@ -163,7 +162,9 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       const incoming = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
       const rebuildIndexes = await deferDeviceIndexes(tx, incoming);
       const claimed = new Set<string>();
-      const outcomes: GroupOutcome[] = [];
+      // What finishScan reports of the groups' outcomes, kept as ids (shared with `claimed`), not one object per group.
+      const createdIds: string[] = [];
+      const alertedIds = new Set<string>();
       const bySource: Record<string, number> = {};
       let observationCount = 0;
       // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
@@ -173,7 +174,10 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
         const groups = groupKeyedObservations(observations, keys);
         const evidence = claimEvidenceOfKeyed(observations, keys);
         if (scanTablePlaces) evidence.withScanTablePlaces(scanTablePlaces);
-        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) outcomes.push(outcome);
+        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) {
+          if (outcome.created) createdIds.push(outcome.deviceId);
+          if (outcome.alerted) alertedIds.add(outcome.deviceId);
+        }
       }
       await rebuildIndexes();
       // A device of an earlier part may have been alerted by a claim made in a later one.
@@ -181,8 +185,9 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
-      const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
-      const alertDeviceIds = [...new Set(outcomes.filter((outcome) => (outcome.alerted || conflicted.has(outcome.deviceId)) && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
+      const newDeviceIds = [...new Set(createdIds.filter((id) => present.has(id)))];
+      // `claimed` holds every device written, in the order of their first outcome.
+      const alertDeviceIds = [...claimed].filter((id) => (alertedIds.has(id) || conflicted.has(id)) && present.has(id));
       const counts = {
         observations: observationCount,
         devices: deviceIds.length,
