@@ -64,7 +64,7 @@ function runnerIsCertainlyGone(runner: string): boolean {
 export async function openInventory(location: string, options: InventoryOptions): Promise<Inventory> {
   const db = isPostgresUrl(location)
     ? await openPostgres(location, { poolSize: options.poolSize })
-    : openSqlite(location, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
+    : openSqlite(location, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs, ...(options.sqliteCacheKiB === undefined ? {} : { cacheKiB: options.sqliteCacheKiB }) });
   const inventory = createInventory(db, options);
   await inventory.markInterruptedScans();
   return inventory;

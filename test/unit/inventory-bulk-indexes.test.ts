@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation } from '../../src/model.js';
 import { MIN_DEFERRED_OBSERVATIONS, shouldDeferIndexes } from '../../src/inventory/bulk-indexes.js';
 import { timeOrderedDeviceId } from '../../src/inventory/device-writer.js';
-import { MAX_BATCH_OBSERVATIONS } from '../../src/inventory/index.js';
-import { neighbour, observation, tempInventory, withRawDatabase, type TempInventory } from './inventory-helpers.js';
+import { MAX_BATCH_OBSERVATIONS, openInventory } from '../../src/inventory/index.js';
+import { openSqlite } from '../../src/inventory/sqlite.js';
+import { identifyDouble, neighbour, observation, silentLog, tempInventory, withRawDatabase, type TempInventory } from './inventory-helpers.js';
 
 const SITE = 'hq';
 const DEVICES = MIN_DEFERRED_OBSERVATIONS + 500;
@@ -92,5 +93,30 @@ describe('time-ordered device ids', () => {
     const ids = (await temp.inventory.listAllDevices()).map((device) => device.id);
     expect(ids).toHaveLength(50);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+});
+
+describe('SQLite page cache (camaudit import asks for a small one)', () => {
+  it('is what the inventory was opened with, and better-sqlite3 default otherwise', async () => {
+    temp = await tempInventory('sqlite', 'camaudit-bulk-indexes-');
+    const small = openSqlite(temp.path, { busyTimeoutMs: 1000, cacheKiB: 4096 });
+    const plain = openSqlite(temp.path, { busyTimeoutMs: 1000 });
+    try {
+      expect((await small.get<{ cache_size: number }>('PRAGMA cache_size'))?.cache_size).toBe(-4096);
+      expect((await plain.get<{ cache_size: number }>('PRAGMA cache_size'))?.cache_size).toBe(-16000);
+    } finally {
+      await small.close();
+      await plain.close();
+    }
+    // Through openInventory too: an inventory opened with the option imports as any other.
+    const inventory = await openInventory(temp.path, { identify: identifyDouble, log: silentLog, sqliteCacheKiB: 2048, mergePartObservations: 500 });
+    try {
+      const scanId = await inventory.beginScan({ site: SITE, agent: 'import', scope: {}, channels: [] });
+      for (const item of neighbours(1200, 5000)) await inventory.recordObservation(scanId, { ...item, scanId });
+      const finished = await inventory.finishScan(scanId, { status: 'finished' });
+      expect(finished.newDeviceIds).toHaveLength(1200);
+    } finally {
+      await inventory.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import type { Observation } from '../../model.js';
 import { importBundle, isBundlePath } from '../../fleet/bundle.js';
 import type { ScanFinish } from '../../inventory/index.js';
 import { DETECT_CHARS, IMPORT_FORMATS, type ImportFormat, createImporter, detectFormat } from '../../import/index.js';
-import { MATCH_LIMITS } from '../../config.js';
+import { INVENTORY_LIMITS, MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { createBatchedOutput, peekHead, readLineBatches } from '../line-stream.js';
@@ -80,7 +80,10 @@ reported on stderr with its number and the rest is still imported; the exit code
         await inventory.close();
       }
     }
-    const inventory = await openDefaultInventory(values.db, log);
+    const inventory = await openDefaultInventory(values.db, log, {
+      mergePartObservations: INVENTORY_LIMITS.importMergePartObservations,
+      sqliteCacheKiB: INVENTORY_LIMITS.importSqliteCacheKiB,
+    });
     const errors = createBatchedOutput(process.stderr);
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
