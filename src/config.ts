@@ -122,6 +122,13 @@ export const INVENTORY_LIMITS = Object.freeze({
    * so that merging a first import of a large site takes memory of the part's size, not the scan's.
    */
   mergePartObservations: 10_000,
+  /**
+   * `camaudit import` merges in smaller parts, and gives SQLite a smaller page cache (KiB; better-sqlite3's default
+   * is 16 MiB): a first import of 100,000 devices then peaks about 50 MB lower at no measured cost in speed (its
+   * index writes are bulk, bulk-indexes.ts), where `serve` keeps the large cache for its pages.
+   */
+  importMergePartObservations: 2000,
+  importSqliteCacheKiB: 4096,
   /** Devices per page of a list when the request names no limit, and the most it may ask for. */
   defaultPageLimit: 100,
   maxPageLimit: 1000,

@@ -22,6 +22,9 @@ export interface OpenOptions {
    * report "no devices", which reads as a clean audit.
    */
   mustExist?: boolean;
+  /** Merge tuning for a bulk command (camaudit import): see InventoryOptions. */
+  mergePartObservations?: number;
+  sqliteCacheKiB?: number;
 }
 
 /**
@@ -33,6 +36,11 @@ export async function openDefaultInventory(location: string, log: Logger, option
   const target = isPostgresUrl(location) ? location : resolve(location);
   if (options.mustExist && !isPostgresUrl(target) && !existsSync(target)) throw new CamauditError('CAMAUDIT_ERR_NO_INVENTORY', `no inventory at ${target}`);
   const knowledgeBase = loadKnowledgeBase();
-  const inventory = await openInventory(target, { identify: (observations) => identify(observations, knowledgeBase), log });
+  const inventory = await openInventory(target, {
+    identify: (observations) => identify(observations, knowledgeBase),
+    log,
+    ...(options.mergePartObservations === undefined ? {} : { mergePartObservations: options.mergePartObservations }),
+    ...(options.sqliteCacheKiB === undefined ? {} : { sqliteCacheKiB: options.sqliteCacheKiB }),
+  });
   return Object.assign(inventory, { path: isPostgresUrl(target) ? redactUrl(target) : target });
 }

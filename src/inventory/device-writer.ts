@@ -34,6 +34,8 @@ export interface GroupOutcome {
 
 /** Observation ids bound in one query (both engines allow far more parameters). */
 const IDS_PER_QUERY = 200;
+/** Observation ids whose sightings are read ahead per query, for the groups about to be written. */
+const PREFETCH_IDS = 500;
 
 interface SightingRow {
   id?: string;
@@ -51,6 +53,35 @@ function orderedId(): string {
   historyCounter = (historyCounter + 1) % 0x1000000;
   const random = randomUUID().replace(/-/g, '').slice(0, 8);
   return `${Date.now().toString(16).padStart(12, '0')}${historyCounter.toString(16).padStart(6, '0')}${random}`;
+}
+
+let lastDeviceIdMs = 0;
+let deviceIdCounter = 0;
+
+/**
+ * A new device's id: a UUID version 7 (RFC 9562 section 5.7: 48-bit Unix milliseconds, then a 12-bit counter in
+ * rand_a as its section 6.2 method 1 allows, then random bits). Ids of one import sort in creation order, so the
+ * devices' primary key and every index that starts with a device id (keys, links, scans, history) take new rows
+ * at their end instead of at random pages: a first import of 100,000 devices touches far fewer pages.
+ */
+export function timeOrderedDeviceId(): string {
+  let ms = Date.now();
+  if (ms <= lastDeviceIdMs) {
+    ms = lastDeviceIdMs;
+    deviceIdCounter += 1;
+    // Counter spent within one millisecond: borrow the next one (ids stay unique and ordered).
+    if (deviceIdCounter > 0xfff) {
+      ms += 1;
+      deviceIdCounter = 0;
+    }
+  } else {
+    deviceIdCounter = 0;
+  }
+  lastDeviceIdMs = ms;
+  const time = ms.toString(16).padStart(12, '0');
+  const random = randomUUID();
+  // randomUUID is version 4: its fourth group already carries the RFC variant bits; its last group is random.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${deviceIdCounter.toString(16).padStart(3, '0')}-${random.slice(19)}`;
 }
 
 
@@ -288,9 +319,47 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfDevice, [deviceId, INVENTORY_LIMITS.maxSightingsRead]));
   }
 
+  /** Sightings per observation id of the groups about to be written (prefetchSightings), taken once each. */
+  const prefetched = new Map<string, SightingRow[]>();
+
+  /**
+   * Reads, in one query per PREFETCH_IDS observation ids, the sightings of the groups from `from` on that a new
+   * device would read one query each (a first import creates a device per group); returns the index of the first
+   * group not read. A group larger than a window is left to observationsForNewDevice's own reads.
+   */
+  async function prefetchSightings(groups: readonly ObservationGroup[], from: number): Promise<number> {
+    const ids: string[] = [];
+    let next = from;
+    while (next < groups.length) {
+      const count = groups[next]!.observations.length;
+      if (ids.length + count > PREFETCH_IDS) break;
+      for (const observation of groups[next]!.observations) ids.push(observation.id);
+      next += 1;
+    }
+    if (ids.length === 0) return next + 1;
+    for (const id of ids) prefetched.set(id, []);
+    // Padded with the last id again: IN ignores the repeats, and one prepared statement serves every read.
+    const padded = [...ids, ...Array.from({ length: PREFETCH_IDS - ids.length }, () => ids[ids.length - 1]!)];
+    for (const row of await db.all<SightingRow>(SQL.sightingsOfObservations(PREFETCH_IDS), padded)) prefetched.get(row.id!)?.push(row);
+    return next;
+  }
+
+  /** The prefetched sightings of these observations, or undefined when any was not prefetched; forgets them. */
+  function takePrefetched(observationIds: readonly string[]): SightingRow[] | undefined {
+    if (!observationIds.every((id) => prefetched.has(id))) return undefined;
+    const rows: SightingRow[] = [];
+    for (const id of new Set(observationIds)) {
+      rows.push(...prefetched.get(id)!);
+      prefetched.delete(id);
+    }
+    return rows;
+  }
+
   /** observationsForIdentification of a device not written yet, whose observations are these (and no others). */
   async function observationsForNewDevice(observationIds: readonly string[]): Promise<Observation[]> {
     const limit = INVENTORY_LIMITS.maxSightingsRead;
+    const read = takePrefetched(observationIds);
+    if (read !== undefined) return latestPerSource(latestFirst(read).slice(0, limit));
     if (observationIds.length <= IDS_PER_QUERY) return latestPerSource(await db.all<SightingRow>(SQL.recentSightingsOfObservations(observationIds.length), [...observationIds, limit]));
     // A large group is read in parts, each part's latest sightings, then the latest of all (the same rows, in the same order).
     const rows: SightingRow[] = [];
@@ -298,9 +367,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       const part = observationIds.slice(start, start + IDS_PER_QUERY);
       rows.push(...(await db.all<SightingRow>(SQL.recentSightingsOfObservations(part.length), [...part, limit])));
     }
-    const order = (row: SightingRow): string => row.id ?? '';
-    rows.sort((a, b) => (a.observed_at < b.observed_at ? 1 : a.observed_at > b.observed_at ? -1 : order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-    return latestPerSource(rows.slice(0, limit));
+    return latestPerSource(latestFirst(rows).slice(0, limit));
   }
 
   function latestPerSource(rows: readonly SightingRow[]): Observation[] {
@@ -460,15 +527,19 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       const strong = (group: ObservationGroup): boolean => KEY_KINDS.some((kind) => group.keys[kind].length > 0);
       // Groups whose keys the scan corroborates go first, so the device that really holds a key claims it before
       // anything that merely says it: the order of replies must not decide who is who.
-      const trust = (group: ObservationGroup): number =>
+      const trustOf = (group: ObservationGroup): number =>
         KEY_KINDS.reduce((sum, kind) => sum + group.keys[kind].filter((value) => evidence.corroborates(group.addresses, kind, value)).length, 0) -
         group.keys.mac.filter((mac) => evidence.contradictsMac(group.addresses, mac)).length;
-      const ordered = [...groups.filter(strong).sort((a, b) => trust(b) - trust(a)), ...groups.filter((group) => !strong(group))];
+      // Each group's trust computed once, not at every comparison of the sort (a stable sort: equal trust keeps order).
+      const trusted = groups.filter(strong).map((group) => ({ group, trust: trustOf(group) }));
+      const ordered = [...trusted.sort((a, b) => b.trust - a.trust).map(({ group }) => group), ...groups.filter((group) => !strong(group))];
       const outcomes: GroupOutcome[] = [];
-      for (const group of ordered) {
+      let prefetchedUpTo = 0;
+      for (const [index, group] of ordered.entries()) {
+        if (index >= prefetchedUpTo) prefetchedUpTo = await prefetchSightings(ordered, index);
         const refused: string[] = [];
         const existing = await resolve(group, scan, claimed, evidence, refused);
-        const deviceId = existing ?? randomUUID();
+        const deviceId = existing ?? timeOrderedDeviceId();
         let alerted = await apply(deviceId, group, scan, existing === undefined, evidence);
         // The record of whoever made the refused claims says so too.
         if (refused.length > 0) {
@@ -477,8 +548,12 @@ export function createDeviceWriter(context: DeviceWriterContext) {
         }
         claimed.add(deviceId);
         outcomes.push({ deviceId, created: existing === undefined, alerted });
+        // A group written into a stored device did not take what was read ahead for it.
+        for (const observation of group.observations) prefetched.delete(observation.id);
       }
-      await linkRecorders(scan, outcomes);
+      // A device is behind an NVR after apply only when its group was seen through one and never directly: a scan
+      // with no such group (any import but of an NVR's channels) need not read its devices back.
+      if (ordered.some((group) => viaOfGroup(group) !== undefined && !hasDirectObservation(group))) await linkRecorders(scan, outcomes);
       return outcomes.map((outcome) => (conflicted.has(outcome.deviceId) ? { ...outcome, alerted: true } : outcome));
     },
     /** Devices given a conflict alert so far by this writer (one writer per merge: a scan's parts share it). */
@@ -488,6 +563,12 @@ export function createDeviceWriter(context: DeviceWriterContext) {
 }
 
 export type DeviceWriter = ReturnType<typeof createDeviceWriter>;
+
+/** Sightings in recentSightingsOfObservations' order: latest first, then by observation id. */
+function latestFirst(rows: SightingRow[]): SightingRow[] {
+  const order = (row: SightingRow): string => row.id ?? '';
+  return rows.sort((a, b) => (a.observed_at < b.observed_at ? 1 : a.observed_at > b.observed_at ? -1 : order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
 
 /** The NVR and channel of the group's latest observation made through an NVR, if any. */
 function viaOfGroup(group: ObservationGroup): { ip: string; channel: number } | undefined {

@@ -28,7 +28,34 @@ export interface ScanPart {
    * device's last table MAC (device-writer.ts, claimAccepted) may be shown in another part. A MAC shown at more
    * addresses than one device has is left out, as grouping drops it (counting table entries only).
    */
-  scanTablePlaces?: ReadonlyMap<string, ReadonlySet<string>>;
+  scanTablePlaces?: ScanTablePlaces;
+}
+
+/**
+ * Per MAC, the addresses where the whole scan's address tables show it. Held for the whole merge, so compact: a MAC
+ * shown at one address (nearly all of them) keeps that address as a plain string; a Set per MAC was most of the
+ * memory a first import of 100,000 devices held.
+ */
+export class ScanTablePlaces {
+  private readonly places = new Map<string, string | string[]>();
+
+  add(mac: string, address: string): void {
+    const held = this.places.get(mac);
+    if (held === undefined) this.places.set(mac, address);
+    else if (typeof held === 'string') {
+      if (held !== address) this.places.set(mac, [held, address]);
+    } else if (!held.includes(address)) held.push(address);
+  }
+
+  get(mac: string): ReadonlySet<string> | undefined {
+    const held = this.places.get(mac);
+    return held === undefined ? undefined : new Set(typeof held === 'string' ? [held] : held);
+  }
+
+  /** Forgets every MAC shown at more than `max` addresses (grouping drops such a MAC as a key). */
+  dropSharedBeyond(max: number): void {
+    for (const [mac, held] of this.places) if (typeof held !== 'string' && held.length > max) this.places.delete(mac);
+  }
 }
 
 /** Sightings read per query. */
@@ -138,7 +165,9 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, site: string
   const ids = new Uint8Array(total * 16);
   const otherIds = new Map<number, string>();
   let packed = new Float64Array(total * 3);
-  const tablePlaces = new Map<string, Set<string>>();
+  const tablePlaces = new ScanTablePlaces();
+  // A first import into an empty inventory: no observation can be written into a stored device.
+  const noStoredDevices = (await tx.get(SQL.anyDevice)) === undefined;
   let tokenCount = 0;
   let count = 0;
   for await (const rows of scanPages(tx, scanId)) {
@@ -156,13 +185,9 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, site: string
       }
       const keys = keysOfObservation(full);
       if (ADDRESS_TABLE_SOURCES.has(full.source) && !full.via && full.ip !== '') {
-        for (const mac of keys.mac) {
-          const places = tablePlaces.get(mac) ?? new Set<string>();
-          places.add(full.ip);
-          tablePlaces.set(mac, places);
-        }
+        for (const mac of keys.mac) tablePlaces.add(mac, full.ip);
       }
-      for (const token of [...tokensOf(full, keys), ...(await storedDeviceTokens(tx, site, full, keys))]) {
+      for (const token of [...tokensOf(full, keys), ...(noStoredDevices ? [] : await storedDeviceTokens(tx, site, full, keys))]) {
         if (tokenCount === packed.length) {
           const grown = new Float64Array(packed.length * 2);
           grown.set(packed);
@@ -173,7 +198,7 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, site: string
       }
     }
   }
-  for (const [mac, places] of tablePlaces) if (places.size > INVENTORY_LIMITS.maxAddressesPerMac) tablePlaces.delete(mac);
+  tablePlaces.dropSharedBeyond(INVENTORY_LIMITS.maxAddressesPerMac);
   const tokens = packed.subarray(0, tokenCount).sort();
   const components = new UnionFind(count);
   for (let index = 1; index < tokenCount; index += 1) {

@@ -84,6 +84,11 @@ export function placeOf(observation: Pick<Observation, 'ip' | 'via'>): string {
 /** Sources that are a table of which MAC holds which address, kept by the network rather than said by the device. */
 export const ADDRESS_TABLE_SOURCES: ReadonlySet<string> = new Set(['neighbour', 'dhcp']);
 
+/** Per MAC, the addresses where a whole scan's address tables show it (merge-parts.ts, ScanTablePlaces). */
+export interface ScanTablePlacesView {
+  get(mac: string): ReadonlySet<string> | undefined;
+}
+
 /** What one scan's address tables and channels say per address: the evidence that corroborates a claimed key. */
 export class ClaimEvidence {
   private readonly tableMacs = new Map<string, Set<string>>();
@@ -93,7 +98,7 @@ export class ClaimEvidence {
   /** Per claimed key (`kind value`), the addresses that claimed it. */
   private readonly claimants = new Map<string, Set<string>>();
   /** The whole scan's table places, when this evidence is of one part of a scan merged in parts (merge-parts.ts). */
-  private scanTablePlaces: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+  private scanTablePlaces: ScanTablePlacesView | undefined;
 
   constructor(observations: readonly MergeObservation[], keys: readonly ObservationKeys[]) {
     observations.forEach((observation, index) => {
@@ -189,7 +194,7 @@ export class ClaimEvidence {
   }
 
   /** Evidence of one part of a scan: `placesElsewhere` also sees the table places of the rest of the scan. */
-  withScanTablePlaces(places: ReadonlyMap<string, ReadonlySet<string>>): this {
+  withScanTablePlaces(places: ScanTablePlacesView): this {
     this.scanTablePlaces = places;
     return this;
   }

@@ -9,6 +9,8 @@ import type { SqlDatabase, SqlRunner, SqlValue } from './sql.js';
 
 export interface SqliteOptions {
   busyTimeoutMs: number;
+  /** The page cache in KiB (PRAGMA cache_size); better-sqlite3's default (16 MiB) when absent. */
+  cacheKiB?: number;
 }
 
 export function openSqlite(path: string, options: SqliteOptions): SqlDatabase {
@@ -20,6 +22,7 @@ export function openSqlite(path: string, options: SqliteOptions): SqlDatabase {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    if (options.cacheKiB !== undefined) database.pragma(`cache_size = ${-Math.max(1, Math.floor(options.cacheKiB))}`);
   } catch (error) {
     throw new CamauditError('CAMAUDIT_ERR_DB', `cannot open the inventory at ${path}: ${(error as Error).message}`, { cause: error });
   }

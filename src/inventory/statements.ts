@@ -35,6 +35,7 @@ export const SQL = {
   scanObservations: `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at FROM observation_sightings s
        JOIN observations o ON o.id = s.observation_id WHERE s.scan_id = ? ORDER BY s.observed_at, o.id`,
   selectDevice: 'SELECT * FROM devices WHERE id = ?',
+  anyDevice: 'SELECT 1 AS any FROM devices LIMIT 1',
   selectKey: 'SELECT device_id FROM device_keys WHERE kind = ? AND value = ?',
   selectKeysOfDevice: 'SELECT kind, value FROM device_keys WHERE device_id = ?',
   // The MAC an address table (neighbour table, DHCP lease) last showed for the device: where its interface answered.
@@ -68,6 +69,11 @@ export const SQL = {
        FROM observations o
        JOIN observation_sightings s ON s.observation_id = o.id
        WHERE o.id IN (${placeholders(count)}) ORDER BY s.observed_at DESC, o.id LIMIT ?`,
+  /** Every sighting of `count` observation ids (read ahead for the devices a scan is about to create). */
+  sightingsOfObservations: (count: number): string => `SELECT o.id AS id, o.raw AS raw, o.source AS source, s.scan_id AS scan_id, s.agent AS agent, s.observed_at AS observed_at
+       FROM observations o
+       JOIN observation_sightings s ON s.observation_id = o.id
+       WHERE o.id IN (${placeholders(count)})`,
   insertIdentifiedDevice: insertSql('devices', [...DEVICE_COLUMNS, 'cloud', 'via_ip', 'via_channel']),
   viaDevicesOfScan: `SELECT d.id AS id, d.via_ip AS via_ip, d.via_channel AS via_channel, d.via_device_id AS via_device_id
        FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? AND d.via_ip IS NOT NULL`,

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CamauditError } from '../errors.js';
 import type { Observation } from '../model.js';
+import { deferDeviceIndexes } from './bulk-indexes.js';
 import { createDeviceWriter } from './device-writer.js';
 import { createDiff } from './diff.js';
 import { createIngest, validateObservation } from './ingest.js';
 import { claimEvidenceOfKeyed, groupKeyedObservations } from './merge.js';
 import { readScanParts } from './merge-parts.js';
-import type { GroupOutcome } from './device-writer.js';
 import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
@@ -64,7 +64,7 @@ function runnerIsCertainlyGone(runner: string): boolean {
 export async function openInventory(location: string, options: InventoryOptions): Promise<Inventory> {
   const db = isPostgresUrl(location)
     ? await openPostgres(location, { poolSize: options.poolSize })
-    : openSqlite(location, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs });
+    : openSqlite(location, { busyTimeoutMs: options.busyTimeoutMs ?? INVENTORY_LIMITS.busyTimeoutMs, ...(options.sqliteCacheKiB === undefined ? {} : { cacheKiB: options.sqliteCacheKiB }) });
   const inventory = createInventory(db, options);
   await inventory.markInterruptedScans();
   return inventory;
@@ -158,8 +158,13 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
         return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
       }
       const writer = writerFor(tx);
+      // A bulk load (a first import of many devices): the devices' indexes are built once at the end (bulk-indexes.ts).
+      const incoming = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
+      const rebuildIndexes = await deferDeviceIndexes(tx, incoming);
       const claimed = new Set<string>();
-      const outcomes: GroupOutcome[] = [];
+      // What finishScan reports of the groups' outcomes, kept as ids (shared with `claimed`), not one object per group.
+      const createdIds: string[] = [];
+      const alertedIds = new Set<string>();
       const bySource: Record<string, number> = {};
       let observationCount = 0;
       // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
@@ -169,15 +174,20 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
         const groups = groupKeyedObservations(observations, keys);
         const evidence = claimEvidenceOfKeyed(observations, keys);
         if (scanTablePlaces) evidence.withScanTablePlaces(scanTablePlaces);
-        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) outcomes.push(outcome);
+        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) {
+          if (outcome.created) createdIds.push(outcome.deviceId);
+          if (outcome.alerted) alertedIds.add(outcome.deviceId);
+        }
       }
+      await rebuildIndexes();
       // A device of an earlier part may have been alerted by a claim made in a later one.
       const conflicted = writer.conflicted();
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);
-      const newDeviceIds = [...new Set(outcomes.filter((outcome) => outcome.created && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
-      const alertDeviceIds = [...new Set(outcomes.filter((outcome) => (outcome.alerted || conflicted.has(outcome.deviceId)) && present.has(outcome.deviceId)).map((outcome) => outcome.deviceId))];
+      const newDeviceIds = [...new Set(createdIds.filter((id) => present.has(id)))];
+      // `claimed` holds every device written, in the order of their first outcome.
+      const alertDeviceIds = [...claimed].filter((id) => (alertedIds.has(id) || conflicted.has(id)) && present.has(id));
       const counts = {
         observations: observationCount,
         devices: deviceIds.length,

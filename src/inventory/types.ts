@@ -23,6 +23,8 @@ export interface InventoryOptions {
   poolSize?: number;
   /** A scan of more observations than this is merged in parts of about this many (INVENTORY_LIMITS.mergePartObservations). */
   mergePartObservations?: number;
+  /** SQLite: the page cache in KiB (PRAGMA cache_size); better-sqlite3's default when absent. */
+  sqliteCacheKiB?: number;
 }
 
 export interface ScanStart {
