@@ -3,7 +3,7 @@
 //   Windows DHCP server: PowerShell `Get-DhcpServerv4Lease | Export-Csv` (IPAddress, ClientId, HostName, after a
 //                        "#TYPE …" line) and the DHCP console's "Export List" (Client IP Address, Name, Unique ID)
 import { isIP } from 'node:net';
-import { type ImportContext, type ImportFormat, type ImportItem, type LineImporter, NONE, cap, observe } from './types.js';
+import { type ImportContext, type ImportFormat, type ImportItem, type LineImporter, NONE, cap, observe, tableRowInput } from './types.js';
 import { macValue } from './mac.js';
 
 type Column = 'ip' | 'mac' | 'hostname';
@@ -107,8 +107,7 @@ export function createCsvImporter(context: ImportContext, format: Extract<Import
       // A DHCP client id that is not a MAC (a DUID, a name) is not an error: the address still counts.
       if (macText !== '' && !mac && format === 'csv') return [{ ok: false, line: pendingStart, reason: `"${cap(macText).slice(0, 80)}" is not a MAC address` }];
       if (ipText === '' && !mac) return [{ ok: false, line: pendingStart, reason: 'neither an IP address nor a MAC address' }];
-      const host = hostname ? { host: { hostname: cap(hostname) } } : {};
-      return [{ ok: true, line: pendingStart, observation: observe({ source, ip: ipText, ...(mac ? { mac } : {}), transport: 'table', ...host }, context) }];
+      return [{ ok: true, line: pendingStart, observation: observe(tableRowInput(source, ipText, mac, hostname), context, undefined, 'table') }];
     },
     end(): ImportItem[] {
       return pendingLines > 0 ? [{ ok: false, line: pendingStart, reason: 'a quoted field is not closed at the end of the input' }] : NONE;

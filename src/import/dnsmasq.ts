@@ -5,7 +5,7 @@
 // A build with HAVE_BROKEN_RTC writes the lease length instead of the expiry; either way it is not when the
 // device was seen, so the observation carries the import's time.
 import { isIP } from 'node:net';
-import { type ImportContext, type ImportItem, type LineImporter, NONE, cap, observe } from './types.js';
+import { type ImportContext, type ImportItem, type LineImporter, NONE, cap, observe, tableRowInput } from './types.js';
 import { macToken } from './mac.js';
 
 export function createDnsmasqImporter(context: ImportContext): LineImporter {
@@ -23,8 +23,7 @@ export function createDnsmasqImporter(context: ImportContext): LineImporter {
       // DHCPv6 leases carry the IAID in that field.
       const mac = family === 4 ? macToken(hardware) : undefined;
       if (family === 4 && !mac && !/^[0-9a-f]{2}-[0-9a-f:-]+$/i.test(hardware)) return [{ ok: false, line: number, reason: `"${cap(hardware).slice(0, 80)}" is not a MAC address` }];
-      const host = hostname !== '*' ? { host: { hostname: cap(hostname) } } : {};
-      return [{ ok: true, line: number, observation: observe({ source: 'dhcp', ip, ...(mac ? { mac } : {}), transport: 'table', ...host }, context) }];
+      return [{ ok: true, line: number, observation: observe(tableRowInput('dhcp', ip, mac, hostname !== '*' ? hostname : undefined), context, undefined, 'table') }];
     },
     end: () => NONE,
   };

@@ -3,7 +3,7 @@
 // is a log: a lease renewed three times is written three times. Each declaration becomes one observation; the
 // repeats of one lease hash to the same observation id, and the inventory keeps one.
 import { isIP } from 'node:net';
-import { type ImportContext, type ImportItem, type LineImporter, NONE, cap, observe } from './types.js';
+import { type ImportContext, type ImportItem, type LineImporter, NONE, cap, observe, tableRowInput } from './types.js';
 import { macValue } from './mac.js';
 
 /** Longest lease declaration read, in lines: a real one has about a dozen. */
@@ -39,8 +39,7 @@ export function createIscDhcpdImporter(context: ImportContext): LineImporter {
     const done = lease;
     lease = undefined;
     if (!done) return NONE;
-    const host = done.hostname ? { host: { hostname: cap(done.hostname) } } : {};
-    return [{ ok: true, line: done.line, observation: observe({ source: 'dhcp', ip: done.ip, ...(done.mac ? { mac: done.mac } : {}), transport: 'table', ...host }, context, done.when) }];
+    return [{ ok: true, line: done.line, observation: observe(tableRowInput('dhcp', done.ip, done.mac, done.hostname), context, done.when, 'table') }];
   };
   return {
     format: 'isc-dhcpd-leases',

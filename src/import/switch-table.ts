@@ -8,6 +8,7 @@
 //   Juniper `show ethernet-switching table`:       Vlan name  MAC address  MAC flags  Age  Logical interface  NH Index  RTR ID  (ELS)
 //                                                  VLAN  MAC address  Type  Age  Interfaces  (older, non-ELS)
 // The README lists each with the public document it was taken from; samples are in test/fixtures/import.
+import type { SwitchPortSection } from '../model.js';
 import { type ImportContext, type ImportItem, type LineImporter, NONE, cap, observe } from './types.js';
 import { isGroupMac, macToken } from './mac.js';
 
@@ -94,8 +95,12 @@ export function createSwitchTableImporter(context: ImportContext): LineImporter 
           else if (role === 'port' && port === undefined) port = token;
         });
       }
-      const switchPort = { ...(switchName ? { switch: cap(switchName) } : {}), ...(vlan ? { vlan: cap(vlan) } : {}), ...(port ? { port: cap(port) } : {}) };
-      return [{ ok: true, line: number, observation: observe({ source: 'switch', ip: '', mac, transport: 'table', switchPort }, context) }];
+      // Members in name order, as observe() takes them.
+      const switchPort: SwitchPortSection = {};
+      if (port) switchPort.port = cap(port);
+      if (switchName) switchPort.switch = cap(switchName);
+      if (vlan) switchPort.vlan = cap(vlan);
+      return [{ ok: true, line: number, observation: observe({ ip: '', mac, source: 'switch', switchPort }, context, undefined, 'table') }];
     },
     end: () => NONE,
   };

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DETECT_CHARS, createImporter, detectFormat, importText } from '../../src/import/index.js';
 import { sectionsOf } from '../../src/inventory/index.js';
 import { parseObservationLine } from '../../src/match/index.js';
 import type { JsonValue, Observation, ObservationSections } from '../../src/model.js';
@@ -111,6 +112,25 @@ describe('observation ids of parsed lines', () => {
       { numRuns: 1000 },
     );
     expect(parsedCount).toBeGreaterThan(500);
+  });
+
+  it('of every import format equal the general path (the line formats build their inputs in name order)', () => {
+    const directory = join(import.meta.dirname, '..', 'fixtures', 'import');
+    let count = 0;
+    const formats = new Set<string>();
+    for (const file of readdirSync(directory).filter((name) => !name.endsWith('.md'))) {
+      const text = readFileSync(join(directory, file), 'utf8');
+      const format = detectFormat(text.slice(0, DETECT_CHARS));
+      if (format === undefined) throw new Error(`${file}: format not detected`);
+      for (const item of importText(createImporter(format, { site: 'hq', agent: 'a', scanId: 's1' }), text)) {
+        if (!item.ok) continue;
+        expect(item.observation.id).toBe(general(item.observation));
+        formats.add(format);
+        count += 1;
+      }
+    }
+    expect(formats.size).toBeGreaterThanOrEqual(6);
+    expect(count).toBeGreaterThan(40);
   });
 
   it('refuse, with a reason, a line nested too deeply to hash, and the general path refuses what an agent pushes so', () => {

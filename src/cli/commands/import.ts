@@ -17,6 +17,8 @@ import { createBatchedOutput, peekHead, readLineBatches } from '../line-stream.j
 
 /** Observations committed per transaction: large enough that commits cost little, small enough to stay flat. */
 const BATCH = 2000;
+/** Observation ids an import remembers having sent (about 100 bytes each). */
+const RECENT_IDS = 100_000;
 
 export const importCommand = defineCommand({
   name: 'import',
@@ -102,10 +104,17 @@ reported on stderr with its number and the rest is still imported; the exit code
       let batch: Observation[] = [];
       let badLines = 0;
       let read = 0;
+      // Ids already sent in this import: a lease log or a repeated scan repeats its sightings, and sending one again
+      // stores nothing (the inventory keys observations by id and sightings by scan and id). Bounded: forgotten
+      // when full, which only means a repeat is sent and ignored by the inventory.
+      const sent = new Set<string>();
       const take = async (items: ReturnType<typeof importer.line>): Promise<void> => {
         for (const item of items) {
           if (item.ok) {
             read += 1;
+            if (sent.has(item.observation.id)) continue;
+            if (sent.size >= RECENT_IDS) sent.clear();
+            sent.add(item.observation.id);
             batch.push(item.observation);
           } else {
             badLines += 1;
