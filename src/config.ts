@@ -123,6 +123,11 @@ export const INVENTORY_LIMITS = Object.freeze({
    */
   mergePartObservations: 10_000,
   /**
+   * Refused claims a scan's merge logs one by one; the rest are counted in one line. Each is recorded all the same, in
+   * its device's history and alert.
+   */
+  conflictWarningsPerScan: 20,
+  /**
    * `camaudit import` merges in smaller parts, and gives SQLite a smaller page cache (KiB; better-sqlite3's default
    * is 16 MiB): a first import of 100,000 devices then peaks about 50 MB lower at no measured cost in speed (its
    * index writes are bulk, bulk-indexes.ts), where `serve` keeps the large cache for its pages.

@@ -120,12 +120,20 @@ export function createDeviceWriter(context: DeviceWriterContext) {
   /** Devices given a conflict alert by the scan being written (the victim of a claim is alerted with the claimant). */
   const conflicted = new Set<string>();
 
+  // Refused claims logged one by one in this write; the rest are counted (a first import of cloned devices can
+  // refuse thousands, each already in its device's history and alert).
+  let conflictsLogged = 0;
+  let conflictsNotLogged = 0;
+
   /** Records a refused claim or merge on a device, as history and as its alert. */
   async function conflict(deviceId: string, scan: ScanRow, field: string, text: string, at: string): Promise<void> {
     conflicted.add(deviceId);
     await history(deviceId, scan.id, 'conflict', field, null, text);
     await db.run(SQL.setDeviceAlert, [text, at, context.now(), deviceId]);
-    log.warn({ deviceId, scanId: scan.id, conflict: text }, 'a claim about a device was not trusted; recorded as a conflict');
+    if (conflictsLogged < INVENTORY_LIMITS.conflictWarningsPerScan) {
+      conflictsLogged += 1;
+      log.warn({ deviceId, scanId: scan.id, conflict: text }, 'a claim about a device was not trusted; recorded as a conflict');
+    } else conflictsNotLogged += 1;
   }
 
   /** The MAC an address table last showed for the device, if any. */
@@ -558,6 +566,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     },
     /** Devices given a conflict alert so far by this writer (one writer per merge: a scan's parts share it). */
     conflicted: (): ReadonlySet<string> => conflicted,
+    /** Refused claims recorded but not logged one by one (beyond INVENTORY_LIMITS.conflictWarningsPerScan). */
+    conflictsNotLogged: (): number => conflictsNotLogged,
     history,
   };
 }

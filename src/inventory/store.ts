@@ -182,6 +182,8 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       await rebuildIndexes();
       // A device of an earlier part may have been alerted by a claim made in a later one.
       const conflicted = writer.conflicted();
+      const notLogged = writer.conflictsNotLogged();
+      if (notLogged > 0) log.warn({ scanId, conflicts: notLogged }, 'more claims were not trusted, each recorded as a conflict in its device\'s history and alert, not logged one by one');
       const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
       const deviceIds = devices.map((device) => device.id);
       const present = new Set(deviceIds);

@@ -1,7 +1,9 @@
 // Claims against the address tables (issue 14, point 4): a neighbour-table or DHCP-lease MAC vouches only for the
 // address where the table shows it, and a key claimed from one address for a device the tables place at another is
 // refused however many channels repeat it. A device that moved, with nothing in the tables against it, still merges.
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { INVENTORY_LIMITS } from '../../src/config.js';
 import { groupObservations } from '../../src/inventory/index.js';
 import type { ObservationInput } from '../../src/observation.js';
 import { http, neighbour, observation, onvif, sadp, scanWith, storeKinds, tempInventory, type TempInventory } from './inventory-helpers.js';
@@ -63,6 +65,25 @@ describe.each(storesAndParts)('claims against stored devices and the address tab
   const options = parts === undefined ? {} : { mergePartObservations: parts };
   let temp: TempInventory;
   afterEach(async () => temp.cleanup());
+
+  it('logs the first refused claims one by one and counts the rest in one line, each recorded in its device all the same', async () => {
+    const lines: { msg: string; conflicts?: number }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; conflicts?: number }) });
+    temp = await tempInventory(kind, 'camaudit-inventory-', { ...options, log });
+    const { inventory } = temp;
+    // 30 cameras at their own address and MAC, one cloned serial: every later one claims the first's serial.
+    const cloned = Array.from({ length: 30 }, (_, index) => observation(sadp(`10.0.0.${index + 10}`, `44:47:cc:00:09:${(index + 16).toString(16)}`, 'DS-2CD2385G1-I20200414AAWRE33842150', 'DS-2CD2385G1-I')));
+    const result = await scanWith(inventory, cloned);
+    expect(result.deviceIds).toHaveLength(30);
+    const oneByOne = lines.filter((line) => line.msg.startsWith('a claim about a device was not trusted'));
+    const summary = lines.filter((line) => line.msg.startsWith('more claims were not trusted'));
+    expect(oneByOne).toHaveLength(INVENTORY_LIMITS.conflictWarningsPerScan);
+    expect(summary).toHaveLength(1);
+    // Each refused claim alerts both sides: the claimant and the device whose serial it claimed.
+    const recorded = (await Promise.all(result.deviceIds.map(async (id) => (await inventory.getDeviceDetail(id))!.history))).flat().filter((entry) => entry.kind === 'conflict');
+    expect(oneByOne.length + summary[0]!.conflicts!).toBe(recorded.length);
+    expect(recorded.length).toBeGreaterThan(INVENTORY_LIMITS.conflictWarningsPerScan);
+  });
 
   it("a host with no neighbour entry claiming a present device's MAC and serial over SADP and DHIP gets a record of its own", async () => {
     temp = await tempInventory(kind, 'camaudit-inventory-', options);
