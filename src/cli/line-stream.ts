@@ -1,6 +1,7 @@
 // Line input and output for the commands that stream millions of records (identify, import): input read in large
 // chunks and split by hand (readline's per-line events cost more than the matcher), output gathered into large
 // writes that respect backpressure, so memory stays flat and a closed pipe (`| head`) ends the run quietly.
+import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -12,7 +13,19 @@ export interface InputLine {
   tooLong: boolean;
 }
 
-/** True when no byte of `bytes` has its high bit set. Four bytes at a time: a 64 KiB chunk in about 10 µs. */
+/**
+ * A command's input: standard input for `-`, else the file, read in 64 KiB chunks, as a pipe gives them. A decoded
+ * chunk of more than about 128 KiB is a string in V8's large-object space, freed only by a full collection, so
+ * larger reads leave the heap (and RSS) tens of MB higher.
+ */
+export function openInput(file: string): Readable {
+  return file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 64 * 1024 });
+}
+
+/**
+ * True when no byte of `bytes` has its high bit set. Four bytes at a time: a 64 KiB chunk in about 10 µs, where
+ * node:buffer's isAscii took about 120 µs on this project's bench machine (Node 20).
+ */
 export function isAsciiBytes(bytes: Uint8Array): boolean {
   const start = bytes.byteOffset;
   const end = start + bytes.length;

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { identify, identificationJson, loadKnowledgeBase, parseObservationLine } from '../../match/index.js';
 import { MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
-import { createBatchedOutput, readLineBatches } from '../line-stream.js';
+import { createBatchedOutput, openInput, readLineBatches } from '../line-stream.js';
 import { terminalSafe } from '../text.js';
 import { jsonContent } from '../../json-string.js';
 
@@ -20,9 +19,7 @@ number and the other lines are still processed; the exit code is 1 when any line
   },
   async run({ values, operands }) {
     const file = operands[0] ?? '-';
-    // 64 KiB chunks, as a pipe gives them: a decoded chunk of more than about 128 KiB is a string in V8's
-    // large-object space, freed only by a full collection, so larger reads leave the heap (and RSS) tens of MB higher.
-    const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 64 * 1024 });
+    const input = openInput(file);
     const knowledgeBase = loadKnowledgeBase();
     const context = { site: values.site, agent: values.agent };
     const output = createBatchedOutput(process.stdout);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -13,7 +12,7 @@ import { DETECT_CHARS, IMPORT_FORMATS, type ImportFormat, createImporter, detect
 import { INVENTORY_LIMITS, MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { DB_OPTION, openDefaultInventory } from '../inventory.js';
-import { createBatchedOutput, peekHead, readLineBatches } from '../line-stream.js';
+import { createBatchedOutput, openInput, peekHead, readLineBatches } from '../line-stream.js';
 
 /** Observations committed per transaction: large enough that commits cost little, small enough to stay flat. */
 const BATCH = 2000;
@@ -58,9 +57,7 @@ reported on stderr with its number and the rest is still imported; the exit code
     // lines; the rate target is the one a repeated import meets.
     const file = operands[0];
     if (file === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'import needs a FILE (or - for standard input)');
-    // 64 KiB chunks, as a pipe gives them: a decoded chunk of more than about 128 KiB is a string in V8's
-    // large-object space, freed only by a full collection, so larger reads leave the heap (and RSS) tens of MB higher.
-    const raw = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 64 * 1024 });
+    const raw = openInput(file);
     // A gzip stream (by its magic bytes, whatever the name) is read through gunzip: offline bundles travel as .jsonl.gz.
     const { head: magic, all: rawAll } = await peekHead(raw, 2, 'latin1');
     const input = magic === '\x1f\x8b' ? Readable.from(rawAll).pipe(createGunzip()) : Readable.from(rawAll);
