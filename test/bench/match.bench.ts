@@ -13,6 +13,9 @@
 //     import of a large site costs, bounded by the inventory's per-device writes. Two sizes (20,000 and 100,000 by
 //     default), each with its peak RSS beside the 150 MB target: the merge works in parts (src/inventory/merge-parts.ts),
 //     so memory follows the part size; what still grows with the import is printed, not hidden.
+//  5. after each distinct import, its floor (store-floor.ts): the same devices' rows copied into a fresh inventory
+//     by SQLite alone, multi-row inserts in one transaction, no camaudit logic; no way of writing the merge can store
+//     those devices faster, so the distance between the two lines is what code could still gain.
 // Run: node --import tsx test/bench/match.bench.ts [--observations N] [--runs R] [--cli-observations M] [--cli-runs K] [--distinct N,M] [--no-cli] [--no-build] [--no-import]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { identify, loadKnowledgeBase, parseObservationLine } from '../../src/match/index.js';
 import type { Observation } from '../../src/model.js';
+import { measureStoreFloor } from './store-floor.js';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const corpusDirectory = join(repositoryRoot, 'test', 'fixtures', 'corpus');
@@ -282,6 +286,11 @@ export async function run(options: MatchBenchOptions = {}): Promise<MatchBenchRe
         const database = join(directory, `distinct-${distinctCount}.sqlite`);
         const distinct = await measureCli(lines, distinctCount, ['import', '-', '--format', 'jsonl', '--json', '--db', database], (index) => distinctLine(lines, index));
         print(figureLine(`match CLI import ${distinct.observations} distinct devices into SQLite`, distinct, targets));
+        // The same devices' rows copied by SQLite alone (store-floor.ts): what storing them costs whatever the merge.
+        const floor = await measureStoreFloor(database, join(directory, `floor-${distinctCount}.sqlite`));
+        print(
+          `match store floor ${floor.devices} devices (their rows copied into a fresh inventory by SQLite alone, no camaudit logic)  ${formatRate(floor.devices / floor.cpuSeconds)} devices/s of CPU time (${floor.cpuSeconds.toFixed(1)} s CPU, ${(floor.elapsedMs / 1000).toFixed(1)} s, sort indexes ${floor.indexes}), ${formatRate(floor.devices / floor.bareCpuSeconds)}/s with no index on devices but its key, ${floor.databaseMb.toFixed(0)} MB written | the CLI's figure above cannot exceed it | load ${loadavg().map((value) => Math.round(value * 100) / 100).join(' ')}`,
+        );
         rmSync(database, { force: true });
       }
     } finally {
