@@ -89,6 +89,8 @@ export interface ScanTablePlacesView {
   get(mac: string): ReadonlySet<string> | undefined;
 }
 
+const NO_MACS: ReadonlySet<string> = new Set();
+
 /** What one scan's address tables and channels say per address: the evidence that corroborates a claimed key. */
 export class ClaimEvidence {
   private readonly tableMacs = new Map<string, Set<string>>();
@@ -97,6 +99,10 @@ export class ClaimEvidence {
   private readonly channels = new Map<string, Set<string>>();
   /** Per claimed key (`kind value`), the addresses that claimed it. */
   private readonly claimants = new Map<string, Set<string>>();
+  /** Per address, the MACs a channel other than an address table claimed there: the device speaking for itself. */
+  private readonly selfMacs = new Map<string, Set<string>>();
+  /** Per address, the addresses it poses as (impersonates), computed when first asked. */
+  private readonly posedAs = new Map<string, readonly string[]>();
   /** The whole scan's table places, when this evidence is of one part of a scan merged in parts (merge-parts.ts). */
   private scanTablePlaces: ScanTablePlacesView | undefined;
 
@@ -114,6 +120,11 @@ export class ClaimEvidence {
           this.tablePlaces.set(mac, places);
         }
       }
+      if (!ADDRESS_TABLE_SOURCES.has(observation.source) && entry.mac.length > 0) {
+        const macs = this.selfMacs.get(observation.ip) ?? new Set<string>();
+        for (const mac of entry.mac) macs.add(mac);
+        this.selfMacs.set(observation.ip, macs);
+      }
       for (const kind of KEY_KINDS) {
         for (const value of entry[kind]) {
           const claim = `${observation.ip} ${kind} ${value}`;
@@ -130,7 +141,7 @@ export class ClaimEvidence {
 
   /** The MACs the address tables gave for `address` in this scan. */
   tableMacsOf(address: string): ReadonlySet<string> {
-    return this.tableMacs.get(address) ?? new Set();
+    return this.tableMacs.get(address) ?? NO_MACS;
   }
 
   /** How many channels (sources) at `address` claimed this key. */
@@ -187,10 +198,36 @@ export class ClaimEvidence {
    */
   refutes(addresses: readonly string[], kind: KeyKind, value: string): boolean {
     if (kind === 'mac' && this.placesElsewhere(addresses, value).length > 0) return true;
-    for (const holder of this.claimants.get(`${kind} ${value}`) ?? []) {
-      if (!addresses.includes(holder) && addresses.some((address) => this.impersonates(address, holder))) return true;
+    const holders = this.claimants.get(`${kind} ${value}`);
+    if (holders === undefined) return false;
+    // Searched from the claimants' side: an address poses as few others, while a key may be claimed from thousands
+    // of addresses (cloned serials, or a host answering as one camera from every address), and walking every
+    // claimant for every group made a merge quadratic in them.
+    for (const address of addresses) {
+      for (const holder of this.posesAs(address)) if (holders.has(holder) && !addresses.includes(holder)) return true;
     }
     return false;
+  }
+
+  /**
+   * The addresses that `claimant` impersonates. Posing needs a MAC the claimant says itself and the tables show at
+   * the holder, so only the table places of the claimant's own MACs are candidates.
+   */
+  private posesAs(claimant: string): readonly string[] {
+    let posed = this.posedAs.get(claimant);
+    if (posed === undefined) {
+      const found = new Set<string>();
+      const claimantTable = this.tableMacsOf(claimant);
+      for (const mac of this.selfMacs.get(claimant) ?? NO_MACS) {
+        if (claimantTable.has(mac)) continue;
+        for (const holder of this.tablePlaces.get(mac) ?? NO_MACS) {
+          if (holder !== claimant && this.saysItself(holder, 'mac', mac)) found.add(holder);
+        }
+      }
+      posed = [...found];
+      this.posedAs.set(claimant, posed);
+    }
+    return posed;
   }
 
   /** Evidence of one part of a scan: `placesElsewhere` also sees the table places of the rest of the scan. */
