@@ -120,6 +120,29 @@ export function createDeviceWriter(context: DeviceWriterContext) {
   /** Devices given a conflict alert by the scan being written (the victim of a claim is alerted with the claimant). */
   const conflicted = new Set<string>();
 
+  // Per site and address, the devices there (not behind an NVR) when the writer first looked, latest first. Read
+  // once per scan: any device that comes to an address later is one this scan wrote, so it is in `claimed`, and one
+  // merged away is in `mergedAway`, and neither can be the answer. Read per group, a thousand devices at one address
+  // (a lease history, an agent's push) cost a million rows.
+  const devicesAtAddress = new Map<string, readonly string[]>();
+  let devicesAtAddressFor: Set<string> | undefined;
+  const mergedAway = new Set<string>();
+
+  async function storedDevicesAt(site: string, address: string, claimed: Set<string>): Promise<readonly string[]> {
+    // `claimed` carries what this scan wrote; another set is another merge, whose writes the memo has not seen.
+    if (devicesAtAddressFor !== claimed) {
+      devicesAtAddress.clear();
+      devicesAtAddressFor = claimed;
+    }
+    const key = `${site}\u0000${address}`;
+    let ids = devicesAtAddress.get(key);
+    if (ids === undefined) {
+      ids = (await db.all<{ id: string }>(SQL.devicesAtAddress, [site, address])).map((row) => row.id);
+      devicesAtAddress.set(key, ids);
+    }
+    return ids;
+  }
+
   // Refused claims logged one by one in this write; the rest are counted (a first import of cloned devices can
   // refuse thousands, each already in its device's history and alert).
   let conflictsLogged = 0;
@@ -215,8 +238,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     // Last resort: the device that last used one of these addresses at this site, if nothing says it is another.
     // Addresses are private ranges that sites reuse, so this never looks at another site's devices.
     for (const address of group.addresses) {
-      for (const { id } of await db.all<{ id: string }>(SQL.devicesAtAddress, [scan.site, address])) {
-        if (!claimed.has(id) && !(await conflicts(group, id))) return id;
+      for (const id of await storedDevicesAt(scan.site, address, claimed)) {
+        if (!claimed.has(id) && !mergedAway.has(id) && !(await conflicts(group, id))) return id;
       }
     }
     return undefined;
@@ -241,6 +264,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     await db.run(SQL.copyDeviceScans, [winnerId, loserId]);
     await db.run(SQL.moveHistory, [winnerId, loserId]);
     await db.run(SQL.deleteDevice, [loserId]);
+    mergedAway.add(loserId);
     const keepStatus = winner.status === 'found' && loser.status !== 'found';
     await updateUser(winnerId, {
       site: winner.site,
