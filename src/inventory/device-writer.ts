@@ -120,25 +120,25 @@ export function createDeviceWriter(context: DeviceWriterContext) {
   /** Devices given a conflict alert by the scan being written (the victim of a claim is alerted with the claimant). */
   const conflicted = new Set<string>();
 
-  // Per site and address, the devices there (not behind an NVR) when the writer first looked, latest first. Read
-  // once per scan: any device that comes to an address later is one this scan wrote, so it is in `claimed`, and one
-  // merged away is in `mergedAway`, and neither can be the answer. Read per group, a thousand devices at one address
-  // (a lease history, an agent's push) cost a million rows.
-  const devicesAtAddress = new Map<string, readonly string[]>();
-  let devicesAtAddressFor: Set<string> | undefined;
+  // The devices at a site's address (not behind an NVR), or on an NVR's channel, when the writer first looked,
+  // latest first. Read once per scan: any device that comes there later is one this scan wrote, so it is in
+  // `claimed`, and one merged away is in `mergedAway`, and neither can be the answer. Read per group, a thousand
+  // devices at one address (a lease history, an agent's push) cost a million rows.
+  const devicesAtPlace = new Map<string, readonly string[]>();
+  let devicesAtPlaceFor: Set<string> | undefined;
   const mergedAway = new Set<string>();
 
-  async function storedDevicesAt(site: string, address: string, claimed: Set<string>): Promise<readonly string[]> {
+  async function storedDevicesAt(sql: typeof SQL.devicesAtAddress | typeof SQL.devicesAtChannel, params: readonly (string | number)[], claimed: Set<string>): Promise<readonly string[]> {
     // `claimed` carries what this scan wrote; another set is another merge, whose writes the memo has not seen.
-    if (devicesAtAddressFor !== claimed) {
-      devicesAtAddress.clear();
-      devicesAtAddressFor = claimed;
+    if (devicesAtPlaceFor !== claimed) {
+      devicesAtPlace.clear();
+      devicesAtPlaceFor = claimed;
     }
-    const key = `${site}\u0000${address}`;
-    let ids = devicesAtAddress.get(key);
+    const key = `${sql === SQL.devicesAtAddress ? 'address' : 'channel'}\u0000${params.join('\u0000')}`;
+    let ids = devicesAtPlace.get(key);
     if (ids === undefined) {
-      ids = (await db.all<{ id: string }>(SQL.devicesAtAddress, [site, address])).map((row) => row.id);
-      devicesAtAddress.set(key, ids);
+      ids = (await db.all<{ id: string }>(sql, params)).map((row) => row.id);
+      devicesAtPlace.set(key, ids);
     }
     return ids;
   }
@@ -230,15 +230,15 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     // A camera behind an NVR, with no serial or MAC: the device last listed on the same NVR channel.
     const via = viaOfGroup(group);
     if (via !== undefined && !hasDirectObservation(group)) {
-      for (const { id } of await db.all<{ id: string }>(SQL.devicesAtChannel, [scan.site, via.ip, via.channel])) {
-        if (!claimed.has(id) && !(await conflicts(group, id))) return id;
+      for (const id of await storedDevicesAt(SQL.devicesAtChannel, [scan.site, via.ip, via.channel], claimed)) {
+        if (!claimed.has(id) && !mergedAway.has(id) && !(await conflicts(group, id))) return id;
       }
       return undefined;
     }
     // Last resort: the device that last used one of these addresses at this site, if nothing says it is another.
     // Addresses are private ranges that sites reuse, so this never looks at another site's devices.
     for (const address of group.addresses) {
-      for (const id of await storedDevicesAt(scan.site, address, claimed)) {
+      for (const id of await storedDevicesAt(SQL.devicesAtAddress, [scan.site, address], claimed)) {
         if (!claimed.has(id) && !mergedAway.has(id) && !(await conflicts(group, id))) return id;
       }
     }
