@@ -51,10 +51,13 @@ reported on stderr with its number and the rest is still imported; the exit code
     // A batch process whose live data is small beside what it allocates: V8 collects when the heap has grown by a
     // quarter, not by up to four times (measured: peak RSS about 40 MB lower at 1,000,000 lines, no CPU cost).
     setFlagsFromString('--heap-growing-percent=25');
-    // The young generation is left to grow (to 16 MB semi-spaces): keeping it at its first 1 MB
-    // (--semi-space-growth-factor=1) took about 50 MB off a first import of 100,000 devices (155 against 205 MB), but
-    // cost a repeated import a third more CPU (10 s against 7.5 s a million lines), one scavenge every few hundred
-    // lines; the rate target is the one a repeated import meets.
+    // And V8 favours memory over speed where it decides at run time (its heap limits, when to collect). Measured
+    // side by side, alternately: a million repeated lines 5.7 to 6.3 s of CPU against 5.0 to 5.7 (still 160,000
+    // lines a second) and peak RSS 96 to 98 MB against 111 to 113; a first import of 20,000 devices 123 to 126 MB
+    // against 157 to 163 (under the 150 MB target) for about 15% more CPU; of 100,000 devices 200 MB against 240.
+    // Keeping the young generation at its first 1 MB instead (--semi-space-growth-factor=1) cost a repeated import a
+    // third more CPU for a like saving.
+    setFlagsFromString('--optimize-for-size');
     const file = operands[0];
     if (file === undefined) throw new CamauditError('CAMAUDIT_ERR_BAD_USAGE', 'import needs a FILE (or - for standard input)');
     const raw = openInput(file);
