@@ -121,15 +121,17 @@ export function createDeviceWriter(context: DeviceWriterContext) {
   const conflicted = new Set<string>();
 
   // The devices at a site's address (not behind an NVR), or on an NVR's channel, when the writer first looked,
-  // latest first. Read once per scan: any device that comes there later is one this scan wrote, so it is in
-  // `claimed`, and one merged away is in `mergedAway`, and neither can be the answer. Read per group, a thousand
-  // devices at one address (a lease history, an agent's push) cost a million rows.
+  // latest first. Read once per scan (or part of one: no place is in two parts): any device that comes there later
+  // is one this scan wrote, so it is in `claimed`, and one merged away is in `mergedAway`, and neither can be the
+  // answer. Read per group, a thousand devices at one address (a lease history, an agent's push) cost a million rows.
   const devicesAtPlace = new Map<string, readonly string[]>();
   let devicesAtPlaceFor: Set<string> | undefined;
   const mergedAway = new Set<string>();
 
   async function storedDevicesAt(sql: typeof SQL.devicesAtAddress | typeof SQL.devicesAtChannel, params: readonly (string | number)[], claimed: Set<string>): Promise<readonly string[]> {
-    // `claimed` carries what this scan wrote; another set is another merge, whose writes the memo has not seen.
+    // `claimed` carries what this scan, or this part of it, wrote; another set is another merge, whose writes the memo
+    // has not seen, or another part of this one, whose places are its own (merge-parts.ts): either way the memo of
+    // the places before is of no use, and is dropped, so that a merge in parts holds one part's memo at a time.
     if (devicesAtPlaceFor !== claimed) {
       devicesAtPlace.clear();
       devicesAtPlaceFor = claimed;
@@ -588,6 +590,8 @@ export function createDeviceWriter(context: DeviceWriterContext) {
       if (ordered.some((group) => viaOfGroup(group) !== undefined && !hasDirectObservation(group))) await linkRecorders(scan, outcomes);
       return outcomes.map((outcome) => (conflicted.has(outcome.deviceId) ? { ...outcome, alerted: true } : outcome));
     },
+    /** Whether this writer merged the device away into another (deleted it). */
+    mergedAway: (deviceId: string): boolean => mergedAway.has(deviceId),
     /** Devices given a conflict alert so far by this writer (one writer per merge: a scan's parts share it). */
     conflicted: (): ReadonlySet<string> => conflicted,
     /** Refused claims recorded but not logged one by one (beyond INVENTORY_LIMITS.conflictWarningsPerScan). */

@@ -5,7 +5,7 @@ import { observationId } from '../observation.js';
 import type { ScanRow } from './rows.js';
 import { insertSql, placeholders, type SqlDatabase, type SqlValue } from './sql.js';
 import { OBSERVATION_COLUMNS, observationRow, SQL } from './statements.js';
-import type { FinishedScan, IngestBatch, IngestOptions, IngestResult, ScanFinish } from './types.js';
+import type { FinishedScanCounts, IngestBatch, IngestOptions, IngestResult, ScanFinish } from './types.js';
 
 // Batches that agents push (and bundles that `camaudit import` reads) go in here. A batch is idempotent: its scan
 // is keyed by the agent's scan id, its observations by their ids and their sightings by (scan, observation), so a
@@ -23,7 +23,7 @@ export interface IngestContext {
   db: SqlDatabase;
   now: () => string;
   log: Logger;
-  finish: (scanId: string, request: ScanFinish) => Promise<FinishedScan>;
+  finish: (scanId: string, request: ScanFinish) => Promise<FinishedScanCounts>;
   pushRunnerPrefix: string;
 }
 
@@ -92,8 +92,12 @@ export function createIngest(context: IngestContext) {
   return async function ingestBatch(batch: IngestBatch, options: IngestOptions = {}): Promise<IngestResult> {
     checkBatch(batch, options);
     const scanId = batch.scan.id;
-    // One row per id: a batch may repeat an observation (two probes saw the same thing).
-    const unique = [...new Map(batch.observations.map((observation) => [observation.id, observation])).values()];
+    // One row per id: a batch may repeat an observation (two probes saw the same thing). The first sighting is kept,
+    // as it is when the repeat comes in a later batch (or to recordObservation): a Map built from the list kept the
+    // last one's time, so a pushed scan could be grouped in another order than the same scan recorded here.
+    const firstOfId = new Map<string, Observation>();
+    for (const observation of batch.observations) if (!firstOfId.has(observation.id)) firstOfId.set(observation.id, observation);
+    const unique = [...firstOfId.values()];
     const at = now();
     const { stored, scan } = await db.transaction(async (tx) => {
       await tx.run(SQL.insertScan, [

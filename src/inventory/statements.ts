@@ -78,8 +78,13 @@ export const SQL = {
   viaDevicesOfScan: `SELECT d.id AS id, d.via_ip AS via_ip, d.via_channel AS via_channel, d.via_device_id AS via_device_id
        FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? AND d.via_ip IS NOT NULL`,
   directDevicesOfScanAt: 'SELECT d.id AS id FROM devices d JOIN device_scans s ON s.device_id = d.id AND s.scan_id = ? WHERE d.ip = ? AND d.via_ip IS NULL',
-  /** The devices a scan saw, as finishScan counts them: id and covered only (a large import must not read every row). */
-  devicesOfScanBrief: 'SELECT d.id AS id, d.covered AS covered FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? ORDER BY d.ip, d.id',
+  /** The ids of the devices a scan saw, for a scan's caller (a large import reads the counts below instead). */
+  devicesOfScanBrief: 'SELECT d.id AS id FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? ORDER BY d.ip, d.id',
+  /** How many devices a scan saw, and how many of them are covered, counted by the database. */
+  countDevicesOfScan: 'SELECT COUNT(*) AS devices, SUM(d.covered) AS covered FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ?',
+  /** How many of `count` device ids the scan saw and still exist (IN ignores repeats: the list may be padded). */
+  countDevicesOfScanAmong: (count: number): string =>
+    `SELECT COUNT(*) AS count FROM device_scans s JOIN devices d ON d.id = s.device_id WHERE s.scan_id = ? AND s.device_id IN (${placeholders(count)})`,
   /** One page of a scan's sightings in observation id order (the key's own index), for finishScan to read in pages. */
   scanSightingsPage: `SELECT o.raw AS raw, s.agent AS agent, s.observed_at AS observed_at, s.observation_id AS observation_id
        FROM observation_sightings s JOIN observations o ON o.id = s.observation_id

@@ -18,7 +18,7 @@ import { observationRow, SQL } from './statements.js';
 import { createTokenStore } from './tokens.js';
 import { DEVICE_STATUSES } from './filter.js';
 import { INVENTORY_LIMITS } from '../config.js';
-import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
+import { type DevicePatch, type FinishedScan, type FinishedScanCounts, type Inventory, type InventoryDevice, type InventoryOptions, type ScanFinish, type ScanStart } from './types.js';
 
 // The inventory: one SQLite file on a single machine, or a PostgreSQL database for a central server that agents
 // push to (issue 18); the same code over both (sql.ts). Writes are small transactions committed at once, so that
@@ -33,6 +33,8 @@ import { type DevicePatch, type FinishedScan, type Inventory, type InventoryDevi
 const MERGE_LOCK_KEY = 7370_0002;
 /** Runner of a scan that an agent pushed: it runs elsewhere, so no process here can tell it died. */
 export const PUSH_RUNNER_PREFIX = 'push:';
+/** Device ids bound per query when alerted devices are counted (padded to this: one prepared statement). */
+const IDS_PER_QUERY = 200;
 
 // Whether a scan recorded as running still has a writer rests on its heartbeat: the writer renews heartbeat_at
 // every HEARTBEAT_MS, and a scan whose heartbeat is older than SCAN_LEASE_MS is no longer running. The PID in
@@ -149,34 +151,53 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
     return row;
   }
 
-  /** `onlyIfRunning`: a pushed scan's last batch sent twice must not merge twice; the second finds it finished. */
-  async function finish(scanId: string, request: ScanFinish, onlyIfRunning = false): Promise<FinishedScan> {
-    const finished = await db.transaction(async (tx): Promise<FinishedScan> => {
+  /**
+   * Merges a scan into devices and closes it. `onlyIfRunning`: a pushed scan's last batch sent twice must not merge
+   * twice; the second finds it finished. `deviceIds`: whether the caller wants the lists of device ids (a scan's
+   * caller prints its devices); a batch's or an import's caller reads the counts only, and a merge that keeps no
+   * list of every device it wrote holds memory of one part, not of the scan (a first import of 1,000,000 devices).
+   */
+  async function finish(scanId: string, request: ScanFinish, onlyIfRunning: boolean, deviceIds: true): Promise<FinishedScan>;
+  async function finish(scanId: string, request: ScanFinish, onlyIfRunning: boolean, deviceIds: false): Promise<FinishedScanCounts>;
+  async function finish(scanId: string, request: ScanFinish, onlyIfRunning: boolean, deviceIds: boolean): Promise<FinishedScanCounts | FinishedScan> {
+    const finished = await db.transaction(async (tx): Promise<FinishedScanCounts | FinishedScan> => {
       if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [MERGE_LOCK_KEY]);
       const scan = await scanRow(tx, scanId);
       if (onlyIfRunning && scan.status !== 'running') {
-        return { scanId, status: scan.status as FinishedScan['status'], deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts: JSON.parse(scan.counts) as Record<string, unknown> };
+        const counts = JSON.parse(scan.counts) as Record<string, unknown>;
+        const status = scan.status as FinishedScan['status'];
+        return deviceIds ? { scanId, status, deviceIds: [], newDeviceIds: [], alertDeviceIds: [], counts } : { scanId, status, counts };
       }
       const writer = writerFor(tx);
       // A bulk load (a first import of many devices): the devices' indexes are built once at the end (bulk-indexes.ts).
       const incoming = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
       const rebuildIndexes = await deferDeviceIndexes(tx, incoming);
-      const claimed = new Set<string>();
-      // What finishScan reports of the groups' outcomes, kept as ids (shared with `claimed`), not one object per group.
+      // Kept for the lists only: every device written, in the order of its first outcome, and those created.
+      const claimedInOrder = new Set<string>();
       const createdIds: string[] = [];
+      // Devices an outcome alerted (few: a device seen again, a refused claim).
       const alertedIds = new Set<string>();
+      let newDevices = 0;
       const bySource: Record<string, number> = {};
       let observationCount = 0;
-      // In parts for a large scan (merge-parts.ts): no group spans two, so each part merges as the whole scan would.
+      // In parts for a large scan (merge-parts.ts): no group spans two, and no stored device or place is in two, so
+      // each part merges as the whole scan would, with a `claimed` set of its own, and nothing a part created can be
+      // merged away by a later one: its created devices are counted when it ends.
       for await (const { observations, keys, scanTablePlaces } of readScanParts(tx, scanId, scan.site, options.mergePartObservations ?? INVENTORY_LIMITS.mergePartObservations)) {
         observationCount += observations.length;
         for (const observation of observations) bySource[observation.source] = (bySource[observation.source] ?? 0) + 1;
         const groups = groupKeyedObservations(observations, keys);
         const evidence = claimEvidenceOfKeyed(observations, keys);
         if (scanTablePlaces) evidence.withScanTablePlaces(scanTablePlaces);
-        for (const outcome of await writer.writeScanGroups(scan, groups, evidence, claimed)) {
-          if (outcome.created) createdIds.push(outcome.deviceId);
+        const claimed = new Set<string>();
+        const outcomes = await writer.writeScanGroups(scan, groups, evidence, claimed);
+        for (const outcome of outcomes) {
+          if (outcome.created && !writer.mergedAway(outcome.deviceId)) newDevices += 1;
           if (outcome.alerted) alertedIds.add(outcome.deviceId);
+          if (deviceIds) {
+            if (outcome.created) createdIds.push(outcome.deviceId);
+            claimedInOrder.add(outcome.deviceId);
+          }
         }
       }
       await rebuildIndexes();
@@ -184,23 +205,35 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       const conflicted = writer.conflicted();
       const notLogged = writer.conflictsNotLogged();
       if (notLogged > 0) log.warn({ scanId, conflicts: notLogged }, 'more claims were not trusted, each recorded as a conflict in its device\'s history and alert, not logged one by one');
-      const devices = await tx.all<{ id: string; covered: number }>(SQL.devicesOfScanBrief, [scanId]);
-      const deviceIds = devices.map((device) => device.id);
-      const present = new Set(deviceIds);
-      const newDeviceIds = [...new Set(createdIds.filter((id) => present.has(id)))];
-      // `claimed` holds every device written, in the order of their first outcome.
-      const alertDeviceIds = [...claimed].filter((id) => (alertedIds.has(id) || conflicted.has(id)) && present.has(id));
+      const tally = (await tx.get<{ devices: number | string; covered: number | string | null }>(SQL.countDevicesOfScan, [scanId]))!;
+      // Alerted devices that this scan saw and that still exist (a device written by the scan has its row of it).
+      let alerts = 0;
+      const alertCandidates = [...new Set([...alertedIds, ...conflicted])];
+      for (let start = 0; start < alertCandidates.length; start += IDS_PER_QUERY) {
+        const chunk = alertCandidates.slice(start, start + IDS_PER_QUERY);
+        const padded = [...chunk, ...Array.from({ length: IDS_PER_QUERY - chunk.length }, () => chunk[chunk.length - 1]!)];
+        alerts += Number((await tx.get<{ count: number | string }>(SQL.countDevicesOfScanAmong(IDS_PER_QUERY), [scanId, ...padded]))?.count ?? 0);
+      }
       const counts = {
         observations: observationCount,
-        devices: deviceIds.length,
-        newDevices: newDeviceIds.length,
-        covered: devices.filter((device) => device.covered === 1).length,
-        alerts: alertDeviceIds.length,
+        devices: Number(tally.devices),
+        newDevices,
+        covered: Number(tally.covered ?? 0),
+        alerts,
         bySource,
         ...request.counts,
       };
       await tx.run(SQL.finishScan, [request.status, now(), JSON.stringify(counts), JSON.stringify(request.errors ?? []), scanId]);
-      return { scanId, status: request.status, deviceIds, newDeviceIds, alertDeviceIds, counts };
+      if (!deviceIds) return { scanId, status: request.status, counts };
+      const present = new Set((await tx.all<{ id: string }>(SQL.devicesOfScanBrief, [scanId])).map((device) => device.id));
+      return {
+        scanId,
+        status: request.status,
+        deviceIds: [...present],
+        newDeviceIds: [...new Set(createdIds.filter((id) => present.has(id)))],
+        alertDeviceIds: [...claimedInOrder].filter((id) => (alertedIds.has(id) || conflicted.has(id)) && present.has(id)),
+        counts,
+      };
     });
     runningHere.delete(scanId);
     updateHeartbeatTimer();
@@ -215,7 +248,7 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       // Whatever it committed before it died is real evidence: merge it, then say it was cut short. Two processes
       // may both find the same abandoned scan: the second finds it no longer running and leaves it.
       try {
-        const closed = await finish(row.id, { status: 'interrupted' }, true);
+        const closed = await finish(row.id, { status: 'interrupted' }, true, false);
         if (closed.status !== 'interrupted') continue;
       } catch (error) {
         log.warn({ err: error, scanId: row.id }, 'an abandoned scan could not be marked interrupted now; will retry');
@@ -281,7 +314,7 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
     return id;
   }
 
-  const ingest = createIngest({ db, now, log, finish: (scanId, request) => finish(scanId, request, true), pushRunnerPrefix: PUSH_RUNNER_PREFIX });
+  const ingest = createIngest({ db, now, log, finish: (scanId, request) => finish(scanId, request, true, false), pushRunnerPrefix: PUSH_RUNNER_PREFIX });
 
   return {
     engine: db.dialect,
@@ -303,7 +336,7 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       }
     },
 
-    finishScan: (scanId, request) => finish(scanId, request),
+    finishScan: (scanId, request) => finish(scanId, request, false, true),
     markInterruptedScans,
     ingestBatch: ingest,
     listDevices: queries.listDevices,

@@ -56,16 +56,20 @@ export interface ScanFinish {
   errors?: unknown[];
 }
 
-export interface FinishedScan {
+/** A finished scan as a batch's or an import's caller sees it: its counts (devices, newDevices, covered, alerts, ...). */
+export interface FinishedScanCounts {
   scanId: string;
   status: ScanStatus;
+  counts: Record<string, unknown>;
+}
+
+export interface FinishedScan extends FinishedScanCounts {
   /** Devices seen in this scan. */
   deviceIds: string[];
   /** Devices this scan saw for the first time. */
   newDeviceIds: string[];
   /** Devices marked replaced or removed that this scan saw again. */
   alertDeviceIds: string[];
-  counts: Record<string, unknown>;
 }
 
 /** A device as stored: the shared Device plus what replacement tracking adds. */

@@ -1,6 +1,7 @@
 // Shared by the inventory, API and export unit tests: temp databases (a SQLite file, or a fresh PostgreSQL database), observations, and a tiny explicit identify
 // double. The double is NOT the matcher (src/match); end-to-end tests use the real one.
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,7 +155,11 @@ export function observation(input: ObservationInput, site = 'hq', agent = 'agent
 export async function scanWith(inventory: Inventory, observations: Observation[], site = 'hq') {
   const scanId = await inventory.beginScan({ site, agent: 'agent-1', scope: { cidrs: ['10.0.0.0/24'] }, channels: ['banner', 'sadp', 'neighbour'] });
   for (const entry of observations) await inventory.recordObservation(scanId, entry);
-  return inventory.finishScan(scanId, { status: 'finished' });
+  const finished = await inventory.finishScan(scanId, { status: 'finished' });
+  // The counts are computed apart from the lists (a batch's or an import's merge keeps no list of its devices):
+  // every scan a test makes checks that they agree.
+  expect(finished.counts).toMatchObject({ devices: finished.deviceIds.length, newDevices: finished.newDeviceIds.length, alerts: finished.alertDeviceIds.length });
+  return finished;
 }
 
 export const http = (ip: string, title: string, port = 80): ObservationInput => ({ source: 'http', ip, port, http: { headers: { server: 'test' }, title } });

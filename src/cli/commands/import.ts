@@ -13,10 +13,11 @@ import { INVENTORY_LIMITS, MATCH_LIMITS } from '../../config.js';
 import { defineCommand } from '../command.js';
 import { DB_OPTION, openDefaultInventory } from '../inventory.js';
 import { createBatchedOutput, openInput, peekHead, readLineBatches } from '../line-stream.js';
+import { RecentIds } from '../recent-ids.js';
 
 /** Observations committed per transaction: large enough that commits cost little, small enough to stay flat. */
 const BATCH = 2000;
-/** Observation ids an import remembers having sent (about 100 bytes each). */
+/** Observation ids an import remembers having sent (16 bytes each, in a table at most half full: recent-ids.ts). */
 const RECENT_IDS = 100_000;
 
 export const importCommand = defineCommand({
@@ -107,14 +108,12 @@ reported on stderr with its number and the rest is still imported; the exit code
       // Ids already sent in this import: a lease log or a repeated scan repeats its sightings, and sending one again
       // stores nothing (the inventory keys observations by id and sightings by scan and id). Bounded: forgotten
       // when full, which only means a repeat is sent and ignored by the inventory.
-      const sent = new Set<string>();
+      const sent = new RecentIds(RECENT_IDS);
       const take = async (items: ReturnType<typeof importer.line>): Promise<void> => {
         for (const item of items) {
           if (item.ok) {
             read += 1;
-            if (sent.has(item.observation.id)) continue;
-            if (sent.size >= RECENT_IDS) sent.clear();
-            sent.add(item.observation.id);
+            if (!sent.add(item.observation.id)) continue;
             batch.push(item.observation);
           } else {
             badLines += 1;
