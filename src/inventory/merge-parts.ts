@@ -143,6 +143,45 @@ async function storedDeviceTokens(tx: SqlRunner, site: string, observation: Obse
   return [...ids].map((id) => `d ${id}`);
 }
 
+/**
+ * Observations into parts: `tokens` (hash × indexScale + sequence, sorted here in place) joins the observations that
+ * share a token into components, and whole components fill parts of about `partSize` in order of their first
+ * observation (a component larger than a part is a part). Returns the sequences grouped by part (`byPart`, part p
+ * from starts[p] to starts[p + 1]).
+ */
+function partition(tokens: Float64Array, count: number, indexScale: number, partSize: number): { starts: Int32Array; byPart: Int32Array; parts: number } {
+  tokens.sort();
+  const components = new UnionFind(count);
+  for (let index = 1; index < tokens.length; index += 1) {
+    if (Math.floor(tokens[index]! / indexScale) === Math.floor(tokens[index - 1]! / indexScale)) {
+      components.union(tokens[index - 1]! % indexScale, tokens[index]! % indexScale);
+    }
+  }
+  const sizes = new Int32Array(count);
+  for (let sequence = 0; sequence < count; sequence += 1) sizes[components.find(sequence)]! += 1;
+  const partOfRoot = new Int32Array(count).fill(-1);
+  let parts = 0;
+  let filled = partSize;
+  for (let sequence = 0; sequence < count; sequence += 1) {
+    const root = components.find(sequence);
+    if (partOfRoot[root] !== -1) continue;
+    if (filled + sizes[root]! > partSize && filled > 0) {
+      parts += 1;
+      filled = 0;
+    }
+    partOfRoot[root] = parts - 1;
+    filled += sizes[root]!;
+  }
+  // Sequences grouped by part (a counting sort), so each part's ids are found without a scan of all.
+  const starts = new Int32Array(parts + 1);
+  for (let sequence = 0; sequence < count; sequence += 1) starts[partOfRoot[components.find(sequence)]! + 1]! += 1;
+  for (let part = 0; part < parts; part += 1) starts[part + 1]! += starts[part]!;
+  const next = starts.slice(0, parts);
+  const byPart = new Int32Array(count);
+  for (let sequence = 0; sequence < count; sequence += 1) byPart[next[partOfRoot[components.find(sequence)]!]!++] = sequence;
+  return { starts, byPart, parts };
+}
+
 export async function* readScanParts(tx: SqlRunner, scanId: string, site: string, partSize: number): AsyncGenerator<ScanPart> {
   const sources = new Map<string, string>();
   const total = Number((await tx.get<{ count: number | string }>(SQL.countScanSightings, [scanId]))?.count ?? 0);
@@ -202,38 +241,10 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, site: string
     }
   }
   tablePlaces.dropSharedBeyond(INVENTORY_LIMITS.maxAddressesPerMac);
-  const tokens = packed.subarray(0, tokenCount).sort();
-  const components = new UnionFind(count);
-  for (let index = 1; index < tokenCount; index += 1) {
-    if (Math.floor(tokens[index]! / indexScale) === Math.floor(tokens[index - 1]! / indexScale)) {
-      components.union(tokens[index - 1]! % indexScale, tokens[index]! % indexScale);
-    }
-  }
+  // Only what reads the parts back is kept across them: the tokens, the sets and the sizes die here (at 1,000,000
+  // observations some 40 MB that a generator's locals would otherwise hold until the last part).
+  const { starts, byPart, parts } = partition(packed.subarray(0, tokenCount), count, indexScale, partSize);
   packed = new Float64Array(0);
-
-  // Whole components into parts, in order of their first observation; a component larger than a part is a part.
-  const sizes = new Int32Array(count);
-  for (let sequence = 0; sequence < count; sequence += 1) sizes[components.find(sequence)]! += 1;
-  const partOfRoot = new Int32Array(count).fill(-1);
-  let parts = 0;
-  let filled = partSize;
-  for (let sequence = 0; sequence < count; sequence += 1) {
-    const root = components.find(sequence);
-    if (partOfRoot[root] !== -1) continue;
-    if (filled + sizes[root]! > partSize && filled > 0) {
-      parts += 1;
-      filled = 0;
-    }
-    partOfRoot[root] = parts - 1;
-    filled += sizes[root]!;
-  }
-  // Sequences grouped by part (a counting sort), so each part's ids are found without a scan of all.
-  const starts = new Int32Array(parts + 1);
-  for (let sequence = 0; sequence < count; sequence += 1) starts[partOfRoot[components.find(sequence)]! + 1]! += 1;
-  for (let part = 0; part < parts; part += 1) starts[part + 1]! += starts[part]!;
-  const next = starts.slice(0, parts);
-  const byPart = new Int32Array(count);
-  for (let sequence = 0; sequence < count; sequence += 1) byPart[next[partOfRoot[components.find(sequence)]!]!++] = sequence;
 
   const idOf = (sequence: number): string => {
     const other = otherIds.get(sequence);
