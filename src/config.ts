@@ -265,6 +265,12 @@ export const REPLY_LIMITS = Object.freeze({
   ssdpMaxMessagesPerResponder: 256,
   /** SSDP root devices (distinct LOCATIONs) kept per address: more is a flood, and each would cost a description fetch. */
   ssdpMaxRespondersPerAddress: 16,
+  /**
+   * Web ports of one address probed in the follow-up stage (ports it announced that the sweep did not try): a camera
+   * or NVR announces one or two. A host announcing hundreds (an mDNS flood) held the scan for as many probes at the
+   * rate limit, seconds more with every run's count of announcements; beyond this they are refused with a reason.
+   */
+  maxAnnouncedPortsPerAddress: 16,
   /** mDNS records kept per sender: a busy host lists a few dozen; the bound caps memory against a flood. */
   mdnsMaxRecordsPerSender: 4096,
   /** mDNS follow-up questions per route in one scan: more is not a LAN of cameras. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { VENDOR_API_LIMITS, type ScanConfig } from './config.js';
+import { REPLY_LIMITS, VENDOR_API_LIMITS, type ScanConfig } from './config.js';
 import { CamauditError } from './errors.js';
 import type { Observation } from './model.js';
 import { checkScope, cidrContains } from './net/cidr.js';
@@ -178,7 +178,10 @@ export async function runScan(request: ScanRequest, dependencies: ScanDependenci
     await readNeighbours();
     // An address of the ranges that phase 2 did not probe (a multicast reply that came after host discovery) is
     // treated as one outside the ranges: its default ports are probed now.
-    const extra = followUpTargets(stageObservations, config, request.cidrs, swept);
+    const { targets: extra, capped } = followUpTargets(stageObservations, config, request.cidrs, swept);
+    for (const { ip, announced } of capped) {
+      context.reject({ channel: 'banner', ip, reason: `announced ${announced} web ports; only the first ${REPLY_LIMITS.maxAnnouncedPortsPerAddress} were probed` });
+    }
     if (extra.length > 0 && request.channels.includes('banner')) {
       log.info({ targets: extra.length }, 'probing ports the devices announced');
       phase = { phase: 'follow-up' };

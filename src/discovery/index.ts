@@ -1,4 +1,4 @@
-import type { ScanConfig } from '../config.js';
+import { REPLY_LIMITS, type ScanConfig } from '../config.js';
 import type { Observation } from '../model.js';
 import { cidrContains } from '../net/cidr.js';
 import { bannerModule, bannerTargets, type BannerTarget } from './banner/index.js';
@@ -62,7 +62,7 @@ export function followUpTargets(
   config: Readonly<ScanConfig>,
   cidrs: readonly string[],
   wasSwept: (ip: string) => boolean = (ip) => cidrs.some((cidr) => cidrContains(cidr, ip)),
-): BannerTarget[] {
+): FollowUpTargets {
   const swept = new Set([...config.httpPorts, ...config.httpsPorts, ...config.rtspPorts]);
   const byAddress = new Map<string, Set<number>>();
   const outsideRanges = new Set<string>();
@@ -75,11 +75,21 @@ export function followUpTargets(
     byAddress.set(observation.ip, ports);
   }
   const targets: BannerTarget[] = [];
+  const capped: FollowUpTargets['capped'] = [];
   for (const [ip, ports] of byAddress) {
     const defaults = outsideRanges.has(ip) ? [...bannerTargets([ip], config)] : [];
     const known = new Set(defaults.map((target) => target.port));
     targets.push(...defaults);
-    for (const port of ports) if (!known.has(port)) targets.push({ ip, port, scheme: 'http' });
+    // The first ports announced, up to the bound (a Set keeps them in the order they were announced).
+    const announced = [...ports].filter((port) => !known.has(port));
+    for (const port of announced.slice(0, REPLY_LIMITS.maxAnnouncedPortsPerAddress)) targets.push({ ip, port, scheme: 'http' });
+    if (announced.length > REPLY_LIMITS.maxAnnouncedPortsPerAddress) capped.push({ ip, announced: announced.length });
   }
-  return targets;
+  return { targets, capped };
+}
+
+export interface FollowUpTargets {
+  targets: BannerTarget[];
+  /** Addresses that announced more web ports than are probed (REPLY_LIMITS.maxAnnouncedPortsPerAddress). */
+  capped: { ip: string; announced: number }[];
 }
