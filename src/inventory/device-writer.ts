@@ -5,7 +5,7 @@ import { KEY_KINDS, keyOfMac, keyOfSerial, type KeyKind } from './keys.js';
 import { SWITCH_LOCATION_PREFIX, switchLocation, unionList, type ClaimEvidence, type MergeObservation, type ObservationGroup } from './merge.js';
 import { emptyIdentification, identificationFromJson, observationFromRaw, parseJson, type DeviceRow, type ScanRow } from './rows.js';
 import { DEVICE_COLUMNS, DEVICE_SEEN_COLUMNS, DEVICE_USER_COLUMNS, SQL, valuesOf } from './statements.js';
-import type { SqlRunner } from './sql.js';
+import { paddedTo, type SqlRunner } from './sql.js';
 import type { HistoryKind, IdentifyFunction } from './types.js';
 import { INVENTORY_LIMITS } from '../config.js';
 
@@ -372,9 +372,7 @@ export function createDeviceWriter(context: DeviceWriterContext) {
     }
     if (ids.length === 0) return next + 1;
     for (const id of ids) prefetched.set(id, []);
-    // Padded with the last id again: IN ignores the repeats, and one prepared statement serves every read.
-    const padded = [...ids, ...Array.from({ length: PREFETCH_IDS - ids.length }, () => ids[ids.length - 1]!)];
-    for (const row of await db.all<SightingRow>(SQL.sightingsOfObservations(PREFETCH_IDS), padded)) prefetched.get(row.id!)?.push(row);
+    for (const row of await db.all<SightingRow>(SQL.sightingsOfObservations(PREFETCH_IDS), paddedTo(ids, PREFETCH_IDS))) prefetched.get(row.id!)?.push(row);
     return next;
   }
 

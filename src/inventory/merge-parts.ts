@@ -3,7 +3,7 @@ import { INVENTORY_LIMITS } from '../config.js';
 import { keysOfObservation, KEY_KINDS, type ObservationKeys } from './keys.js';
 import { ADDRESS_TABLE_SOURCES, type MergeObservation } from './merge.js';
 import { observationFromRaw } from './rows.js';
-import type { SqlRunner } from './sql.js';
+import { paddedTo, type SqlRunner } from './sql.js';
 import { SQL } from './statements.js';
 import { UnionFind } from './union-find.js';
 
@@ -259,9 +259,7 @@ export async function* readScanParts(tx: SqlRunner, scanId: string, site: string
     for (let start = starts[part]!; start < starts[part + 1]!; start += IDS_PER_READ) {
       const wanted: string[] = [];
       for (let index = start; index < Math.min(start + IDS_PER_READ, starts[part + 1]!); index += 1) wanted.push(idOf(byPart[index]!));
-      // Padded with the last id again: IN ignores the repeats, and one prepared statement serves every read.
-      const padded = [...wanted, ...Array.from({ length: IDS_PER_READ - wanted.length }, () => wanted[wanted.length - 1]!)];
-      for (const row of await tx.all<SightingPageRow>(readSql, [scanId, ...padded])) {
+      for (const row of await tx.all<SightingPageRow>(readSql, [scanId, ...paddedTo(wanted, IDS_PER_READ)])) {
         const full = observationFromRaw(row.raw, { scanId, agent: row.agent, observedAt: row.observed_at });
         if (full) records.push(compact(full, sources));
       }

@@ -27,6 +27,14 @@ export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
 
+/**
+ * A non-empty list of values for an `IN (…)` of `size` placeholders, padded with its last value again: IN ignores
+ * the repeats, and one prepared statement serves every read, however many values a read has.
+ */
+export function paddedTo(values: readonly string[], size: number): string[] {
+  return [...values, ...Array.from({ length: size - values.length }, () => values[values.length - 1]!)];
+}
+
 /** `INSERT INTO table (a, b) VALUES (?, ?)` from a record's keys, in their order. */
 export function insertSql(table: string, columns: readonly string[], conflict = ''): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders(columns.length)})${conflict ? ` ${conflict}` : ''}`;

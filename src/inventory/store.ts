@@ -12,7 +12,7 @@ import { createOverviewQueries } from './overview.js';
 import { isPostgresUrl, openPostgres } from './postgres.js';
 import { createQueries } from './queries.js';
 import { type DeviceRow, type ScanRow } from './rows.js';
-import type { SqlDatabase, SqlRunner, SqlValue } from './sql.js';
+import { paddedTo, type SqlDatabase, type SqlRunner, type SqlValue } from './sql.js';
 import { openSqlite } from './sqlite.js';
 import { observationRow, SQL } from './statements.js';
 import { createTokenStore } from './tokens.js';
@@ -210,9 +210,8 @@ function createInventory(database: SqlDatabase, options: InventoryOptions): Inve
       let alerts = 0;
       const alertCandidates = [...new Set([...alertedIds, ...conflicted])];
       for (let start = 0; start < alertCandidates.length; start += IDS_PER_QUERY) {
-        const chunk = alertCandidates.slice(start, start + IDS_PER_QUERY);
-        const padded = [...chunk, ...Array.from({ length: IDS_PER_QUERY - chunk.length }, () => chunk[chunk.length - 1]!)];
-        alerts += Number((await tx.get<{ count: number | string }>(SQL.countDevicesOfScanAmong(IDS_PER_QUERY), [scanId, ...padded]))?.count ?? 0);
+        const chunk = paddedTo(alertCandidates.slice(start, start + IDS_PER_QUERY), IDS_PER_QUERY);
+        alerts += Number((await tx.get<{ count: number | string }>(SQL.countDevicesOfScanAmong(IDS_PER_QUERY), [scanId, ...chunk]))?.count ?? 0);
       }
       const counts = {
         observations: observationCount,
